@@ -1,0 +1,22 @@
+// Two tiers: unit tests sit beside the code they test (libs/**, apps/**);
+// end-to-end tests under test/ talk to the real Postgres, Redis and an s3rver on loopback.
+const fs = require('fs');
+const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+// @swc/jest resolves paths itself: drop the ones jest's moduleNameMapper handles.
+delete swcrc.jsc.baseUrl;
+delete swcrc.jsc.paths;
+delete swcrc.$schema;
+
+const shared = {
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: { '^@trainyard/(.*)$': '<rootDir>/libs/$1/src' },
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...shared, displayName: 'e2e', rootDir: __dirname, testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+  ],
+};

@@ -1,0 +1,48 @@
+/**
+ * Coded domain errors. Services throw these; each edge (GraphQL, REST, TF Serving routes) maps the
+ * code to its transport once (HTTP status, GraphQL extensions.code). Codes are stable API.
+ */
+export enum ErrorCode {
+  /** Input that fails validation: a negative learning rate, an unknown optimizer, a wrong shape. */
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  /** An uploaded dataset file that is not what it claims to be (magic number, truncation, ranges). */
+  INVALID_DATASET_FILE = 'INVALID_DATASET_FILE',
+  /** The thing does not exist, or belongs to another team (we do not tell those apart). */
+  NOT_FOUND = 'NOT_FOUND',
+  /** A missing, malformed, revoked or unknown API key. */
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** The request conflicts with current state: a duplicate name, a dataset that is not ready. */
+  CONFLICT = 'CONFLICT',
+  /** Anything unexpected. Its message is not shown to clients in production. */
+  INTERNAL = 'INTERNAL',
+}
+
+export class TrainyardError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'TrainyardError';
+  }
+}
+
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new TrainyardError(ErrorCode.BAD_USER_INPUT, message, details);
+
+export const notFound = (what: string, id: string) =>
+  new TrainyardError(ErrorCode.NOT_FOUND, `${what} ${id} not found`, { what, id });
+
+export const invalidFile = (message: string, details?: Record<string, unknown>) =>
+  new TrainyardError(ErrorCode.INVALID_DATASET_FILE, message, details);
+
+/** HTTP status for each code, used by every REST edge. */
+export const httpStatusOf: Record<ErrorCode, number> = {
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.INVALID_DATASET_FILE]: 422,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.INTERNAL]: 500,
+};
