@@ -1,0 +1,24 @@
+/**
+ * The contract between the data pipeline (@trainyard/data) and the training engine (@trainyard/engine).
+ * It lives here so neither lib imports the other.
+ */
+
+/** One mini-batch: `n` samples of float32 features and their integer class labels. */
+export interface Batch {
+  /** Row-major features, `xShape` product elements. */
+  x: Float32Array;
+  /** `[n, h, w, c]` (channels last) or `[n, c, h, w]` (channels first, after HWC2CHW). */
+  xShape: number[];
+  /** `n` class indices in `[0, numClasses)`. */
+  y: Int32Array;
+}
+
+/**
+ * A dataset ready for training: `epoch(e)` yields that epoch's batches. It must be deterministic for a
+ * given `e` (shuffle with seed + e), which is what makes resume exact: start at epoch E, skip K batches.
+ */
+export interface BatchSource {
+  /** Batches `epoch(e)` yields, the same for every e. */
+  batchesPerEpoch: number;
+  epoch(epochIndex: number): Iterable<Batch> | AsyncIterable<Batch>;
+}
