@@ -1,0 +1,136 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Trainyard's whole configuration, read once from the environment at boot and validated.
+ * Each external service is optional: leave its variable unset and the embedded default runs
+ * (PGlite Postgres, a local artifact folder, an in-process queue).
+ */
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  /** HTTP port of the process (api; serve when run alone). */
+  port: number;
+  host: string;
+  /** Folder for embedded Postgres data and local artifacts. */
+  dataDir: string;
+  database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
+  queue: { kind: 'redis'; url: string; prefix: string } | { kind: 'in-process' };
+  storage:
+    | {
+        kind: 's3';
+        bucket: string;
+        region: string;
+        endpoint?: string;
+        forcePathStyle: boolean;
+        accessKeyId?: string;
+        secretAccessKey?: string;
+        createBucket: boolean;
+      }
+    | { kind: 'local'; root: string };
+  worker: {
+    /** tfjs backend: auto picks tfjs-node-gpu, then tfjs-node, then wasm. */
+    backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+    /** Training jobs one worker process runs at once. */
+    concurrency: number;
+    /** BullMQ lock duration; a worker that does not renew it in time loses the job. */
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+    /** How often a running job checks for cancellation and fencing, in ms. */
+    pollIntervalMs: number;
+  };
+  /** Roles this process plays when launched by the all-in-one entry point. */
+  roles: Array<'api' | 'worker' | 'serve'>;
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  TRAINYARD_DATA_DIR: z.string().default('.trainyard'),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('trainyard'),
+  S3_BUCKET: z.string().min(3).optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  S3_CREATE_BUCKET: bool.default('false'),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  TRAINYARD_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
+  WORKER_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  TRAINYARD_ROLES: z
+    .string()
+    .regex(/^(api|worker|serve)(,(api|worker|serve))*$/, 'a comma-separated list of api, worker, serve')
+    .optional(),
+});
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.TRAINYARD_DATA_DIR);
+  const queue: AppConfig['queue'] = e.REDIS_URL
+    ? { kind: 'redis', url: e.REDIS_URL, prefix: e.QUEUE_PREFIX }
+    : { kind: 'in-process' };
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'embedded', dataDir: path.join(dataDir, 'pgdata') },
+    queue,
+    storage: e.S3_BUCKET
+      ? {
+          kind: 's3',
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+          endpoint: e.S3_ENDPOINT,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE ?? Boolean(e.S3_ENDPOINT),
+          accessKeyId: e.AWS_ACCESS_KEY_ID,
+          secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+          createBucket: e.S3_CREATE_BUCKET,
+        }
+      : { kind: 'local', root: path.join(dataDir, 'artifacts') },
+    worker: {
+      backend: e.TRAINYARD_BACKEND,
+      concurrency: e.WORKER_CONCURRENCY,
+      lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+      pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
+    },
+    roles: (e.TRAINYARD_ROLES?.split(',') as AppConfig['roles'] | undefined) ?? ['api', 'worker', 'serve'],
+  };
+}
+
+/** A one-line description of where each part runs, for the boot log. Never includes secrets. */
+export function describeConfig(c: AppConfig): string {
+  const db = c.database.kind === 'postgres' ? `postgres ${redactUrl(c.database.url)}` : `embedded postgres (${c.database.dataDir})`;
+  const q = c.queue.kind === 'redis' ? `bullmq on ${redactUrl(c.queue.url)}` : 'in-process queue';
+  const s = c.storage.kind === 's3' ? `s3://${c.storage.bucket}${c.storage.endpoint ? ` at ${c.storage.endpoint}` : ''}` : `local folder ${c.storage.root}`;
+  return `database: ${db}; queue: ${q}; artifacts: ${s}`;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
