@@ -1,3 +1,5 @@
 export * from './errors';
 export * from './jobs';
 export * from './batch';
+export { TrainyardErrorFilter, toClientError, ClientError } from './error-filter';
+export * from './experiment-spec';

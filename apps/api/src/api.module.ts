@@ -1,0 +1,57 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { AuthModule } from '@trainyard/auth';
+import { TrainyardErrorFilter } from '@trainyard/common';
+import { AppConfig } from '@trainyard/config';
+import { CheckpointRepository, DatasetRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointController } from './datasets/checkpoint.controller';
+import { DatasetFileController } from './datasets/dataset-file.controller';
+import { DatasetResolver } from './datasets/dataset.resolver';
+import { DatasetService } from './datasets/dataset.service';
+import { DeploymentResolver } from './deployments/deployment.resolver';
+import { ExperimentResolver } from './experiments/experiment.resolver';
+import { ExperimentService } from './experiments/experiment.service';
+import { TeamResolver } from './teams/team.resolver';
+
+/**
+ * The GraphQL API (/graphql) and the REST routes GraphQL serves badly: dataset file uploads and
+ * checkpoint downloads, streamed. Infrastructure (config, db, storage, queue) comes from the
+ * process's root module.
+ */
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const development = config.env !== 'production';
+    return {
+      module: ApiModule,
+      imports: [
+        AuthModule,
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          path: '/graphql',
+          autoSchemaFile: true,
+          sortSchema: true,
+          introspection: development,
+          includeStacktraceInErrorResponses: false,
+          context: ({ req }: { req: unknown }) => ({ req }),
+        }),
+      ],
+      controllers: [DatasetFileController, CheckpointController],
+      providers: [
+        { provide: APP_FILTER, useValue: new TrainyardErrorFilter(!development) },
+        DatasetRepository,
+        ExperimentRepository,
+        CheckpointRepository,
+        DeploymentRepository,
+        DatasetService,
+        ExperimentService,
+        TeamResolver,
+        DatasetResolver,
+        ExperimentResolver,
+        DeploymentResolver,
+      ],
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { UseGuards } from '@nestjs/common';
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { badInput } from '@trainyard/common';
+import { CheckpointRepository, DeploymentRepository } from '@trainyard/db';
+import { Deployment } from '../graphql/types';
+
+type DeploymentRow = Awaited<ReturnType<DeploymentRepository['getByName']>>;
+
+const toDeployment = (d: DeploymentRow): Deployment => ({
+  id: d.id,
+  name: d.name,
+  checkpointId: d.checkpointId,
+  experimentId: d.checkpoint.experiment.id,
+  step: d.checkpoint.step,
+  predictUrl: `/v1/models/${d.name}:predict`,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
+});
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+@Resolver(() => Deployment)
+@UseGuards(ApiKeyGuard)
+export class DeploymentResolver {
+  constructor(
+    private readonly deployments: DeploymentRepository,
+    private readonly checkpoints: CheckpointRepository,
+  ) {}
+
+  @Mutation(() => Deployment, { description: 'Serves a checkpoint under a name; deploying an existing name moves it to the new checkpoint.' })
+  async deployCheckpoint(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('name') name: string,
+    @Args('checkpointId', { type: () => ID }) checkpointId: string,
+  ) {
+    if (!NAME.test(name)) throw badInput(`deployment name "${name}" must match ${NAME}`, { field: 'name' });
+    await this.checkpoints.getForTeam(team.id, checkpointId);
+    return toDeployment(await this.deployments.upsert(team.id, name, checkpointId));
+  }
+
+  @Mutation(() => Boolean, { description: 'Stops serving a name; its checkpoint may then be deleted by retention.' })
+  deleteDeployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
+    return this.deployments.delete(team.id, name);
+  }
+
+  @Query(() => [Deployment])
+  async deployments(@CurrentTeam() team: TeamPrincipal) {
+    return (await this.deployments.list(team.id)).map(toDeployment);
+  }
+
+  @Query(() => Deployment)
+  async deployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
+    return toDeployment(await this.deployments.getByName(team.id, name));
+  }
+}

@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { badInput, ErrorCode, ExperimentSpec, parseExperimentSpec, TrainyardError } from '@trainyard/common';
+import { validatePipelineSpec } from '@trainyard/data';
+import { DatasetRepository, ExperimentRepository } from '@trainyard/db';
+import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
+import { SubmitExperimentInput } from './experiment.inputs';
+
+/** MindSpore's LeNet-5 walkthrough: Resize, Rescale(1/255) then Rescale(1/0.3081, -0.1307/0.3081), folded into one. */
+export const WALKTHROUGH_MAP = [
+  { op: 'Resize', size: [32, 32] },
+  { op: 'Rescale', rescale: 1 / (255 * 0.3081), shift: -0.1307 / 0.3081 },
+  { op: 'TypeCast', dtype: 'float32' },
+];
+
+type StoredExperimentSpec = ExperimentSpec & { pipeline: ReturnType<typeof validatePipelineSpec> };
+
+@Injectable()
+export class ExperimentService {
+  constructor(
+    private readonly experiments: ExperimentRepository,
+    private readonly datasets: DatasetRepository,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+  ) {}
+
+  async submit(teamId: string, input: SubmitExperimentInput) {
+    const dataset = await this.datasets.get(teamId, input.datasetId);
+    if (dataset.status !== 'READY' || !dataset.trainCount || !dataset.numClasses) {
+      throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all four files first`, { datasetId: dataset.id });
+    }
+    const spec = this.buildSpec(input, dataset.numClasses, dataset.trainCount);
+    const batch = spec.pipeline.batch;
+    const samplesPerEpoch = dataset.trainCount * (spec.pipeline.repeat ?? 1);
+    const stepsPerEpoch = batch.dropRemainder ? Math.floor(samplesPerEpoch / batch.size) : Math.ceil(samplesPerEpoch / batch.size);
+    const { experiment } = await this.experiments.createIdempotent({
+      teamId,
+      datasetId: dataset.id,
+      name: input.name,
+      idempotencyKey: input.idempotencyKey,
+      spec: spec as object,
+      totalSteps: stepsPerEpoch * spec.epochs,
+    });
+    // Always enqueue: the job id dedupes, and a retried request whose first try died between the
+    // insert and the enqueue still gets its job.
+    await this.queue.enqueueTraining({ experimentId: experiment.id });
+    return experiment;
+  }
+
+  /** Fills in the walkthrough's defaults and validates everything before anything is stored. */
+  buildSpec(input: SubmitExperimentInput, datasetClasses: number, trainCount: number): StoredExperimentSpec {
+    if (!input.name.trim()) throw badInput('name must not be empty', { field: 'name' });
+    const p = input.pipeline ?? {};
+    const batchSize = p.batchSize ?? 32;
+    const dropRemainder = p.dropRemainder ?? true;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw badInput(`pipeline.batchSize must be a positive integer, got ${batchSize}`, { field: 'pipeline.batchSize' });
+    if (batchSize > trainCount) {
+      throw badInput(`pipeline.batchSize ${batchSize} is larger than the dataset's train split (${trainCount} samples)`, { field: 'pipeline.batchSize' });
+    }
+    const pipeline = validatePipelineSpec({
+      map: p.map?.map((m) => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined && v !== null))) ?? WALKTHROUGH_MAP,
+      shuffle: { bufferSize: p.shuffleBufferSize ?? 10_000 },
+      batch: { size: batchSize, dropRemainder },
+      ...(p.repeat !== undefined ? { repeat: p.repeat } : {}),
+    });
+    const numClasses = input.model.numClasses ?? datasetClasses;
+    if (numClasses < datasetClasses) {
+      throw badInput(`model.numClasses ${numClasses} is smaller than the dataset's ${datasetClasses} classes`, { field: 'model.numClasses' });
+    }
+    const spec = parseExperimentSpec({
+      model: { name: input.model.name, numClasses },
+      pipeline,
+      loss: input.loss ?? { name: 'SoftmaxCrossEntropyWithLogits', sparse: true },
+      optimizer: Object.fromEntries(Object.entries(input.optimizer).filter(([, v]) => v !== undefined && v !== null)),
+      epochs: input.epochs,
+      perPrintTimes: input.perPrintTimes ?? 10,
+      seed: input.seed ?? 1,
+      checkpoint: input.checkpoint ?? { saveCheckpointSteps: 1875, keepCheckpointMax: 10 },
+    });
+    return { ...spec, pipeline };
+  }
+}

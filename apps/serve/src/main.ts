@@ -1,0 +1,24 @@
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadConfig } from '@trainyard/config';
+import { configureHttp, PlatformModule, preparePlatform, requireSharedServices } from '@trainyard/platform';
+import { ServeModule } from './serve.module';
+
+/** The predict server alone: POST /v1/models/{name}:predict. */
+async function main() {
+  const config = loadConfig();
+  requireSharedServices(config, 'serve');
+  const platform = await preparePlatform(config);
+  const app = await NestFactory.create<NestExpressApplication>(
+    PlatformModule.forRoot(config, platform, [{ module: ServeModule }]),
+    { bodyParser: false },
+  );
+  await configureHttp(app).listen(config.port, config.host);
+  new Logger('Serve').log(`predictions at http://localhost:${config.port}/v1/models/{name}:predict`);
+}
+
+main().catch((err) => {
+  new Logger('Serve').error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,156 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ExperimentSpec, TrainExperimentJob } from '@trainyard/common';
+import { APP_CONFIG, AppConfig } from '@trainyard/config';
+import { loadMnist } from '@trainyard/data';
+import { CheckpointRepository, DatasetRepository, ExperimentRepository, LossRecord, SupersededError } from '@trainyard/db';
+import { runTrainingThread, TrainingDivergedError } from '@trainyard/engine';
+import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
+
+export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'superseded' | 'already-finished';
+
+/**
+ * Runs one experiment: claims a new attempt, loads the dataset and the last checkpoint, trains on a
+ * worker thread (so this event loop stays free to renew the job's lock and serve requests), and
+ * writes progress, losses, checkpoints and metrics, every write fenced by the attempt token.
+ */
+@Injectable()
+export class TrainingService {
+  private readonly logger = new Logger('Training');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+    private readonly experiments: ExperimentRepository,
+    private readonly datasets: DatasetRepository,
+    private readonly checkpoints: CheckpointRepository,
+  ) {}
+
+  async run(job: TrainExperimentJob): Promise<TrainingOutcome> {
+    const id = job.experimentId;
+    const existing = await this.experiments.getById(id);
+    if (!existing || this.experiments.isTerminal(existing.status)) return 'already-finished';
+    const attempt = await this.experiments.claim(id, this.config.worker.backend);
+    if (attempt === undefined) return 'already-finished';
+    const log = (msg: string) => this.logger.log(`experiment ${id} attempt ${attempt}: ${msg}`);
+    try {
+      return await this.train(id, attempt, existing.teamId, existing.cancelRequested, log);
+    } catch (err) {
+      if (err instanceof SupersededError) {
+        log('superseded by a newer attempt; stopping without writing');
+        return 'superseded';
+      }
+      throw err; // transient (store, database): the queue retries, and the retry resumes
+    }
+  }
+
+  private async train(id: string, attempt: number, teamId: string, cancelRequested: boolean, log: (m: string) => void): Promise<TrainingOutcome> {
+    if (cancelRequested) {
+      await this.experiments.finish(id, attempt, 'CANCELLED');
+      return 'cancelled';
+    }
+    const experiment = (await this.experiments.getById(id))!;
+    const spec = experiment.spec as unknown as ExperimentSpec & { pipeline: never };
+    const dataset = await this.datasets.getById(experiment.datasetId);
+    const file = (role: string) => {
+      const f = dataset.files.find((x) => x.role === role);
+      if (!f) throw new Error(`dataset ${dataset.id} has no ${role} file`);
+      return this.store.getBytes(f.storageKey);
+    };
+    const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+      ['TRAIN_IMAGES', 'TRAIN_LABELS', 'TEST_IMAGES', 'TEST_LABELS'].map(file),
+    );
+    const mnist = loadMnist({ trainImages, trainLabels, testImages, testLabels });
+
+    const last = await this.checkpoints.latest(id);
+    const resume = last ? await this.store.getBytes(last.storageKey) : undefined;
+    log(last ? `resuming from the checkpoint at step ${last.step}` : 'starting');
+
+    let pendingLosses: LossRecord[] = [];
+    let stopReason: 'cancelled' | 'superseded' | undefined;
+    const thread = runTrainingThread(
+      {
+        spec,
+        train: mnist.train,
+        test: mnist.test,
+        backend: this.config.worker.backend,
+        resume,
+      },
+      {
+        onBackend: async (backend) => {
+          log(`training on the ${backend} backend`);
+          await this.experiments.update(id, attempt, { backend });
+        },
+        onProgress: async (p) => {
+          pendingLosses.push({ step: p.step, epoch: p.epoch, loss: p.loss });
+          const losses = pendingLosses;
+          pendingLosses = [];
+          log(`epoch ${p.epoch + 1} step ${p.step}/${experiment.totalSteps} loss ${p.loss.toFixed(4)} ${Math.round(p.samplesPerSecond)} samples/s`);
+          const state = await this.experiments.recordProgress(id, attempt, { epoch: p.epoch, step: p.step, samplesPerSecond: p.samplesPerSecond }, losses);
+          if (state.cancelRequested && !stopReason) {
+            stopReason = 'cancelled';
+            thread.stop();
+          }
+        },
+        onCheckpoint: async (bytes, meta) => {
+          // Bytes first, then the row: a row never points at a missing or half-written checkpoint.
+          const key = keys.checkpoint(teamId, id, meta.step, attempt);
+          await this.store.put(key, bytes, { contentType: 'application/octet-stream' });
+          let replaced: string | undefined;
+          try {
+            replaced = await this.checkpoints.record(attempt, { experimentId: id, step: meta.step, epoch: meta.epoch, storageKey: key, sizeBytes: bytes.byteLength });
+          } catch (err) {
+            await this.store.delete(key);
+            throw err;
+          }
+          if (replaced) await this.store.delete(replaced);
+          for (const old of await this.checkpoints.expired(id, spec.checkpoint.keepCheckpointMax)) {
+            await this.checkpoints.delete(old.id);
+            await this.store.delete(old.storageKey);
+          }
+        },
+      },
+    );
+
+    // Cancellation and fencing are checked on a timer too, so a cancel lands within a few steps
+    // even when perPrintTimes is large.
+    const poll = setInterval(() => {
+      this.experiments
+        .checkRun(id, attempt)
+        .then((s) => {
+          if (s.cancelRequested && !stopReason) {
+            stopReason = 'cancelled';
+            thread.stop();
+          }
+        })
+        .catch((err) => {
+          if (err instanceof SupersededError && !stopReason) {
+            stopReason = 'superseded';
+            thread.stop();
+          }
+        });
+    }, this.config.worker.pollIntervalMs);
+
+    try {
+      const result = await thread.done;
+      if (stopReason === 'superseded') throw new SupersededError(id, attempt);
+      if (stopReason === 'cancelled' || result.stopped) {
+        await this.experiments.finish(id, attempt, 'CANCELLED');
+        log('cancelled');
+        return 'cancelled';
+      }
+      await this.experiments.finish(id, attempt, 'SUCCEEDED', { metrics: result.metrics as object, step: result.step, epoch: result.epoch });
+      log(`succeeded: test accuracy ${result.metrics.accuracy.toFixed(4)}`);
+      return 'succeeded';
+    } catch (err) {
+      if (err instanceof TrainingDivergedError) {
+        await this.experiments.finish(id, attempt, 'FAILED', { failureReason: err.message });
+        log(`failed: ${err.message}`);
+        return 'failed';
+      }
+      throw err;
+    } finally {
+      clearInterval(poll);
+      thread.stop();
+    }
+  }
+}

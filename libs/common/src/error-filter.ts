@@ -1,0 +1,66 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { GraphQLError } from 'graphql';
+import { ErrorCode, httpStatusOf, TrainyardError } from './errors';
+
+export interface ClientError {
+  code: ErrorCode;
+  message: string;
+  status: number;
+  details?: Record<string, unknown>;
+}
+
+const codeOfHttpStatus = (status: number): ErrorCode =>
+  status === 401 ? ErrorCode.UNAUTHENTICATED
+  : status === 404 ? ErrorCode.NOT_FOUND
+  : status === 409 ? ErrorCode.CONFLICT
+  : status >= 400 && status < 500 ? ErrorCode.BAD_USER_INPUT
+  : ErrorCode.INTERNAL;
+
+/**
+ * Turns any thrown value into the error a client sees. Domain errors keep their code and message;
+ * Prisma's unique violations become CONFLICT; anything unexpected becomes INTERNAL, logged in full
+ * here and, in production, shown to the client without its message.
+ */
+export function toClientError(err: unknown, production: boolean, logger?: Logger): ClientError {
+  if (err instanceof TrainyardError) {
+    return { code: err.code, message: err.message, status: httpStatusOf[err.code], details: err.details };
+  }
+  const prismaCode = (err as { code?: unknown })?.code;
+  if (prismaCode === 'P2002') {
+    const target = (err as { meta?: { target?: unknown } }).meta?.target;
+    const fields = Array.isArray(target) ? target.join(', ') : 'these fields';
+    return { code: ErrorCode.CONFLICT, message: `one with the same ${fields} already exists`, status: 409 };
+  }
+  if (prismaCode === 'P2025') return { code: ErrorCode.NOT_FOUND, message: 'not found', status: 404 };
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const body = err.getResponse() as string | { message?: string | string[] };
+    const message = typeof body === 'string' ? body : Array.isArray(body.message) ? body.message.join('; ') : (body.message ?? err.message);
+    return { code: codeOfHttpStatus(status), message, status };
+  }
+  logger?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  const message = production ? 'internal error' : err instanceof Error ? err.message : String(err);
+  return { code: ErrorCode.INTERNAL, message, status: 500 };
+}
+
+/** The one place errors meet transports: GraphQL errors carry extensions.code, REST gets a JSON body. */
+@Catch()
+export class TrainyardErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  constructor(private readonly production: boolean) {}
+
+  catch(exception: unknown, host: ArgumentsHost) {
+    const e = toClientError(exception, this.production, this.logger);
+    if (host.getType<string>() === 'graphql') {
+      return new GraphQLError(e.message, { extensions: { code: e.code, ...(e.details ?? {}) } });
+    }
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(e.status).json({ error: e.message, code: e.code, ...(e.details ? { details: e.details } : {}) });
+  }
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { notFound } from '@trainyard/common';
+import type { DatasetFileRole, DatasetFormat } from '../generated/prisma/enums';
+import { PrismaService } from '../prisma/prisma.service';
+
+export interface NewDatasetFile {
+  role: DatasetFileRole;
+  storageKey: string;
+  sizeBytes: number;
+  gzipped: boolean;
+  sha256: string;
+  count: number;
+  dims: number[];
+  classHistogram: number[];
+}
+
+export interface DatasetSummary {
+  imageShape: number[];
+  numClasses: number;
+  trainCount: number;
+  testCount: number;
+  classHistogram: number[];
+}
+
+/** Datasets and their files. Every read is scoped by team: another team's id is simply not found. */
+@Injectable()
+export class DatasetRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  create(teamId: string, name: string, format: DatasetFormat) {
+    return this.prisma.dataset.create({ data: { teamId, name, format } });
+  }
+
+  list(teamId: string) {
+    return this.prisma.dataset.findMany({ where: { teamId }, orderBy: { createdAt: 'desc' }, include: { files: true } });
+  }
+
+  async get(teamId: string, id: string) {
+    const dataset = await this.prisma.dataset.findFirst({ where: { id, teamId }, include: { files: true } });
+    if (!dataset) throw notFound('dataset', id);
+    return dataset;
+  }
+
+  /**
+   * Points the dataset at a newly stored file (the bytes are already in the store), marks the
+   * dataset PENDING until its summary is recomputed, and returns the storage key it replaced so the
+   * caller can delete those bytes after this commit.
+   */
+  async replaceFile(datasetId: string, file: NewDatasetFile): Promise<string | undefined> {
+    return this.prisma.$transaction(async (tx) => {
+      const old = await tx.datasetFile.findUnique({ where: { datasetId_role: { datasetId, role: file.role } } });
+      const data = { ...file, sizeBytes: BigInt(file.sizeBytes) };
+      await tx.datasetFile.upsert({
+        where: { datasetId_role: { datasetId, role: file.role } },
+        create: { datasetId, ...data },
+        update: data,
+      });
+      await tx.dataset.update({ where: { id: datasetId }, data: { status: 'PENDING' } });
+      return old?.storageKey;
+    });
+  }
+
+  markReady(datasetId: string, summary: DatasetSummary) {
+    return this.prisma.dataset.update({ where: { id: datasetId }, data: { status: 'READY', ...summary } });
+  }
+
+  /** For the worker, which acts for the experiment's team. */
+  getById(id: string) {
+    return this.prisma.dataset.findUniqueOrThrow({ where: { id }, include: { files: true } });
+  }
+}

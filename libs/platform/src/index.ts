@@ -1,0 +1,1 @@
+export { PlatformModule, preparePlatform, prepareForCommand, PreparedPlatform, requireSharedServices, configureHttp } from './platform';
