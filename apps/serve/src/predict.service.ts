@@ -78,8 +78,8 @@ export class PredictService {
 
   private async prepare(teamId: string, name: string) {
     const d = await this.deployments.getByName(teamId, name);
-    const spec = d.checkpoint.experiment.spec as unknown as ExperimentSpec & { pipeline: PipelineSpec; inputShape?: number[] };
-    const imageShape = (spec as { imageShape?: [number, number, number] }).imageShape ?? [28, 28, 1];
+    const spec = d.checkpoint.experiment.spec as unknown as ExperimentSpec & { pipeline: PipelineSpec };
+    const imageShape = spec.imageShape as [number, number, number];
     const sampleSize = imageShape[0] * imageShape[1] * imageShape[2];
     const transform = buildSampleTransform(spec.pipeline.map, imageShape);
     const model = await this.models.get(d.checkpointId, d.checkpoint.storageKey);

@@ -3,6 +3,7 @@ import { parseExperimentSpec } from './experiment-spec';
 
 const valid = {
   model: { name: 'lenet5', numClasses: 10 },
+  imageShape: [28, 28, 1],
   pipeline: {},
   loss: { name: 'SoftmaxCrossEntropyWithLogits', sparse: true },
   optimizer: { name: 'Momentum', learningRate: 0.01, momentum: 0.9 },

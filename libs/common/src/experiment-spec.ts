@@ -29,6 +29,8 @@ export const experimentSpecSchema = z.object({
     name: z.enum(MODEL_NAMES, { errorMap: () => ({ message: `unknown model; expected one of ${MODEL_NAMES.join(', ')}` }) }),
     numClasses: positiveInt('numClasses').max(10_000),
   }),
+  /** One raw sample of the dataset, [height, width, channels]: what predict instances look like. */
+  imageShape: z.array(positiveInt('imageShape')).length(3),
   pipeline: z.unknown(),
   loss: z.object({
     name: z.enum(LOSS_NAMES, { errorMap: () => ({ message: `unknown loss; expected ${LOSS_NAMES.join(', ')}` }) }),

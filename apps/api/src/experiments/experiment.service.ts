@@ -27,7 +27,7 @@ export class ExperimentService {
     if (dataset.status !== 'READY' || !dataset.trainCount || !dataset.numClasses) {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all four files first`, { datasetId: dataset.id });
     }
-    const spec = this.buildSpec(input, dataset.numClasses, dataset.trainCount);
+    const spec = this.buildSpec(input, dataset.numClasses, dataset.trainCount, dataset.imageShape);
     const batch = spec.pipeline.batch;
     const samplesPerEpoch = dataset.trainCount * (spec.pipeline.repeat ?? 1);
     const stepsPerEpoch = batch.dropRemainder ? Math.floor(samplesPerEpoch / batch.size) : Math.ceil(samplesPerEpoch / batch.size);
@@ -46,7 +46,7 @@ export class ExperimentService {
   }
 
   /** Fills in the walkthrough's defaults and validates everything before anything is stored. */
-  buildSpec(input: SubmitExperimentInput, datasetClasses: number, trainCount: number): StoredExperimentSpec {
+  buildSpec(input: SubmitExperimentInput, datasetClasses: number, trainCount: number, imageShape: number[]): StoredExperimentSpec {
     if (!input.name.trim()) throw badInput('name must not be empty', { field: 'name' });
     const p = input.pipeline ?? {};
     const batchSize = p.batchSize ?? 32;
@@ -67,6 +67,7 @@ export class ExperimentService {
     }
     const spec = parseExperimentSpec({
       model: { name: input.model.name, numClasses },
+      imageShape,
       pipeline,
       loss: input.loss ?? { name: 'SoftmaxCrossEntropyWithLogits', sparse: true },
       optimizer: Object.fromEntries(Object.entries(input.optimizer).filter(([, v]) => v !== undefined && v !== null)),

@@ -1,0 +1,297 @@
+/**
+ * The whole path on real parts: Postgres, Redis (BullMQ) and an S3-protocol server on loopback.
+ * Upload MNIST (a real subset) -> submit LeNet-5 -> train on the worker -> checkpoints, losses and
+ * metrics through GraphQL -> deploy -> predict in TF Serving's format. Plus the bad inputs and
+ * tenant isolation around it.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { AuthService } from '@trainyard/auth';
+import { loadConfig } from '@trainyard/config';
+import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
+import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
+import { EXPERIMENT_FIELDS, TrainyardClient, waitForExperiment } from '../support/client';
+import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
+import { startS3rver } from '../support/s3rver';
+import { freshDatabase, freshQueuePrefix, REDIS_URL } from '../support/services';
+
+jest.setTimeout(180_000);
+
+const TRAIN = 1200;
+const TEST = 300;
+
+let trainyard: RunningTrainyard;
+let teardown: Array<() => Promise<void>> = [];
+let alice: TrainyardClient;
+let bob: TrainyardClient;
+let anonymous: TrainyardClient;
+let store: ArtifactStore;
+
+beforeAll(async () => {
+  const db = await freshDatabase();
+  const queue = freshQueuePrefix();
+  const s3 = await startS3rver();
+  teardown = [s3.stop, queue.clear, db.drop];
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    TRAINYARD_DATA_DIR: path.join(os.tmpdir(), `ty-e2e-${process.pid}`),
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: queue.prefix,
+    S3_BUCKET: s3.bucket,
+    S3_ENDPOINT: s3.endpoint,
+    S3_CREATE_BUCKET: 'true',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    WORKER_POLL_INTERVAL_MS: '200',
+  });
+  trainyard = await startTrainyard(config);
+  teardown.unshift(() => trainyard.close());
+  const auth = trainyard.app.get(AuthService);
+  anonymous = new TrainyardClient(trainyard.url);
+  alice = anonymous.withKey((await auth.createTeam('alice')).apiKey);
+  bob = anonymous.withKey((await auth.createTeam('bob')).apiKey);
+  store = trainyard.app.get(ARTIFACT_STORE);
+});
+
+afterAll(async () => {
+  for (const step of teardown) await step().catch((e) => console.error(e));
+});
+
+const CREATE_DATASET = `mutation($name: String!) { createDataset(name: $name) { id status uploadUrl } }`;
+const DATASET = `query($id: ID!) { dataset(id: $id) { id status imageShape numClasses trainCount testCount classHistogram files { role count dims gzipped sha256 } } }`;
+const SUBMIT = `mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { ${EXPERIMENT_FIELDS} } }`;
+
+function experimentInput(datasetId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    name: 'lenet5-mnist',
+    datasetId,
+    model: { name: 'lenet5' },
+    pipeline: { batchSize: 32, shuffleBufferSize: 1000 },
+    optimizer: { name: 'Momentum', learningRate: 0.01, momentum: 0.9 },
+    epochs: 1,
+    perPrintTimes: 5,
+    checkpoint: { saveCheckpointSteps: 10, keepCheckpointMax: 2 },
+    ...overrides,
+  };
+}
+
+async function uploadMnist(client: TrainyardClient, name: string) {
+  const { createDataset } = await client.data(CREATE_DATASET, { name });
+  const counts: Record<MnistSlug, number> = { 'train-images': TRAIN, 'train-labels': TRAIN, 'test-images': TEST, 'test-labels': TEST };
+  for (const slug of Object.keys(counts) as MnistSlug[]) {
+    const r = await client.upload(createDataset.id, slug, mnistSubset(slug, counts[slug], { raw: slug === 'test-labels' }));
+    expect(r.status).toBe(200);
+  }
+  return createDataset.id as string;
+}
+
+let datasetId: string;
+let experiment: any;
+
+describe('datasets', () => {
+  it('accepts the four MNIST files, gzipped or not, and records what they hold', async () => {
+    datasetId = await uploadMnist(alice, 'mnist-small');
+    const { dataset } = await alice.data(DATASET, { id: datasetId });
+    expect(dataset).toMatchObject({ status: 'READY', imageShape: [28, 28, 1], numClasses: 10, trainCount: TRAIN, testCount: TEST });
+    expect(dataset.classHistogram).toHaveLength(10);
+    expect(dataset.classHistogram.reduce((a: number, b: number) => a + b, 0)).toBe(TRAIN);
+    expect(dataset.files.find((f: any) => f.role === 'TEST_LABELS').gzipped).toBe(false);
+    expect(dataset.files.find((f: any) => f.role === 'TRAIN_IMAGES')).toMatchObject({ count: TRAIN, dims: [28, 28], gzipped: true });
+  });
+
+  it('rejects bad files with a 422 naming the problem, and keeps what was stored', async () => {
+    const before = (await alice.data(DATASET, { id: datasetId })).dataset;
+    const good = mnistSubset('train-labels', TRAIN, { raw: true });
+    const wrongMagic = Buffer.from(good);
+    wrongMagic.writeUInt32BE(0x0803, 0);
+    const outOfRange = Buffer.from(good);
+    outOfRange[8 + 7] = 12;
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ['train-labels', wrongMagic, /magic/i],
+      ['train-labels', good.subarray(0, good.length - 100), /truncated|expected .*bytes/i],
+      ['train-labels', outOfRange, /label 12 at index 7/],
+      ['train-labels', mnistSubset('train-labels', TRAIN - 1), /1200 images but 1199 labels/],
+    ];
+    for (const [slug, body, message] of cases) {
+      const r = await alice.upload(datasetId, slug, body);
+      expect(r.status).toBe(422);
+      expect(r.body.code).toBe('INVALID_DATASET_FILE');
+      expect(r.body.error).toMatch(message);
+    }
+    const after = (await alice.data(DATASET, { id: datasetId })).dataset;
+    expect(after).toEqual(before);
+    const labels = await alice.get(`/v1/datasets/${datasetId}/files/train-labels`);
+    expect(labels.status).toBe(200);
+    expect((labels.body as Buffer).length).toBe(mnistSubset('train-labels', TRAIN).length);
+  });
+
+  it('names an unknown file slug', async () => {
+    const r = await alice.upload(datasetId, 'validation-images', mnistSubset('test-images', 10));
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/unknown file "validation-images"/);
+  });
+});
+
+describe('experiments', () => {
+  it.each([
+    [{ model: { name: 'resnet9000' } }, /model.name: unknown model/],
+    [{ optimizer: { name: 'Momentum', learningRate: -0.01 } }, /learningRate must be > 0/],
+    [{ optimizer: { name: 'Adagrad', learningRate: 0.01 } }, /unknown optimizer/],
+    [{ pipeline: { batchSize: TRAIN + 1 } }, /larger than the dataset/],
+  ])('rejects a bad spec with BAD_USER_INPUT (%#)', async (override, message) => {
+    const r = await alice.gql(SUBMIT, { input: experimentInput(datasetId, override) });
+    expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0].message).toMatch(message);
+  });
+
+  it('makes one experiment for two submits with the same idempotency key', async () => {
+    const input = experimentInput(datasetId, { idempotencyKey: 'lenet-run-1' });
+    const [a, b] = await Promise.all([alice.data(SUBMIT, { input }), alice.data(SUBMIT, { input })]);
+    expect(a.submitExperiment.id).toBe(b.submitExperiment.id);
+    const { experiments } = await alice.data(`{ experiments { id } }`);
+    expect(experiments.filter((e: any) => e.id === a.submitExperiment.id)).toHaveLength(1);
+    experiment = a.submitExperiment;
+  });
+
+  it('trains LeNet-5 on the worker, with progress, losses, checkpoints and metrics readable', async () => {
+    const seenRunning = await waitForExperiment(alice, experiment.id, (e) => e.status !== 'QUEUED');
+    expect(['RUNNING', 'SUCCEEDED']).toContain(seenRunning.status);
+    experiment = await waitForExperiment(alice, experiment.id, (e) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status));
+    expect(experiment.failureReason).toBeNull();
+    expect(experiment.status).toBe('SUCCEEDED');
+    const steps = Math.floor(TRAIN / 32);
+    expect(experiment.progress).toMatchObject({ step: steps, totalSteps: steps });
+    expect(experiment.attempt).toBe(1);
+    // LossMonitor every 5 steps; loss falls.
+    expect(experiment.losses.map((l: any) => l.step)).toEqual(Array.from({ length: Math.floor(steps / 5) }, (_, i) => (i + 1) * 5));
+    const first = experiment.losses[0].loss;
+    const last = experiment.losses[experiment.losses.length - 1].loss;
+    expect(last).toBeLessThan(first);
+    // ModelCheckpoint every 10 steps plus the end, keeping the newest 2 rows and objects.
+    expect(experiment.checkpoints.map((c: any) => c.step)).toEqual([30, steps]);
+    const stored = await store.list(`teams/`);
+    expect(stored.filter((k) => k.includes(experiment.id))).toHaveLength(2);
+    // Evaluation on the test split.
+    const m = experiment.metrics;
+    expect(m.accuracy).toBeGreaterThan(0.7);
+    expect(m.confusionMatrix).toHaveLength(10);
+    expect(m.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(TEST);
+    for (const k of ['precision', 'recall', 'f1']) expect(m[k]).toBeGreaterThan(0.5);
+  });
+
+  it('streams a checkpoint back to its team only', async () => {
+    const c = experiment.checkpoints[1];
+    const mine = await alice.get(c.downloadUrl);
+    expect(mine.status).toBe(200);
+    expect((mine.body as Buffer).length).toBe(c.sizeBytes);
+    expect((await bob.get(c.downloadUrl)).status).toBe(404);
+  });
+});
+
+describe('deployments and predictions', () => {
+  it('deploys a checkpoint and predicts in TF Serving format', async () => {
+    const checkpointId = experiment.checkpoints[1].id;
+    const { deployCheckpoint } = await alice.data(
+      `mutation($c: ID!) { deployCheckpoint(name: "digits", checkpointId: $c) { name predictUrl step } }`,
+      { c: checkpointId },
+    );
+    expect(deployCheckpoint.predictUrl).toBe('/v1/models/digits:predict');
+    const samples = Array.from({ length: 20 }, (_, i) => mnistTestSample(i));
+    const shapes = [
+      (p: number[]) => p, // flat 784
+      (p: number[]) => Array.from({ length: 28 }, (_, r) => p.slice(r * 28, r * 28 + 28)), // [28][28]
+    ];
+    for (const shape of shapes) {
+      const r = await alice.post('/v1/models/digits:predict', { instances: samples.map((s) => shape(s.pixels)) });
+      expect(r.status).toBe(200);
+      expect(r.body.predictions).toHaveLength(20);
+      for (const p of r.body.predictions) {
+        expect(p).toHaveLength(10);
+        expect(p.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 4);
+      }
+      const correct = r.body.predictions.filter((p: number[], i: number) => p.indexOf(Math.max(...p)) === samples[i].label).length;
+      expect(correct).toBeGreaterThanOrEqual(14);
+    }
+  });
+
+  it('classifies a posted PNG of a digit', async () => {
+    const s = mnistTestSample(0);
+    const png = await sharp(Buffer.from(s.pixels), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+    const r = await alice.post('/v1/models/digits:classify', png, 'image/png');
+    expect(r.status).toBe(200);
+    expect(r.body.class).toBe(s.label);
+    expect(r.body.probability).toBeGreaterThan(0.5);
+  });
+
+  it('answers bad predict calls with a 4xx naming the problem', async () => {
+    const wrongShape = await alice.post('/v1/models/digits:predict', { instances: [[1, 2, 3]] });
+    expect(wrongShape.status).toBe(400);
+    expect(wrongShape.body.error).toMatch(/instances\[0\] has 3 values; model "digits" takes images of shape \[28, 28, 1\]/);
+    const notAList = await alice.post('/v1/models/digits:predict', { inputs: 'x' });
+    expect(notAList.status).toBe(400);
+    const notANumber = await alice.post('/v1/models/digits:predict', { instances: [['a']] });
+    expect(notANumber.status).toBe(400);
+    const unknown = await alice.post('/v1/models/letters:predict', { instances: [mnistTestSample(0).pixels] });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('keys and tenants', () => {
+  it('refuses calls without a valid key', async () => {
+    const none = await anonymous.post('/v1/models/digits:predict', { instances: [] });
+    expect(none.status).toBe(401);
+    expect(none.body.error).toMatch(/missing API key/);
+    const wrong = await anonymous.withKey('ty_AAAAAAAAAAAA_' + 'A'.repeat(43)).gql(`{ me { id } }`);
+    expect(wrong.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("hides every team's data from the others", async () => {
+    const r = await bob.gql(`query($id: ID!) { dataset(id: $id) { id } }`, { id: datasetId });
+    expect(r.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const e = await bob.gql(`query($id: ID!) { experiment(id: $id) { id } }`, { id: experiment.id });
+    expect(e.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await bob.data(`{ datasets { id } experiments { id } deployments { name } }`))).toEqual({ datasets: [], experiments: [], deployments: [] });
+    const predict = await bob.post('/v1/models/digits:predict', { instances: [mnistTestSample(0).pixels] });
+    expect(predict.status).toBe(404);
+    const upload = await bob.upload(datasetId, 'train-labels', mnistSubset('train-labels', TRAIN));
+    expect(upload.status).toBe(404);
+    const submit = await bob.gql(SUBMIT, { input: experimentInput(datasetId) });
+    expect(submit.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const deploy = await bob.gql(`mutation($c: ID!) { deployCheckpoint(name: "stolen", checkpointId: $c) { name } }`, { c: experiment.checkpoints[0].id });
+    expect(deploy.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const cancel = await bob.gql(`mutation($id: ID!) { cancelExperiment(id: $id) { id } }`, { id: experiment.id });
+    expect(cancel.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('stores keys only as digests', async () => {
+    const prisma = trainyard.app.get((await import('@trainyard/db')).PrismaService);
+    const keys = await prisma.apiKey.findMany();
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    for (const k of keys) {
+      expect(k.secretHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(alice.apiKey).not.toContain(k.secretHash);
+    }
+  });
+});
+
+describe('cancel', () => {
+  it('stops a running experiment within a few steps and keeps its last checkpoint', async () => {
+    const { submitExperiment } = await alice.data(SUBMIT, {
+      input: experimentInput(datasetId, { name: 'long', epochs: 20, checkpoint: { saveCheckpointSteps: 5, keepCheckpointMax: 3 } }),
+    });
+    const running = await waitForExperiment(alice, submitExperiment.id, (e) => e.status === 'RUNNING' && e.checkpoints.length > 0);
+    const cancelledAt = Date.now();
+    await alice.data(`mutation($id: ID!) { cancelExperiment(id: $id) { cancelRequested } }`, { id: running.id });
+    const done = await waitForExperiment(alice, running.id, (e) => e.status !== 'RUNNING', 30_000);
+    expect(done.status).toBe('CANCELLED');
+    expect(Date.now() - cancelledAt).toBeLessThan(10_000);
+    expect(done.progress.step).toBeLessThan(done.progress.totalSteps);
+    expect(done.checkpoints.length).toBeGreaterThan(0);
+    expect(done.checkpoints.length).toBeLessThanOrEqual(3);
+  });
+});
