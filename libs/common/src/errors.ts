@@ -46,3 +46,10 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   [ErrorCode.CONFLICT]: 409,
   [ErrorCode.INTERNAL]: 500,
 };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; anything else cannot name a row, so it is simply not found. */
+export function assertId(what: string, id: string): void {
+  if (!UUID.test(id)) throw notFound(what, id);
+}

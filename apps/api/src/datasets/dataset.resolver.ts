@@ -18,7 +18,7 @@ export const toDataset = (d: DatasetRow): Dataset => ({
 @Resolver(() => Dataset)
 @UseGuards(ApiKeyGuard)
 export class DatasetResolver {
-  constructor(private readonly datasets: DatasetRepository) {}
+  constructor(private readonly repo: DatasetRepository) {}
 
   @Mutation(() => Dataset, { description: 'Creates an empty dataset; then PUT its files to uploadUrl.' })
   async createDataset(
@@ -29,16 +29,16 @@ export class DatasetResolver {
     if (!/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$/.test(name)) {
       throw badInput(`dataset name "${name}" must be 1-128 letters, digits, spaces, _ . -`, { field: 'name' });
     }
-    return toDataset({ ...(await this.datasets.create(team.id, name, format)), files: [] });
+    return toDataset({ ...(await this.repo.create(team.id, name, format)), files: [] });
   }
 
   @Query(() => [Dataset])
   async datasets(@CurrentTeam() team: TeamPrincipal) {
-    return (await this.datasets.list(team.id)).map(toDataset);
+    return (await this.repo.list(team.id)).map(toDataset);
   }
 
   @Query(() => Dataset)
   async dataset(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toDataset(await this.datasets.get(team.id, id));
+    return toDataset(await this.repo.get(team.id, id));
   }
 }

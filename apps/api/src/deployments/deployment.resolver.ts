@@ -24,8 +24,8 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 @UseGuards(ApiKeyGuard)
 export class DeploymentResolver {
   constructor(
-    private readonly deployments: DeploymentRepository,
-    private readonly checkpoints: CheckpointRepository,
+    private readonly repo: DeploymentRepository,
+    private readonly checkpointRepo: CheckpointRepository,
   ) {}
 
   @Mutation(() => Deployment, { description: 'Serves a checkpoint under a name; deploying an existing name moves it to the new checkpoint.' })
@@ -35,22 +35,22 @@ export class DeploymentResolver {
     @Args('checkpointId', { type: () => ID }) checkpointId: string,
   ) {
     if (!NAME.test(name)) throw badInput(`deployment name "${name}" must match ${NAME}`, { field: 'name' });
-    await this.checkpoints.getForTeam(team.id, checkpointId);
-    return toDeployment(await this.deployments.upsert(team.id, name, checkpointId));
+    await this.checkpointRepo.getForTeam(team.id, checkpointId);
+    return toDeployment(await this.repo.upsert(team.id, name, checkpointId));
   }
 
   @Mutation(() => Boolean, { description: 'Stops serving a name; its checkpoint may then be deleted by retention.' })
   deleteDeployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    return this.deployments.delete(team.id, name);
+    return this.repo.delete(team.id, name);
   }
 
   @Query(() => [Deployment])
   async deployments(@CurrentTeam() team: TeamPrincipal) {
-    return (await this.deployments.list(team.id)).map(toDeployment);
+    return (await this.repo.list(team.id)).map(toDeployment);
   }
 
   @Query(() => Deployment)
   async deployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    return toDeployment(await this.deployments.getByName(team.id, name));
+    return toDeployment(await this.repo.getByName(team.id, name));
   }
 }

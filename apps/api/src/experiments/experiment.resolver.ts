@@ -22,8 +22,8 @@ export function toExperiment(row: ExperimentRow): Experiment {
 export class ExperimentResolver {
   constructor(
     private readonly service: ExperimentService,
-    private readonly experiments: ExperimentRepository,
-    private readonly checkpoints: CheckpointRepository,
+    private readonly repo: ExperimentRepository,
+    private readonly checkpointRepo: CheckpointRepository,
   ) {}
 
   @Mutation(() => Experiment, { description: 'Validates the spec and queues a training run.' })
@@ -33,12 +33,12 @@ export class ExperimentResolver {
 
   @Mutation(() => Experiment, { description: 'Stops the run within a few steps; its last checkpoint is kept.' })
   async cancelExperiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toExperiment(await this.experiments.requestCancel(team.id, id));
+    return toExperiment(await this.repo.requestCancel(team.id, id));
   }
 
   @Query(() => Experiment)
   async experiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toExperiment(await this.experiments.get(team.id, id));
+    return toExperiment(await this.repo.get(team.id, id));
   }
 
   @Query(() => [Experiment])
@@ -46,7 +46,7 @@ export class ExperimentResolver {
     @CurrentTeam() team: TeamPrincipal,
     @Args('status', { type: () => ExperimentStatus, nullable: true }) status?: ExperimentStatus,
   ) {
-    return (await this.experiments.list(team.id, status)).map(toExperiment);
+    return (await this.repo.list(team.id, status)).map(toExperiment);
   }
 
   @ResolveField(() => [LossPoint], { description: 'The loss every perPrintTimes steps, oldest first.' })
@@ -55,11 +55,11 @@ export class ExperimentResolver {
     @Args('afterStep', { type: () => Int, defaultValue: 0 }) afterStep: number,
     @Args('limit', { type: () => Int, defaultValue: 1000 }) limit: number,
   ) {
-    return this.experiments.losses(e.id, afterStep, Math.min(Math.max(limit, 1), 10_000));
+    return this.repo.losses(e.id, afterStep, Math.min(Math.max(limit, 1), 10_000));
   }
 
   @ResolveField(() => [Checkpoint])
   async checkpoints(@Parent() e: Experiment): Promise<Checkpoint[]> {
-    return (await this.checkpoints.forExperiment(e.id)).map((c) => ({ ...c, downloadUrl: `/v1/checkpoints/${c.id}` }));
+    return (await this.checkpointRepo.forExperiment(e.id)).map((c) => ({ ...c, downloadUrl: `/v1/checkpoints/${c.id}` }));
   }
 }

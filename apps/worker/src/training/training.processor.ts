@@ -30,6 +30,5 @@ export class TrainingProcessor implements OnApplicationBootstrap {
   async process(job: TrainExperimentJob, ctx: JobContext) {
     const outcome = await this.training.run(job);
     this.logger.log(`job ${ctx.jobId} (delivery ${ctx.attemptsMade + 1}): ${outcome}`);
-    return outcome;
   }
 }

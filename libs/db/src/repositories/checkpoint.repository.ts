@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { notFound } from '@trainyard/common';
+import { assertId, notFound } from '@trainyard/common';
 import { PrismaService } from '../prisma/prisma.service';
 import { SupersededError } from './experiment.repository';
 
@@ -58,6 +58,7 @@ export class CheckpointRepository {
   }
 
   async getForTeam(teamId: string, id: string) {
+    assertId('checkpoint', id);
     const c = await this.prisma.checkpoint.findFirst({ where: { id, experiment: { teamId } }, include: { experiment: true } });
     if (!c) throw notFound('checkpoint', id);
     return c;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { notFound } from '@trainyard/common';
+import { assertId, notFound } from '@trainyard/common';
 import type { DatasetFileRole, DatasetFormat } from '../generated/prisma/enums';
 import { PrismaService } from '../prisma/prisma.service';
 
@@ -36,6 +36,7 @@ export class DatasetRepository {
   }
 
   async get(teamId: string, id: string) {
+    assertId('dataset', id);
     const dataset = await this.prisma.dataset.findFirst({ where: { id, teamId }, include: { files: true } });
     if (!dataset) throw notFound('dataset', id);
     return dataset;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { notFound } from '@trainyard/common';
+import { assertId, notFound } from '@trainyard/common';
 import type { Prisma } from '../generated/prisma/client';
 import type { ExperimentStatus } from '../generated/prisma/enums';
 import { PrismaService } from '../prisma/prisma.service';
@@ -65,6 +65,7 @@ export class ExperimentRepository {
   }
 
   async get(teamId: string, id: string) {
+    assertId('experiment', id);
     const experiment = await this.prisma.experiment.findFirst({ where: { id, teamId } });
     if (!experiment) throw notFound('experiment', id);
     return experiment;
