@@ -4,10 +4,20 @@
  * *.spec.ts files beside it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './batch_mat_mul';
 import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
+import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
+import { avgPoolGradConfig, maxPoolGradConfig } from './pool_grad';
 import { original } from './util';
 
-export const WASM_KERNEL_CONFIGS: tf.KernelConfig[] = [conv2DBackpropFilterConfig];
+/** JS overrides built on the wasm backend's own (XNNPACK) kernels. */
+export const WASM_KERNEL_CONFIGS: tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  batchMatMulConfig,
+  maxPoolGradConfig,
+  avgPoolGradConfig,
+];
 
 let registered = false;
 

@@ -1,0 +1,43 @@
+import * as tf from '@tensorflow/tfjs';
+import { compare, initBackends, rand } from './test_util';
+
+jest.setTimeout(60_000);
+beforeAll(() => initBackends());
+
+type Case = [string, number[], number[], number, 'valid' | 'same' | number];
+// name, x shape [n,h,w,c], filter shape [fh,fw,cin,cout], stride, pad
+const CASES: Case[] = [
+  ['lenet conv2', [4, 14, 14, 6], [5, 5, 6, 16], 1, 'valid'],
+  ['3x3 same', [3, 8, 8, 3], [3, 3, 3, 5], 1, 'same'],
+  ['3x3 same stride 2', [2, 9, 9, 3], [3, 3, 3, 4], 2, 'same'],
+  ['3x3 same stride 2 even', [2, 8, 10, 3], [3, 3, 3, 4], 2, 'same'],
+  ['3x3 valid stride 2 (odd)', [2, 9, 9, 2], [3, 3, 2, 4], 2, 'valid'],
+  ['4x4 valid stride 2 (unused rows)', [2, 10, 11, 2], [4, 4, 2, 3], 2, 'valid'],
+  ['2x2 same stride 2', [2, 8, 8, 3], [2, 2, 3, 2], 2, 'same'],
+  ['5x3 same rect', [2, 7, 6, 2], [5, 3, 2, 3], 1, 'same'],
+  ['1x1 stride 2', [2, 5, 5, 4], [1, 1, 4, 3], 2, 'same'],
+  ['explicit pad 1', [2, 6, 6, 2], [3, 3, 2, 3], 1, 1],
+];
+
+describe('wasm Conv2DBackpropInput', () => {
+  test.each(CASES)('%s: kernel matches cpu', async (_n, xs, fs, s, pad) => {
+    const diff = await compare(() => {
+      const x = rand(xs, 1) as tf.Tensor4D;
+      const f = rand(fs, 2) as tf.Tensor4D;
+      const y = tf.conv2d(x, f, s, pad);
+      const dy = rand(y.shape, 3) as tf.Tensor4D;
+      return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { strides: [s, s], pad, dataFormat: 'NHWC', inputShape: xs }) as tf.Tensor;
+    });
+    expect(diff).toBeLessThan(1e-4);
+  });
+
+  test.each(CASES)('%s: tf.grads matches cpu', async (_n, xs, fs, s, pad) => {
+    const diff = await compare(() => {
+      const x = rand(xs, 4) as tf.Tensor4D;
+      const f = rand(fs, 5) as tf.Tensor4D;
+      const loss = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, s, pad).square().sum();
+      return tf.grads(loss as (...t: tf.Tensor[]) => tf.Tensor)([x, f]);
+    });
+    expect(diff).toBeLessThan(1e-4);
+  });
+});

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""PyTorch peer for `npm run bench:train`: trains the same architectures as Trainyard's LeNet-5 and cnn
+(libs/engine/src/models.ts) on synthetic data with SGD momentum 0.9, lr 0.01, and prints one JSON line.
+
+  /usr/bin/python3 test/bench/torch_train.py --model lenet5 --batch 64 --steps 200 [--threads 1]
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class LeNet5(nn.Module):
+    # conv 6@5x5 valid, relu, maxpool 2, conv 16@5x5 valid, relu, maxpool 2, fc 120, 84, classes
+    def __init__(self, c=1, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, classes)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+
+class Cnn(nn.Module):
+    # conv 32,32 (3x3 same), maxpool, conv 64,64 (3x3 same), maxpool, fc 512, classes
+    def __init__(self, c=3, classes=10):
+        super().__init__()
+        self.c1 = nn.Conv2d(c, 32, 3, padding=1)
+        self.c2 = nn.Conv2d(32, 32, 3, padding=1)
+        self.c3 = nn.Conv2d(32, 64, 3, padding=1)
+        self.c4 = nn.Conv2d(64, 64, 3, padding=1)
+        self.fc1 = nn.Linear(64 * 8 * 8, 512)
+        self.fc2 = nn.Linear(512, classes)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.c2(F.relu(self.c1(x)))), 2)
+        x = F.max_pool2d(F.relu(self.c4(F.relu(self.c3(x)))), 2)
+        x = torch.flatten(x, 1)
+        return self.fc2(F.relu(self.fc1(x)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--model', choices=['lenet5', 'cnn'], default='lenet5')
+    ap.add_argument('--batch', type=int, default=64)
+    ap.add_argument('--steps', type=int, default=100)
+    ap.add_argument('--warmup', type=int, default=5)
+    ap.add_argument('--threads', type=int, default=0, help='intra-op threads; 0 = torch default')
+    a = ap.parse_args()
+    default_threads = torch.get_num_threads()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    if a.model == 'lenet5':
+        net, shape = LeNet5(), (1, 32, 32)
+    else:
+        net, shape = Cnn(), (3, 32, 32)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    pool = [(torch.rand(a.batch, *shape), torch.randint(0, 10, (a.batch,))) for _ in range(8)]
+
+    def step(i):
+        x, y = pool[i % len(pool)]
+        opt.zero_grad()
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for i in range(a.warmup):
+        step(i)
+    t0 = time.perf_counter()
+    for i in range(a.steps):
+        loss = step(i)
+    loss.item()
+    dt = time.perf_counter() - t0
+    print(json.dumps({
+        'framework': 'pytorch', 'version': torch.__version__, 'model': a.model, 'batch': a.batch,
+        'steps': a.steps, 'threads': torch.get_num_threads(), 'default_threads': default_threads,
+        'ms_per_step': dt * 1000 / a.steps, 'samples_per_s': a.batch * a.steps / dt,
+    }))
+
+
+if __name__ == '__main__':
+    main()
