@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { badInput } from '@trainyard/common';
+
+export const MAP_OPS = ['Resize', 'Rescale', 'HWC2CHW', 'TypeCast'] as const;
+const MAX_SIDE = 4096;
+
+const side = z.number().int().min(1).max(MAX_SIDE);
+
+const resizeSchema = z
+  .object({
+    op: z.literal('Resize'),
+    /** [height, width], or one number: the shorter edge, keeping the aspect ratio (MindSpore). */
+    size: z.union([side, z.tuple([side, side])]),
+    /** MindSpore's default Inter.LINEAR is bilinear. */
+    interpolation: z.enum(['bilinear', 'nearest']).default('bilinear'),
+  })
+  .strict();
+const rescaleSchema = z.object({ op: z.literal('Rescale'), rescale: z.number().finite(), shift: z.number().finite() }).strict();
+const hwc2chwSchema = z.object({ op: z.literal('HWC2CHW') }).strict();
+const typeCastSchema = z.object({ op: z.literal('TypeCast'), dtype: z.enum(['float32', 'int32']) }).strict();
+
+export const mapOpSchema = z.discriminatedUnion('op', [resizeSchema, rescaleSchema, hwc2chwSchema, typeCastSchema]);
+
+export const pipelineSpecSchema = z
+  .object({
+    map: z.array(mapOpSchema).max(32).default([]),
+    /** bufferSize 0 (or no shuffle entry) turns shuffling off. */
+    shuffle: z.object({ bufferSize: z.number().int().min(0).max(10_000_000) }).strict().optional(),
+    batch: z.object({ size: z.number().int().min(1).max(65_536), dropRemainder: z.boolean().default(false) }).strict().default({ size: 32, dropRemainder: true }),
+    repeat: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
+export type MapOpSpec = z.infer<typeof mapOpSchema>;
+export type ResizeSpec = z.infer<typeof resizeSchema>;
+export type RescaleSpec = z.infer<typeof rescaleSchema>;
+export type TypeCastSpec = z.infer<typeof typeCastSchema>;
+/** A validated pipeline, as stored with an experiment. */
+export type PipelineSpec = z.infer<typeof pipelineSpecSchema>;
+/** What a client may send (defaults not yet filled in). */
+export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
+
+const fieldName = (path: (string | number)[]) =>
+  path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${p}`), 'pipeline');
+
+/** Phrases each zod issue as a predicate, so messages read "pipeline.map[1].rescale must be a finite number". */
+const errorMap: z.ZodErrorMap = (issue, ctx) => {
+  switch (issue.code) {
+    case z.ZodIssueCode.invalid_type:
+      if (issue.received === 'undefined') return { message: 'is required' };
+      if (issue.expected === 'number') return { message: 'must be a finite number' };
+      if (issue.expected === 'integer') return { message: 'must be an integer' };
+      return { message: `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}, got ${issue.received}` };
+    case z.ZodIssueCode.not_finite:
+      return { message: 'must be a finite number' };
+    case z.ZodIssueCode.too_small:
+      if (issue.type === 'number') return { message: `must be ${issue.inclusive ? '>=' : '>'} ${issue.minimum}` };
+      return { message: `must have at least ${issue.minimum} entries` };
+    case z.ZodIssueCode.too_big:
+      if (issue.type === 'number') return { message: `must be ${issue.inclusive ? '<=' : '<'} ${issue.maximum}` };
+      return { message: `must have at most ${issue.maximum} entries` };
+    case z.ZodIssueCode.invalid_union_discriminator:
+      return { message: `must be one of ${issue.options.join(', ')}` };
+    case z.ZodIssueCode.invalid_enum_value:
+      return { message: `must be one of ${issue.options.join(', ')}, got ${JSON.stringify(issue.received)}` };
+    case z.ZodIssueCode.unrecognized_keys:
+      return { message: `has unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` };
+    case z.ZodIssueCode.invalid_union:
+      return { message: 'must be a positive integer or [height, width]' };
+    default:
+      return { message: ctx.defaultError };
+  }
+};
+
+/**
+ * Validates a pipeline (fills defaults: map [], batch 32 with drop_remainder) or throws BAD_USER_INPUT
+ * naming the first bad field. With `datasetSize`, also rejects a drop_remainder batch larger than the
+ * dataset (it would yield no batches at all).
+ */
+export function validatePipelineSpec(value: unknown, opts: { datasetSize?: number } = {}): PipelineSpec {
+  const r = pipelineSpecSchema.safeParse(value, { errorMap });
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const field = fieldName(issue.path);
+    throw badInput(`${field} ${issue.message}`, { field });
+  }
+  const spec = r.data;
+  checkLayout(spec.map);
+  if (opts.datasetSize !== undefined) checkBatchFits(spec, opts.datasetSize);
+  return spec;
+}
+
+/** HWC ops (Resize) must come before HWC2CHW, and HWC2CHW at most once. */
+function checkLayout(map: MapOpSpec[]) {
+  let chw = false;
+  map.forEach((op, i) => {
+    if (op.op === 'HWC2CHW') {
+      if (chw) throw badInput(`pipeline.map[${i}] HWC2CHW: the sample is already CHW`, { field: `pipeline.map[${i}]` });
+      chw = true;
+    } else if (op.op === 'Resize' && chw) {
+      throw badInput(`pipeline.map[${i}] Resize works on HWC samples; put it before HWC2CHW`, { field: `pipeline.map[${i}]` });
+    }
+  });
+}
+
+export function checkBatchFits(spec: PipelineSpec, datasetSize: number) {
+  if (spec.batch.dropRemainder && spec.batch.size > datasetSize) {
+    throw badInput(`batch size ${spec.batch.size} is larger than the dataset (${datasetSize} samples)`, {
+      field: 'pipeline.batch.size',
+    });
+  }
+}
+
+/** Output [height, width] of a Resize, MindSpore's rule for a single size: the shorter edge becomes `size`. */
+export function resizeTarget(size: number | [number, number], h: number, w: number): [number, number] {
+  if (Array.isArray(size)) return size;
+  return h <= w ? [size, Math.max(1, Math.floor((w * size) / h))] : [Math.max(1, Math.floor((h * size) / w)), size];
+}
+
+/**
+ * The shape of one sample after the map ops, given the source sample shape [h, w, c]: [h', w', c]
+ * (channels last) or [c, h', w'] after HWC2CHW. Batches are [n, ...this].
+ */
+export function outputShape(spec: Pick<PipelineSpec, 'map'>, inputShape: readonly [number, number, number] | readonly number[]): number[] {
+  if (inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw badInput(`input shape must be [height, width, channels] of positive integers, got ${JSON.stringify(inputShape)}`);
+  }
+  let [h, w, c] = inputShape as [number, number, number];
+  let chw = false;
+  for (const op of spec.map) {
+    if (op.op === 'Resize') [h, w] = resizeTarget(op.size, h, w);
+    if (op.op === 'HWC2CHW') chw = true;
+  }
+  return chw ? [c, h, w] : [h, w, c];
+}
+
+/** Batches one epoch yields: batches per pass times repeat (a batch never spans two passes). */
+export function batchesPerEpoch(spec: Pick<PipelineSpec, 'batch' | 'repeat'>, datasetSize: number, dropRemainder = spec.batch.dropRemainder): number {
+  const perPass = dropRemainder ? Math.floor(datasetSize / spec.batch.size) : Math.ceil(datasetSize / spec.batch.size);
+  return perPass * (spec.repeat ?? 1);
+}
