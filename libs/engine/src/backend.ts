@@ -23,7 +23,12 @@ export async function initBackend(preferred: BackendPreference = 'auto'): Promis
   if (!BACKEND_PREFERENCES.includes(preferred)) {
     throw badInput(`unknown backend "${preferred}"; expected one of ${BACKEND_PREFERENCES.join(', ')}`);
   }
-  if (preferred === 'cpu') return { name: await use('cpu') };
+  if (preferred === 'cpu') {
+    const name = await use('cpu');
+    // The cpu backend prints a "use tfjs-node" banner on first use; we chose cpu on purpose.
+    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+    return { name };
+  }
   if (preferred === 'wasm') return { name: await useWasm() };
   const native = loadNative();
   if (native) return { name: await use('tensorflow') };

@@ -34,7 +34,8 @@ export interface CheckpointInfo extends CheckpointPosition {
 
 export interface TensorEntry {
   name: string;
-  group: 'model' | 'optimizer';
+  /** 'optimizerExtra': state tfjs' getWeights() omits (Adam's beta powers), so resume is bit-exact. */
+  group: 'model' | 'optimizer' | 'optimizerExtra';
   shape: number[];
   dtype: 'float32' | 'int32';
   /** Byte offset inside the data section. */
@@ -65,6 +66,8 @@ export interface LoadedCheckpoint {
   model: NamedArray[];
   /** In optimizer.getWeights() order; the first is the iteration count 'iter'. */
   optimizer: NamedArray[];
+  /** Extra optimizer variables by name (Adam: accBeta1, accBeta2). */
+  optimizerExtra: NamedArray[];
 }
 
 export class CheckpointFormatError extends TrainyardError {
@@ -91,6 +94,9 @@ export async function saveCheckpoint(
     // getWeights() makes a fresh scalar for 'iter'; the rest are the optimizer's own variables.
     if (i === 0) nt.tensor.dispose();
   });
+  for (const [name, v] of Object.entries(extraState(optimizer))) {
+    arrays.push({ group: 'optimizerExtra', name, shape: v.shape, ...typedData(v) });
+  }
 
   let offset = 0;
   const tensors: TensorEntry[] = arrays.map((a) => {
@@ -168,6 +174,8 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
 
   const model: NamedArray[] = [];
   const optimizer: NamedArray[] = [];
+  const optimizerExtra: NamedArray[] = [];
+  const groups = { model, optimizer, optimizerExtra };
   for (const e of header.tensors) {
     const count = e.shape.reduce((a, b) => a * b, 1);
     if (e.byteLength !== count * 4 || e.offset < 0 || e.offset + e.byteLength > data.byteLength) {
@@ -177,9 +185,11 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
     const raw = data.slice(e.offset, e.offset + e.byteLength).buffer;
     const arr = e.dtype === 'int32' ? new Int32Array(raw) : e.dtype === 'float32' ? new Float32Array(raw) : undefined;
     if (!arr) throw new CheckpointFormatError(`tensor ${e.name}: unsupported dtype ${e.dtype}`);
-    (e.group === 'model' ? model : optimizer).push({ name: e.name, shape: e.shape, dtype: e.dtype, data: arr });
+    const group = groups[e.group];
+    if (!group) throw new CheckpointFormatError(`tensor ${e.name}: unknown group ${e.group}`);
+    group.push({ name: e.name, shape: e.shape, dtype: e.dtype, data: arr });
   }
-  return { header, model, optimizer };
+  return { header, model, optimizer, optimizerExtra };
 }
 
 /** Loads the checkpoint's weights into `model` (same architecture: count and shapes are checked). */
@@ -213,6 +223,20 @@ export async function restore(model: tf.LayersModel, optimizer: tf.Optimizer, ck
   await optimizer.setWeights(named);
   // setWeights wraps each tensor in a variable that shares its data; dropping ours keeps those alive.
   tf.dispose(named.map((n) => n.tensor));
+  // Adam's setWeights recomputes beta^t with pow(), which differs in the last bits from the running
+  // product it keeps while training; put the saved values back so a resumed run is bit-exact.
+  const extra = extraState(optimizer);
+  for (const saved of ckpt.optimizerExtra) {
+    const v = extra[saved.name];
+    if (v) tf.tidy(() => v.assign(tf.tensor(saved.data, saved.shape, saved.dtype)));
+  }
+}
+
+/** Optimizer variables that getWeights() leaves out. Reaches into tfjs' AdamOptimizer fields. */
+function extraState(optimizer: tf.Optimizer): Record<string, tf.Variable> {
+  if (!(optimizer instanceof tf.AdamOptimizer)) return {};
+  const adam = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  return adam.accBeta1 && adam.accBeta2 ? { accBeta1: adam.accBeta1, accBeta2: adam.accBeta2 } : {};
 }
 
 /** Builds the checkpoint's model with its weights, for serving (no optimizer state). */

@@ -49,7 +49,7 @@ export function validateModelSpec(spec: unknown): ModelSpec {
 }
 
 /** Smallest image side each model's convolutions and pools leave at least 1x1 of. */
-const MIN_SIDE: Record<ModelName, number> = { lenet5: 14, cnn: 4 };
+const MIN_SIDE: Record<ModelName, number> = { lenet5: 16, cnn: 4 };
 
 /**
  * Builds an uncompiled model (the Trainer runs its own step, so no compile()).
