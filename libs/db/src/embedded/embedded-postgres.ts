@@ -1,6 +1,16 @@
 import * as fs from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
+import * as nodeModule from 'node:module';
+import type { PGlite as PGliteClass } from '@electric-sql/pglite';
 import { PgliteSessionServer } from './session-server';
+
+/**
+ * PGlite loads its WASM and Node built-ins with dynamic import(), which Jest's module sandbox
+ * rejects (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG). Node's own require loads it outside that
+ * sandbox (Jest hands out its own 'module' built-in, so it is taken from process.getBuiltinModule,
+ * Node >= 20.16); in a normal process this is the same as a plain import.
+ */
+const realModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.('node:module') as typeof nodeModule | undefined;
+const { PGlite } = (realModule ?? nodeModule).createRequire(__filename)('@electric-sql/pglite') as { PGlite: typeof PGliteClass };
 
 export interface EmbeddedPostgresOptions {
   /** Folder PGlite keeps the database in; created on first start, reopened after. */

@@ -46,10 +46,9 @@ function uniqueFields(meta: Record<string, unknown>): string[] {
 /** ApiKey -> "API key", idempotencyKey -> "idempotency key", DatasetFile -> "dataset file". */
 function humanize(name: string): string {
   return name
-    .replace(/Api/g, 'API')
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .split(' ')
-    .map((w) => (w === 'API' ? w : w.toLowerCase()))
+    .map((w) => (w.toLowerCase() === 'api' ? 'API' : w.toLowerCase()))
     .join(' ');
 }
 
