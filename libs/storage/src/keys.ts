@@ -1,0 +1,35 @@
+/**
+ * The one place artifact keys are spelled. Everything a team owns sits under teams/<teamId>/, so a
+ * team's artifacts can be listed or removed by prefix. Ids are checked to be single path segments.
+ */
+const seg = (what: string, v: string | number): string => {
+  const s = String(v);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(s) || s.includes('..')) {
+    throw new Error(`${what} ${JSON.stringify(s)} cannot be part of an artifact key`);
+  }
+  return s;
+};
+
+export const keys = {
+  team: (teamId: string) => `teams/${seg('teamId', teamId)}/`,
+  /** Prefix of all files of a dataset. */
+  dataset: (teamId: string, datasetId: string) => `${keys.team(teamId)}datasets/${seg('datasetId', datasetId)}/`,
+  /** One uploaded file: role is e.g. train-images; each upload gets its own id, so a re-upload never overwrites. */
+  datasetFile: (teamId: string, datasetId: string, role: string, uploadId: string) =>
+    `${keys.dataset(teamId, datasetId)}files/${seg('role', role)}/${seg('uploadId', uploadId)}`,
+  experiment: (teamId: string, experimentId: string) => `${keys.team(teamId)}experiments/${seg('experimentId', experimentId)}/`,
+  checkpoints: (teamId: string, experimentId: string) => `${keys.experiment(teamId, experimentId)}checkpoints/`,
+  /** Zero-padded step, so listing the prefix returns checkpoints in step order. */
+  checkpoint: (teamId: string, experimentId: string, step: number) => {
+    if (!Number.isSafeInteger(step) || step < 0) throw new Error(`checkpoint step must be a non-negative integer, got ${step}`);
+    return `${keys.checkpoints(teamId, experimentId)}step-${String(step).padStart(12, '0')}.ckpt`;
+  },
+  /** The step a checkpoint key names, or undefined for other keys. */
+  checkpointStep: (key: string): number | undefined => {
+    const m = /\/checkpoints\/step-(\d+)\.ckpt$/.exec(key);
+    return m ? Number(m[1]) : undefined;
+  },
+  /** An exported model file: format e.g. onnx or tfjs, file e.g. model.onnx or model.json. */
+  export: (teamId: string, experimentId: string, format: string, file: string) =>
+    `${keys.experiment(teamId, experimentId)}exports/${seg('format', format)}/${seg('file', file)}`,
+};
