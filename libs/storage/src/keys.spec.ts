@@ -3,7 +3,8 @@ import { keys } from './keys';
 describe('keys', () => {
   it('lays artifacts out under the team', () => {
     expect(keys.datasetFile('t1', 'd1', 'train-images', 'u1')).toBe('teams/t1/datasets/d1/files/train-images/u1');
-    expect(keys.checkpoint('t1', 'e1', 1875)).toBe('teams/t1/experiments/e1/checkpoints/step-000000001875.ckpt');
+    expect(keys.checkpoint('t1', 'e1', 1875)).toBe('teams/t1/experiments/e1/checkpoints/step-000000001875.a1.ckpt');
+    expect(keys.checkpoint('t1', 'e1', 1875, 3)).toBe('teams/t1/experiments/e1/checkpoints/step-000000001875.a3.ckpt');
     expect(keys.checkpointStep(keys.checkpoint('t1', 'e1', 1875))).toBe(1875);
     expect(keys.export('t1', 'e1', 'onnx', 'model.onnx')).toBe('teams/t1/experiments/e1/exports/onnx/model.onnx');
     expect(keys.checkpoint('t1', 'e1', 5).startsWith(keys.checkpoints('t1', 'e1'))).toBe(true);

@@ -19,14 +19,18 @@ export const keys = {
     `${keys.dataset(teamId, datasetId)}files/${seg('role', role)}/${seg('uploadId', uploadId)}`,
   experiment: (teamId: string, experimentId: string) => `${keys.team(teamId)}experiments/${seg('experimentId', experimentId)}/`,
   checkpoints: (teamId: string, experimentId: string) => `${keys.experiment(teamId, experimentId)}checkpoints/`,
-  /** Zero-padded step, so listing the prefix returns checkpoints in step order. */
-  checkpoint: (teamId: string, experimentId: string, step: number) => {
+  /**
+   * Zero-padded step, so listing the prefix returns checkpoints in step order. The run attempt is part
+   * of the key: a worker that lost its job to a newer attempt can never overwrite that attempt's bytes.
+   */
+  checkpoint: (teamId: string, experimentId: string, step: number, attempt = 1) => {
     if (!Number.isSafeInteger(step) || step < 0) throw new Error(`checkpoint step must be a non-negative integer, got ${step}`);
-    return `${keys.checkpoints(teamId, experimentId)}step-${String(step).padStart(12, '0')}.ckpt`;
+    if (!Number.isSafeInteger(attempt) || attempt < 1) throw new Error(`attempt must be a positive integer, got ${attempt}`);
+    return `${keys.checkpoints(teamId, experimentId)}step-${String(step).padStart(12, '0')}.a${attempt}.ckpt`;
   },
   /** The step a checkpoint key names, or undefined for other keys. */
   checkpointStep: (key: string): number | undefined => {
-    const m = /\/checkpoints\/step-(\d+)\.ckpt$/.exec(key);
+    const m = /\/checkpoints\/step-(\d+)\.a\d+\.ckpt$/.exec(key);
     return m ? Number(m[1]) : undefined;
   },
   /** An exported model file: format e.g. onnx or tfjs, file e.g. model.onnx or model.json. */
