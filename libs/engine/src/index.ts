@@ -52,3 +52,7 @@ export { metricsFromConfusion, accumulateConfusion, emptyConfusion, argmaxRows }
 export type { ClassificationMetrics, ClassMetrics } from './metrics';
 
 export type { Batch, BatchSource } from '@trainyard/common';
+
+export { runTrainingThread } from './thread/runner';
+export type { TrainHandlers, TrainingThread } from './thread/runner';
+export type { TrainRequest, TrainResult, TrainingSpec, RawImageSplit } from './thread/protocol';

@@ -20,8 +20,10 @@ export interface OptimizerSpec {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
-  /** RMSProp: discounting factor of the squared-gradient average (rho), default 0.9. */
+  /** RMSProp: discounting factor of the squared-gradient average (MindSpore `decay`), default 0.9. */
   decay?: number;
+  /** RMSProp: Keras' name for `decay`; accepted as an alias. */
+  rho?: number;
 }
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -49,6 +51,10 @@ export function validateOptimizerSpec(spec: unknown): OptimizerSpec {
   inRange('beta1', 0, 1, false, true);
   inRange('beta2', 0, 1, false, true);
   inRange('decay', 0, 1, false, true);
+  inRange('rho', 0, 1, false, true);
+  if (s.decay != null && s.rho != null && s.decay !== s.rho) {
+    throw badInput(`decay and rho are the same setting; got decay ${s.decay} and rho ${s.rho}`, { field: 'rho' });
+  }
   inRange('epsilon', 0, Infinity, true, true);
   inRange('weightDecay', 0, Infinity, false, true);
   if (s.useNesterov != null && typeof s.useNesterov !== 'boolean') {
@@ -62,7 +68,7 @@ export function validateOptimizerSpec(spec: unknown): OptimizerSpec {
       Object.assign(out, { momentum: s.momentum ?? 0.9, useNesterov: s.useNesterov ?? false });
       break;
     case 'RMSProp':
-      Object.assign(out, { decay: s.decay ?? 0.9, momentum: s.momentum ?? 0, epsilon: s.epsilon ?? 1e-10 });
+      Object.assign(out, { decay: s.decay ?? s.rho ?? 0.9, momentum: s.momentum ?? 0, epsilon: s.epsilon ?? 1e-10 });
       break;
     case 'Adam':
     case 'AdamWeightDecay':

@@ -1,0 +1,78 @@
+/** Messages between the host (runner.ts) and the training thread (training-thread.ts). */
+import type { ExperimentSpec } from '@trainyard/common';
+import type { BackendPreference } from '../backend';
+import type { CheckpointMeta, LossReport } from '../callbacks';
+import type { EpochLogs } from '../trainer';
+import type { EvaluationResult } from '../evaluate';
+
+/** One split in memory, as @trainyard/data's ImageSplit: uint8 pixels, HWC per sample, uint8 labels. */
+export interface RawImageSplit {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  shape: [number, number, number];
+}
+
+/** The part of an experiment spec the engine reads (ExperimentSpec from @trainyard/common fits). */
+export type TrainingSpec = Pick<
+  ExperimentSpec,
+  'model' | 'pipeline' | 'loss' | 'optimizer' | 'epochs' | 'perPrintTimes' | 'seed' | 'checkpoint'
+>;
+
+export interface TrainRequest {
+  spec: TrainingSpec;
+  /** Copied to the thread (structured clone); the caller keeps its arrays. */
+  train: RawImageSplit;
+  /** Evaluated after training (not after a stop). */
+  test: RawImageSplit;
+  /** Default 'auto'. */
+  backend?: BackendPreference;
+  /** Checkpoint bytes to resume from (same spec). */
+  resume?: Uint8Array;
+  /** Steps of checkpoints already stored, so CheckpointMeta.expired accounts for them. */
+  existingCheckpointSteps?: number[];
+  /**
+   * Module exporting `buildBatchSource(split, pipeline, { seed, shuffle, dropRemainder? })`, resolved
+   * inside the thread. Default '@trainyard/data'. Tests may point it at a stand-in.
+   */
+  dataModule?: string;
+}
+
+export interface TrainResultBase {
+  backend: string;
+  /** Last global step trained. */
+  step: number;
+  epoch: number;
+  stepInEpoch: number;
+  /** Mean loss of the last epoch trained (NaN if none). */
+  lastEpochLoss: number;
+}
+export type TrainResult =
+  | (TrainResultBase & { stopped: false; metrics: EvaluationResult })
+  | (TrainResultBase & { stopped: true; metrics?: undefined });
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+  details?: Record<string, unknown>;
+  step?: number;
+  loss?: number;
+}
+
+export type ThreadMessage =
+  | { type: 'backend'; name: string }
+  | { type: 'progress'; report: LossReport }
+  | { type: 'epoch'; logs: EpochLogs }
+  | { type: 'checkpoint'; id: number; bytes: Uint8Array; meta: CheckpointMeta }
+  | { type: 'done'; result: TrainResult }
+  | { type: 'error'; error: SerializedError };
+
+export type HostMessage = { type: 'checkpoint-ack'; id: number };
+
+export interface ThreadData {
+  request: TrainRequest;
+  /** Int32Array view: [0] = 1 asks the thread to stop after the current step. */
+  stopFlag: SharedArrayBuffer;
+}

@@ -1,0 +1,129 @@
+import { loadCheckpoint } from '../checkpoint';
+import { TrainingDivergedError, type CheckpointMeta, type LossReport } from '../callbacks';
+import { syntheticImages } from '../testing/synthetic';
+import { runTrainingThread } from './runner';
+import type { TrainRequest } from './protocol';
+
+jest.setTimeout(60_000);
+
+// 64 training images, batch 16 → 4 steps per epoch, 2 epochs = 8 steps.
+const request = (over: Partial<TrainRequest> = {}): TrainRequest => ({
+  spec: {
+    model: { name: 'lenet5', numClasses: 4 },
+    pipeline: {
+      map: [{ op: 'Rescale', rescale: 1 / 255, shift: 0 }],
+      shuffle: { bufferSize: 64 },
+      batch: { size: 16, dropRemainder: true },
+    },
+    loss: { name: 'SoftmaxCrossEntropyWithLogits', sparse: true },
+    optimizer: { name: 'Momentum', learningRate: 0.01, momentum: 0.9 },
+    epochs: 2,
+    perPrintTimes: 2,
+    seed: 7,
+    checkpoint: { saveCheckpointSteps: 3, keepCheckpointMax: 2 },
+  },
+  train: syntheticImages(64, [32, 32, 1], 4, 1),
+  test: syntheticImages(20, [32, 32, 1], 4, 2),
+  backend: 'wasm',
+  ...over,
+});
+
+async function collect(req: TrainRequest, stopAtStep?: number) {
+  const progress: LossReport[] = [];
+  const checkpoints: Array<{ bytes: Uint8Array; meta: CheckpointMeta }> = [];
+  let backend = '';
+  let storing = false;
+  const thread = runTrainingThread(req, {
+    onBackend: (name) => void (backend = name),
+    onProgress: (p) => {
+      progress.push(p);
+      if (stopAtStep && p.step >= stopAtStep) thread.stop();
+    },
+    onCheckpoint: async (bytes, meta) => {
+      // The thread must not deliver another checkpoint while one is being stored.
+      expect(storing).toBe(false);
+      storing = true;
+      await new Promise((r) => setTimeout(r, 100));
+      storing = false;
+      checkpoints.push({ bytes, meta });
+    },
+  });
+  const result = await thread.done;
+  return { result, progress, checkpoints, backend };
+}
+
+describe('runTrainingThread', () => {
+  let full: Awaited<ReturnType<typeof collect>>;
+  beforeAll(async () => {
+    full = await collect(request());
+  });
+
+  it('trains, reports progress every perPrintTimes steps, evaluates', () => {
+    expect(full.backend).toBe('wasm');
+    expect(full.progress.map((p) => p.step)).toEqual([2, 4, 6, 8]);
+    expect(full.progress.map((p) => p.epoch)).toEqual([0, 0, 1, 1]);
+    for (const p of full.progress) {
+      expect(Number.isFinite(p.loss)).toBe(true);
+      expect(p.samplesPerSecond).toBeGreaterThan(0);
+    }
+    expect(full.result).toMatchObject({ stopped: false, step: 8, epoch: 1, stepInEpoch: 4, backend: 'wasm' });
+    const metrics = full.result.metrics!;
+    expect(metrics.count).toBe(20);
+    expect(metrics.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(20);
+    expect(metrics.perClass.map((c) => c.support)).toEqual([5, 5, 5, 5]);
+  });
+
+  it('sends checkpoints in order with the keep policy, the last one final', () => {
+    expect(full.checkpoints.map((c) => c.meta)).toEqual([
+      { step: 3, epoch: 0, stepInEpoch: 3, final: false, expired: [] },
+      { step: 6, epoch: 1, stepInEpoch: 2, final: false, expired: [] },
+      { step: 8, epoch: 1, stepInEpoch: 4, final: true, expired: [3] },
+    ]);
+    for (const c of full.checkpoints) expect(loadCheckpoint(c.bytes).header.step).toBe(c.meta.step);
+  });
+
+  it('resumes from a checkpoint to the same final weights as the uninterrupted run', async () => {
+    const resumed = await collect(request({ resume: full.checkpoints[0].bytes, existingCheckpointSteps: [3] }));
+    expect(resumed.progress.map((p) => p.step)).toEqual([4, 6, 8]);
+    expect(resumed.checkpoints.map((c) => c.meta.step)).toEqual([6, 8]);
+    const a = loadCheckpoint(full.checkpoints[2].bytes).model;
+    const b = loadCheckpoint(resumed.checkpoints[1].bytes).model;
+    a.forEach((t, i) => expect(Buffer.compare(Buffer.from(b[i].data.buffer), Buffer.from(t.data.buffer))).toBe(0));
+    expect(resumed.result.metrics!.accuracy).toBe(full.result.metrics!.accuracy);
+  });
+
+  it('stops on request, with a final checkpoint and no evaluation', async () => {
+    const run = await collect(request({ spec: { ...request().spec, perPrintTimes: 1, epochs: 50 } }), 2);
+    expect(run.result.stopped).toBe(true);
+    expect(run.result.metrics).toBeUndefined();
+    expect(run.result.step).toBeGreaterThanOrEqual(2);
+    expect(run.result.step).toBeLessThan(20);
+    const last = run.checkpoints[run.checkpoints.length - 1].meta;
+    expect(last).toMatchObject({ step: run.result.step, final: true });
+  });
+
+  it('fails with TrainingDivergedError naming the step when the loss stops being finite', async () => {
+    // SGD at lr 1e6 overflows the weights: loss ~1.6, ~3e29, then NaN at step 3 (same on cpu).
+    const spec = { ...request().spec, optimizer: { name: 'SGD' as const, learningRate: 1e6 } };
+    const thread = runTrainingThread(request({ spec }));
+    const error = await thread.done.catch((e) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect(error.message).toMatch(/^training diverged: loss is (NaN|-?Infinity) at step 3$/);
+    expect(error.step).toBe(3);
+  });
+
+  it('rejects with the handler error when the host cannot store a checkpoint', async () => {
+    const thread = runTrainingThread(request(), {
+      onCheckpoint: () => Promise.reject(new Error('store is down')),
+    });
+    await expect(thread.done).rejects.toThrow('store is down');
+  });
+
+  it('rejects a bad spec with its coded error', async () => {
+    const bad = request({ spec: { ...request().spec, optimizer: { name: 'Momentum', learningRate: -0.1 } } });
+    await expect(runTrainingThread(bad).done).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: 'learningRate must be > 0, got -0.1',
+    });
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * The training thread's main: builds data, model and optimizer from the request, trains with the
+ * built-in callbacks, evaluates, and reports over parentPort (protocol.ts). Started by runner.ts
+ * through training-worker.js.
+ */
+import { parentPort, workerData } from 'worker_threads';
+import { TrainyardError, type Batch, type BatchSource } from '@trainyard/common';
+import { initBackend } from '../backend';
+import { LossMonitor, ModelCheckpoint, TerminateOnNaN, TrainingDivergedError } from '../callbacks';
+import { loadCheckpoint, restore } from '../checkpoint';
+import { evaluate } from '../evaluate';
+import { ModelSpec, buildModel } from '../models';
+import { buildOptimizer, validateOptimizerSpec } from '../optimizers';
+import { Trainer, resumePoint, type EpochLogs, type TrainingCallback } from '../trainer';
+import type { HostMessage, SerializedError, ThreadData, ThreadMessage, TrainResult } from './protocol';
+
+type BuildBatchSource = (
+  split: ThreadData['request']['train'],
+  pipeline: unknown,
+  opts: { seed: number; shuffle: boolean; dropRemainder?: boolean },
+) => BatchSource & { sampleShape?: number[] };
+
+const port = parentPort!;
+const post = (msg: ThreadMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+
+const acks = new Map<number, () => void>();
+port.on('message', (msg: HostMessage) => {
+  if (msg.type === 'checkpoint-ack') {
+    acks.get(msg.id)?.();
+    acks.delete(msg.id);
+  }
+});
+
+async function main(): Promise<void> {
+  const { request, stopFlag } = workerData as ThreadData;
+  const stop = new Int32Array(stopFlag);
+  const { spec } = request;
+
+  const { name: backend } = await initBackend(request.backend ?? 'auto');
+  post({ type: 'backend', name: backend });
+
+  // Resolved at run time so the engine does not import @trainyard/data's code at build time.
+  const dataModule = request.dataModule ?? '@trainyard/data';
+  const { buildBatchSource } = require(dataModule) as { buildBatchSource: BuildBatchSource };
+  const train = buildBatchSource(request.train, spec.pipeline, { seed: spec.seed, shuffle: true });
+
+  const modelSpec = modelSpecFor(spec, request.train.shape, train);
+  const optimizerSpec = validateOptimizerSpec(spec.optimizer);
+  const trainer = new Trainer({
+    model: buildModel(modelSpec),
+    optimizer: buildOptimizer(optimizerSpec),
+    loss: { name: spec.loss.name, sparse: spec.loss.sparse, reduction: 'mean' },
+    modelSpec,
+    optimizerSpec,
+  });
+
+  let start = { initialStep: 0, initialEpoch: 0, skipBatches: 0 };
+  if (request.resume) {
+    const ckpt = loadCheckpoint(request.resume);
+    await restore(trainer.model, trainer.optimizer, ckpt);
+    start = resumePoint(ckpt.header, train.batchesPerEpoch);
+  }
+
+  let nextId = 0;
+  let pendingAck: Promise<void> = Promise.resolve();
+  let lastEpochLoss = NaN;
+  const stopWatch: TrainingCallback = {
+    onTrainBegin: () => void (trainer.stopTraining ||= Atomics.load(stop, 0) === 1),
+    onStepEnd: () => void (trainer.stopTraining ||= Atomics.load(stop, 0) === 1),
+    onEpochEnd: (logs: EpochLogs) => {
+      lastEpochLoss = logs.meanLoss;
+      post({ type: 'epoch', logs });
+    },
+  };
+  const result = await trainer.fit(train, {
+    epochs: spec.epochs,
+    ...start,
+    callbacks: [
+      new TerminateOnNaN(),
+      new LossMonitor(spec.perPrintTimes, (report) => post({ type: 'progress', report })),
+      new ModelCheckpoint({
+        saveCheckpointSteps: spec.checkpoint.saveCheckpointSteps,
+        keepCheckpointMax: spec.checkpoint.keepCheckpointMax,
+        existingSteps: request.existingCheckpointSteps,
+        // Training goes on while the host stores a checkpoint, but never past the next one: each
+        // checkpoint waits for the previous one's ack, so the host sees them in order, one at a time.
+        sink: async (bytes, meta) => {
+          await pendingAck;
+          const id = nextId++;
+          pendingAck = new Promise<void>((resolve) => acks.set(id, resolve));
+          post({ type: 'checkpoint', id, bytes, meta }, [bytes.buffer as ArrayBuffer]);
+        },
+      }),
+      stopWatch,
+    ],
+  });
+  await pendingAck;
+
+  const base = { backend, step: result.step, epoch: result.epoch, stepInEpoch: result.stepInEpoch, lastEpochLoss };
+  let done: TrainResult;
+  if (result.stopped) {
+    done = { ...base, stopped: true };
+  } else {
+    const test = buildBatchSource(request.test, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false });
+    const metrics = await evaluate(trainer.model, test.epoch(0) as Iterable<Batch>, spec.model.numClasses);
+    done = { ...base, stopped: false, metrics };
+  }
+  post({ type: 'done', result: done });
+}
+
+/** The model's input follows the pipeline's output: HWC, or CHW when the pipeline ends in HWC2CHW. */
+function modelSpecFor(
+  spec: ThreadData['request']['spec'],
+  rawShape: [number, number, number],
+  train: { sampleShape?: number[] },
+): ModelSpec {
+  const channelsFirst = ((spec.pipeline as { map?: Array<{ op: string }> })?.map ?? []).some((op) => op.op === 'HWC2CHW');
+  const s = train.sampleShape ?? rawShape;
+  return {
+    name: spec.model.name,
+    inputShape: (channelsFirst ? [s[1], s[2], s[0]] : s) as [number, number, number],
+    numClasses: spec.model.numClasses,
+    dataFormat: channelsFirst ? 'channelsFirst' : 'channelsLast',
+    seed: spec.seed,
+  };
+}
+
+function serialize(e: unknown): SerializedError {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const out: SerializedError = { name: err.name, message: err.message, stack: err.stack };
+  if (err instanceof TrainyardError) Object.assign(out, { code: err.code, details: err.details });
+  if (err instanceof TrainingDivergedError) Object.assign(out, { step: err.step, loss: err.loss });
+  return out;
+}
+
+main().then(
+  () => port.close(),
+  (e) => {
+    post({ type: 'error', error: serialize(e) });
+    port.close();
+  },
+);
