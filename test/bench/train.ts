@@ -8,7 +8,7 @@
  * RSS after each epoch, a per-kernel profile of one step, and aggregate samples/s of 1 vs 2 concurrent
  * training processes. Last line: RESULT lenet5_b64_samples_per_s=.. lenet5_b64_ratio=.. cnn_b64_ratio=..
  *
- * Flags: --quick (fewer steps), --no-torch, --no-concurrency, --no-cpu.
+ * Flags: --quick (fewer steps), --no-torch, --no-concurrency, --no-cpu, --no-js-compare.
  * Internal: --worker MODEL BATCH STEPS (one training process for the concurrency measurement).
  */
 import { execFileSync, spawn } from 'child_process';
@@ -16,6 +16,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, buildOptimizer, initBackend, Trainer } from '@trainyard/engine';
 import type { Batch, BatchSource, ModelName } from '@trainyard/engine';
+import { nativeKernels, useNativeKernels } from '../../libs/engine/src/kernels';
 
 const argv = process.argv.slice(2);
 const flag = (f: string) => argv.includes(f);
@@ -222,7 +223,20 @@ async function main() {
 
   const results: Record<string, { tfjs: number; torch?: number; torch2?: number }> = {};
   const { name } = await initBackend('wasm');
-  console.log(`backend ${name}`);
+  const addon = nativeKernels();
+  console.log(
+    `backend ${name}; native kernels: ${addon ? `yes (${addon.isa})` : 'no (JS overrides only; build with node libs/engine/native/build.js)'}`,
+  );
+  if (addon && !flag('--no-js-compare')) {
+    // The same run without the native addon (what a machine without a C++ compiler gets).
+    useNativeKernels(false);
+    for (const model of ['lenet5', 'cnn'] as ModelName[]) {
+      const { steps } = plan(model, 64);
+      const r = await trainTfjs(model, 64, Math.max(2, Math.round(steps / 2)), 2, false);
+      console.log(`${model} b64: trainyard wasm, JS overrides only (no native addon): ${fmt(r.samplesPerSec)} samples/s`);
+    }
+    useNativeKernels(true);
+  }
   for (const model of ['lenet5', 'cnn'] as ModelName[]) {
     for (const batch of [32, 64]) {
       const { steps, epochs } = plan(model, batch);

@@ -44,8 +44,8 @@ beforeAll(async () => {
     S3_BUCKET: s3.bucket,
     S3_ENDPOINT: s3.endpoint,
     S3_CREATE_BUCKET: 'true',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
     WORKER_POLL_INTERVAL_MS: '200',
   });
   trainyard = await startTrainyard(config);
@@ -174,7 +174,7 @@ describe('experiments', () => {
     // ModelCheckpoint every 10 steps plus the end, keeping the newest 2 rows and objects.
     expect(experiment.checkpoints.map((c: any) => c.step)).toEqual([30, steps]);
     const stored = await store.list(`teams/`);
-    expect(stored.filter((k) => k.includes(experiment.id))).toHaveLength(2);
+    expect(stored.filter((o) => o.key.includes(experiment.id))).toHaveLength(2);
     // Evaluation on the test split.
     const m = experiment.metrics;
     expect(m.accuracy).toBeGreaterThan(0.7);

@@ -42,8 +42,8 @@ beforeAll(async () => {
     S3_BUCKET: s3.bucket,
     S3_ENDPOINT: s3.endpoint,
     S3_CREATE_BUCKET: 'true',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
     TRAINYARD_DATA_DIR: path.join(os.tmpdir(), `ty-e2e-workers-${process.pid}`),
     // A short lock: a worker that stops renewing loses its job within ~2 s.
     WORKER_LOCK_DURATION_MS: '1500',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { badInput, ExperimentSpec } from '@trainyard/common';
-import { buildSampleTransform, PipelineSpec } from '@trainyard/data';
+import { compileMap, PipelineSpec } from '@trainyard/data';
 import { DeploymentRepository } from '@trainyard/db';
 import { predictProbabilities } from '@trainyard/engine';
 import sharp from 'sharp';
@@ -81,12 +81,12 @@ export class PredictService {
     const spec = d.checkpoint.experiment.spec as unknown as ExperimentSpec & { pipeline: PipelineSpec };
     const imageShape = spec.imageShape as [number, number, number];
     const sampleSize = imageShape[0] * imageShape[1] * imageShape[2];
-    const transform = buildSampleTransform(spec.pipeline.map, imageShape);
+    const program = compileMap(spec.pipeline.map, imageShape);
     const model = await this.models.get(d.checkpointId, d.checkpoint.storageKey);
     const run = async (samples: Float32Array[]) => {
-      const x = new Float32Array(samples.length * transform.outputSize);
-      samples.forEach((s, i) => x.set(transform.apply(s), i * transform.outputSize));
-      const probs = await predictProbabilities(model, x, [samples.length, ...transform.outputShape]);
+      const x = new Float32Array(samples.length * program.outSize);
+      samples.forEach((s, i) => program.run(s, 0, x, i * program.outSize));
+      const probs = await predictProbabilities(model, x, [samples.length, ...program.outShape]);
       const k = probs.length / samples.length;
       return samples.map((_, i) => probs.subarray(i * k, (i + 1) * k));
     };

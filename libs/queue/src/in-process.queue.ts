@@ -42,7 +42,9 @@ export class InProcessQueue implements JobQueue, JobConsumer {
       const next = this.pending.shift()!;
       this.running++;
       const run = this.handler(next.job, { jobId: next.id, attemptsMade: next.attemptsMade })
-        .then(() => this.known.delete(next.id))
+        .then(() => {
+          this.known.delete(next.id);
+        })
         .catch((err: Error) => {
           const attemptsMade = next.attemptsMade + 1;
           if (attemptsMade < JOB_ATTEMPTS && !this.closed) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { badInput, ErrorCode, ExperimentSpec, parseExperimentSpec, TrainyardError } from '@trainyard/common';
-import { validatePipelineSpec } from '@trainyard/data';
+import { batchesPerEpoch, validatePipelineSpec } from '@trainyard/data';
 import { DatasetRepository, ExperimentRepository } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { SubmitExperimentInput } from './experiment.inputs';
@@ -28,9 +28,7 @@ export class ExperimentService {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all four files first`, { datasetId: dataset.id });
     }
     const spec = this.buildSpec(input, dataset.numClasses, dataset.trainCount, dataset.imageShape);
-    const batch = spec.pipeline.batch;
-    const samplesPerEpoch = dataset.trainCount * (spec.pipeline.repeat ?? 1);
-    const stepsPerEpoch = batch.dropRemainder ? Math.floor(samplesPerEpoch / batch.size) : Math.ceil(samplesPerEpoch / batch.size);
+    const stepsPerEpoch = batchesPerEpoch(spec.pipeline, dataset.trainCount);
     const { experiment } = await this.experiments.createIdempotent({
       teamId,
       datasetId: dataset.id,
