@@ -99,6 +99,10 @@ function deserialize(e: SerializedError): Error {
     err = new Error(e.message);
     err.name = e.name;
   }
-  if (e.stack) err.stack = `${err.name}: ${err.message}\n    [in training thread]\n${e.stack.split('\n').slice(1).join('\n')}`;
+  if (e.stack) {
+    const head = `${e.name}: ${e.message}`;
+    const frames = e.stack.startsWith(head) ? e.stack.slice(head.length + 1) : e.stack;
+    err.stack = `${err.name}: ${err.message}\n    [in the training thread]\n${frames}`;
+  }
   return err;
 }

@@ -5,6 +5,8 @@
  */
 import { parentPort, workerData } from 'worker_threads';
 import { TrainyardError, type Batch, type BatchSource } from '@trainyard/common';
+// Only the thread's entry imports the data lib; the rest of the engine sees just Batch/BatchSource.
+import * as data from '@trainyard/data';
 import { initBackend } from '../backend';
 import { LossMonitor, ModelCheckpoint, TerminateOnNaN, TrainingDivergedError } from '../callbacks';
 import { loadCheckpoint, restore } from '../checkpoint';
@@ -39,9 +41,7 @@ async function main(): Promise<void> {
   const { name: backend } = await initBackend(request.backend ?? 'auto');
   post({ type: 'backend', name: backend });
 
-  // Resolved at run time so the engine does not import @trainyard/data's code at build time.
-  const dataModule = request.dataModule ?? '@trainyard/data';
-  const { buildBatchSource } = require(dataModule) as { buildBatchSource: BuildBatchSource };
+  const { buildBatchSource } = (request.dataModule ? require(request.dataModule) : data) as { buildBatchSource: BuildBatchSource };
   const train = buildBatchSource(request.train, spec.pipeline, { seed: spec.seed, shuffle: true });
 
   const modelSpec = modelSpecFor(spec, request.train.shape, train);
