@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { compare, initBackends, rand } from './test_util';
+import { compare, initBackends, MODES, rand, setMode } from './test_util';
 
 jest.setTimeout(60_000);
 beforeAll(() => initBackends());
@@ -13,10 +13,15 @@ const CASES: Case[] = [
   ['dense grad shapes', [64, 400], [64, 120], true, false],
   ['3d batch 1 transposeA', [1, 6, 4], [1, 6, 3], true, false],
   ['3d batch 1 transposeB', [1, 4, 6], [1, 3, 6], false, true],
-  ['3d batch 3 transposeB (original path)', [3, 4, 6], [3, 5, 6], false, true],
+  ['3d batch 3 transposeB', [3, 4, 6], [3, 5, 6], false, true],
+  ['3d batch 3 both', [3, 6, 4], [3, 5, 6], true, true],
+  ['3d broadcast b', [3, 4, 6], [1, 6, 5], false, false],
+  ['3d broadcast a, transposeA', [1, 6, 4], [2, 6, 5], true, false],
+  ['large K and N', [33, 300], [300, 70], false, false],
 ];
 
-describe('wasm BatchMatMul', () => {
+describe.each(MODES)('wasm BatchMatMul (%s)', (mode) => {
+  beforeEach(() => setMode(mode));
   test.each(CASES)('%s matches cpu', async (_n, as, bs, ta, tb) => {
     let shapes: number[][] = [];
     const diff = await compare(() => {

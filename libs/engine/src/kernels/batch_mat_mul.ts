@@ -4,6 +4,7 @@
  * transpose the operand first (a cheap copy next to the product) and call the fast path.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeKernels, nativeMatMul } from './native';
 import { callWasm, free, original, TensorInfo, WasmBackend } from './util';
 
 export function batchMatMul(args: {
@@ -16,6 +17,18 @@ export function batchMatMul(args: {
   const { transposeA, transposeB } = attrs;
   const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
   const batchB = b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  const addon = nativeKernels();
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (addon && a.dtype === 'float32' && b.dtype === 'float32' && (batchA === batchB || batchA === 1 || batchB === 1) && Math.abs(ra - rb) <= 1) {
+    const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+    const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+    const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+    const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+    if (k !== kb) throw new Error(`BatchMatMul: inner shapes ${k} and ${kb} of [${a.shape}] and [${b.shape}] do not match`);
+    const outer = (batchA >= batchB ? a : b).shape.slice(0, -2);
+    return nativeMatMul(addon, backend, a, b, batchA, batchB, m, n, k, !!transposeA, !!transposeB, [...outer, m, n]);
+  }
   if ((!transposeA && !transposeB) || batchA !== 1 || batchB !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') {
     return original('BatchMatMul')(args as never) as TensorInfo;
   }

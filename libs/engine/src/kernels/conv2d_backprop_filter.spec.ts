@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { compare, initBackends, rand } from './test_util';
+import { compare, initBackends, MODES, rand, setMode } from './test_util';
 
 jest.setTimeout(60_000);
 beforeAll(() => initBackends());
@@ -19,7 +19,8 @@ const CASES: Case[] = [
   ['1x1 stride 2', [2, 5, 5, 4], [1, 1, 4, 3], 2, 'same'],
 ];
 
-describe('wasm Conv2DBackpropFilter', () => {
+describe.each(MODES)('wasm Conv2DBackpropFilter (%s)', (mode) => {
+  beforeEach(() => setMode(mode));
   test.each(CASES)('%s: kernel matches cpu', async (_n, xs, fs, s, pad) => {
     const diff = await compare(() => {
       const x = rand(xs, 1) as tf.Tensor4D;

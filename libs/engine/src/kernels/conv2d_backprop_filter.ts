@@ -10,6 +10,7 @@
  * [Cin, >=fh, >=fw, Cout] is sliced to the filter size and transposed [1, 2, 0, 3] to [fh, fw, Cin, Cout].
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeConv2DBackpropFilter, nativeKernels } from './native';
 import { callWasm, free, TensorInfo, WasmBackend } from './util';
 
 const { backend_util } = tf;
@@ -37,6 +38,8 @@ export function conv2DBackpropFilter(args: {
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const { dilationHeight: dh, dilationWidth: dw } = info;
   if (dh !== 1 || dw !== 1) throw new Error('wasm Conv2DBackpropFilter: dilations are not supported');
+  const addon = nativeKernels();
+  if (addon && x.dtype === 'float32' && dy.dtype === 'float32') return nativeConv2DBackpropFilter(addon, backend, x, dy, info);
 
   const [, oh, ow] = dy.shape;
   // Rows of x the forward pass touched: (oh - 1) * sh + fh after padding; trim/pad x to exactly that

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { compare, initBackends, rand } from './test_util';
+import { compare, initBackends, MODES, rand, setMode } from './test_util';
 
 jest.setTimeout(60_000);
 beforeAll(() => initBackends());
@@ -19,7 +19,8 @@ const CASES: Case[] = [
   ['explicit pad 1', [2, 6, 6, 2], [3, 3, 2, 3], 1, 1],
 ];
 
-describe('wasm Conv2DBackpropInput', () => {
+describe.each(MODES)('wasm Conv2DBackpropInput (%s)', (mode) => {
+  beforeEach(() => setMode(mode));
   test.each(CASES)('%s: kernel matches cpu', async (_n, xs, fs, s, pad) => {
     const diff = await compare(() => {
       const x = rand(xs, 1) as tf.Tensor4D;

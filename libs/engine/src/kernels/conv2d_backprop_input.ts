@@ -6,6 +6,7 @@
  * and whatever makes the output exactly the input's height at the bottom (same for width).
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeConv2DBackpropInput, nativeKernels } from './native';
 import { callWasm, free, TensorInfo, WasmBackend } from './util';
 
 const { backend_util } = tf;
@@ -61,6 +62,8 @@ export function conv2DBackpropInput(args: {
     fmt,
   );
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const addon = nativeKernels();
+  if (addon && dy.dtype === 'float32' && filter.dtype === 'float32') return nativeConv2DBackpropInput(addon, backend, dy, filter, info);
   const [, h, w] = inputShape;
   const dyd = dilate(backend, dy, sh, sw);
   const [, dh, dw] = dyd.shape;

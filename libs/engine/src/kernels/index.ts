@@ -5,10 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch_mat_mul';
+import { conv2DConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
 import { avgPoolGradConfig, maxPoolGradConfig } from './pool_grad';
+import { nativeKernels } from './native';
+import { sumConfig } from './sum';
 import { original } from './util';
+
+export { nativeKernels, useNativeKernels } from './native';
 
 /** JS overrides built on the wasm backend's own (XNNPACK) kernels. */
 export const WASM_KERNEL_CONFIGS: tf.KernelConfig[] = [
@@ -19,12 +24,17 @@ export const WASM_KERNEL_CONFIGS: tf.KernelConfig[] = [
   avgPoolGradConfig,
 ];
 
+/** Kernels that only pay off natively (registered when the addon loads). */
+export const NATIVE_ONLY_CONFIGS: tf.KernelConfig[] = [conv2DConfig, sumConfig];
+
 let registered = false;
 
 /** Registers (or replaces) our wasm kernels. Safe to call more than once. */
 export function registerWasmKernels(): void {
   if (registered) return;
-  for (const cfg of WASM_KERNEL_CONFIGS) {
+  // With the native addon built, the forward Conv2D runs there too (faster than XNNPACK's wasm SIMD).
+  const configs = nativeKernels() && process.env.TRAINYARD_NATIVE_CONV2D !== '0' ? [...WASM_KERNEL_CONFIGS, ...NATIVE_ONLY_CONFIGS] : WASM_KERNEL_CONFIGS;
+  for (const cfg of configs) {
     if (tf.getKernel(cfg.kernelName, 'wasm')) {
       original(cfg.kernelName); // keep the wasm backend's own version reachable for fallbacks
       tf.unregisterKernel(cfg.kernelName, 'wasm');

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { compare, initBackends, onBackend, rand } from './test_util';
+import { compare, initBackends, MODES, onBackend, rand, setMode } from './test_util';
 
 jest.setTimeout(60_000);
 beforeAll(() => initBackends());
@@ -15,7 +15,8 @@ const CASES: Case[] = [
   ['2x2/1 valid', [1, 5, 5, 4], 2, 1, 'valid'],
 ];
 
-describe('wasm MaxPoolGrad', () => {
+describe.each(MODES)('wasm MaxPoolGrad (%s)', (mode) => {
+  beforeEach(() => setMode(mode));
   test('all-negative window routes the gradient to its maximum (wasm 4.22 bug)', async () => {
     const fn = () => {
       const x = tf.tensor4d([-3, -1, -2, -4], [1, 2, 2, 1]);
@@ -44,7 +45,8 @@ describe('wasm MaxPoolGrad', () => {
   });
 });
 
-describe('wasm AvgPoolGrad', () => {
+describe.each(MODES)('wasm AvgPoolGrad (%s)', (mode) => {
+  beforeEach(() => setMode(mode));
   test.each(CASES.filter((c) => c[4] === 'valid'))('%s: gradient matches cpu', async (_n, xs, k, s, pad) => {
     const diff = await compare(() => {
       const x = rand(xs, 13);

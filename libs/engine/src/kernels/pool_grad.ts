@@ -9,6 +9,7 @@
  * AvgPoolGrad spreads dy / (filter area) over the window, as the cpu backend does.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeKernels, nativeMaxPoolGrad } from './native';
 import { TensorInfo, WasmBackend } from './util';
 
 const { backend_util } = tf;
@@ -27,6 +28,8 @@ export function maxPoolGrad(args: {
   const { inputs, backend, attrs } = args;
   const { dy, input } = inputs;
   const info = poolInfo(input.shape, attrs);
+  const addon = nativeKernels();
+  if (addon && input.dtype === 'float32' && dy.dtype === 'float32') return nativeMaxPoolGrad(addon, backend, input, dy, info);
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const top = info.padInfo.top;

@@ -2,7 +2,7 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmKernels } from './index';
+import { nativeKernels, registerWasmKernels, useNativeKernels } from './index';
 
 let ready: Promise<void> | undefined;
 
@@ -68,4 +68,18 @@ export async function compare(fn: () => tf.Tensor | tf.Tensor[]): Promise<number
   let worst = 0;
   cpu.forEach((c, i) => (worst = Math.max(worst, relDiff(wasm[i], c))));
   return worst;
+}
+
+/**
+ * Kernel paths to test: 'js' (overrides over the wasm backend's own kernels) always, 'native' when the
+ * addon is built (node libs/engine/native/build.js). Set TRAINYARD_REQUIRE_NATIVE=1 to fail without it.
+ */
+export const MODES: ('js' | 'native')[] = (() => {
+  const have = nativeKernels() !== undefined;
+  if (!have && process.env.TRAINYARD_REQUIRE_NATIVE === '1') throw new Error('native kernels are not built');
+  return have ? ['js', 'native'] : ['js'];
+})();
+
+export function setMode(mode: 'js' | 'native'): void {
+  useNativeKernels(mode === 'native');
 }

@@ -1,0 +1,344 @@
+// Trainyard's native training kernels for TensorFlow.js' wasm backend.
+//
+// The wasm backend keeps every tensor in its WebAssembly memory; JS passes us that memory (HEAPU8) and
+// the byte offsets of the tensors, and we compute in place with a blocked SGEMM (AVX-512, AVX2 or
+// baseline SIMD, chosen at load time) plus im2col/col2im. Single-threaded like the wasm backend.
+//
+// Every exported function: f(heap: Uint8Array, params: Int32Array) -> undefined.
+#include <node_api.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace ty_avx512 { void sgemm(int, int, int, const float*, int, bool, const float*, int, bool, float*, int, bool); }
+namespace ty_avx2 { void sgemm(int, int, int, const float*, int, bool, const float*, int, bool, float*, int, bool); }
+namespace ty_generic { void sgemm(int, int, int, const float*, int, bool, const float*, int, bool, float*, int, bool); }
+
+typedef void (*SgemmFn)(int, int, int, const float*, int, bool, const float*, int, bool, float*, int, bool);
+static SgemmFn g_sgemm = ty_generic::sgemm;
+static const char* g_isa = "generic";
+static const int g_nr_for_isa[] = {8, 16, 32};
+static int g_nr = 8;
+
+static void pick_isa() {
+#if defined(__x86_64__) && defined(TY_HAVE_X86)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
+    g_sgemm = ty_avx512::sgemm; g_isa = "avx512"; g_nr = g_nr_for_isa[2];
+    return;
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    g_sgemm = ty_avx2::sgemm; g_isa = "avx2"; g_nr = g_nr_for_isa[1];
+    return;
+  }
+#endif
+  g_sgemm = ty_generic::sgemm; g_isa = "generic"; g_nr = g_nr_for_isa[0];
+}
+
+static std::vector<float>& scratch(int which, size_t n) {
+  static std::vector<float> bufs[3];
+  if (bufs[which].size() < n) bufs[which].resize(n);
+  return bufs[which];
+}
+
+// Register-tile padding cost of an M x N product (the micro-kernel computes MR x NR tiles).
+static double tile_cost(int M, int N) {
+  const int mr = 6;
+  return (double)((M + mr - 1) / mr * mr) * (double)((N + g_nr - 1) / g_nr * g_nr);
+}
+
+// C[M,N] (+)= op(A) op(B). When the transposed product C^T = op(B)^T op(A)^T fills the register tiles
+// better (N small next to the tile width), computes that into scratch and transposes it into C.
+static void gemm(int M, int N, int K, const float* A, int lda, bool tA, const float* B, int ldb, bool tB, float* C,
+                 int ldc, bool acc) {
+  if (tile_cost(N, M) * 1.15 < tile_cost(M, N)) {
+    std::vector<float>& t = scratch(2, (size_t)N * M);
+    g_sgemm(N, M, K, B, ldb, !tB, A, lda, !tA, t.data(), M, false);
+    for (int i = 0; i < M; i++) {
+      float* c = C + (size_t)i * ldc;
+      if (acc) for (int j = 0; j < N; j++) c[j] += t[(size_t)j * M + i];
+      else for (int j = 0; j < N; j++) c[j] = t[(size_t)j * M + i];
+    }
+    return;
+  }
+  g_sgemm(M, N, K, A, lda, tA, B, ldb, tB, C, ldc, acc);
+}
+
+struct Conv {
+  int n, h, w, ci, fh, fw, co, oh, ow, sh, sw, dh, dw, pt, pl;
+  int K() const { return fh * fw * ci; }
+  int P() const { return n * oh * ow; }
+  bool pointwise() const { return fh == 1 && fw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == h && ow == w; }
+  int chunk() const { return std::max(64, std::min(P(), (1 << 17) / std::max(1, K()))); }
+};
+
+static inline void copy_floats(float* dst, const float* src, int n) {
+  if (n <= 16) for (int i = 0; i < n; i++) dst[i] = src[i];
+  else std::memcpy(dst, src, n * sizeof(float));
+}
+
+// Rows p0..p0+pc of the im2col matrix ([P, fh*fw*ci], zero where the window leaves the image).
+static void im2col(const Conv& c, const float* x, int p0, int pc, float* cols) {
+  const int K = c.K();
+  const int run = c.fw * c.ci;  // one filter row: contiguous in x when dw == 1
+  for (int r = 0; r < pc; r++) {
+    int p = p0 + r;
+    int ox = p % c.ow, t = p / c.ow, oy = t % c.oh, b = t / c.oh;
+    float* row = cols + (size_t)r * K;
+    const int ix0 = ox * c.sw - c.pl;
+    const bool inside_w = c.dw == 1 && ix0 >= 0 && ix0 + c.fw <= c.w;
+    for (int fy = 0; fy < c.fh; fy++) {
+      int iy = oy * c.sh + fy * c.dh - c.pt;
+      float* dst_row = row + fy * run;
+      if (iy < 0 || iy >= c.h) {
+        std::memset(dst_row, 0, run * sizeof(float));
+        continue;
+      }
+      const float* src_row = x + ((size_t)b * c.h + iy) * c.w * c.ci;
+      if (inside_w) {
+        copy_floats(dst_row, src_row + (size_t)ix0 * c.ci, run);
+        continue;
+      }
+      for (int fx = 0; fx < c.fw; fx++) {
+        int ix = ix0 + fx * c.dw;
+        float* dst = dst_row + fx * c.ci;
+        if (ix < 0 || ix >= c.w) std::memset(dst, 0, c.ci * sizeof(float));
+        else copy_floats(dst, src_row + (size_t)ix * c.ci, c.ci);
+      }
+    }
+  }
+}
+
+// Adds rows p0..p0+pc of an im2col-shaped matrix back into the image (the adjoint of im2col).
+static void col2im(const Conv& c, const float* cols, int p0, int pc, float* dx) {
+  const int K = c.K();
+  for (int r = 0; r < pc; r++) {
+    int p = p0 + r;
+    int ox = p % c.ow, t = p / c.ow, oy = t % c.oh, b = t / c.oh;
+    const float* row = cols + (size_t)r * K;
+    for (int fy = 0; fy < c.fh; fy++) {
+      int iy = oy * c.sh + fy * c.dh - c.pt;
+      if (iy < 0 || iy >= c.h) continue;
+      for (int fx = 0; fx < c.fw; fx++) {
+        int ix = ox * c.sw + fx * c.dw - c.pl;
+        if (ix < 0 || ix >= c.w) continue;
+        const float* src = row + (fy * c.fw + fx) * c.ci;
+        float* dst = dx + (((size_t)b * c.h + iy) * c.w + ix) * c.ci;
+        for (int k = 0; k < c.ci; k++) dst[k] += src[k];
+      }
+    }
+  }
+}
+
+// y[P, co] = im2col(x) w[K, co]
+static void conv2d(const Conv& c, const float* x, const float* wt, float* y) {
+  const int K = c.K(), P = c.P();
+  if (c.pointwise()) return gemm(P, c.co, K, x, K, false, wt, c.co, false, y, c.co, false);
+  const int pc = c.chunk();
+  float* cols = scratch(0, (size_t)pc * K).data();
+  for (int p0 = 0; p0 < P; p0 += pc) {
+    int n = std::min(pc, P - p0);
+    im2col(c, x, p0, n, cols);
+    gemm(n, c.co, K, cols, K, false, wt, c.co, false, y + (size_t)p0 * c.co, c.co, false);
+  }
+}
+
+// dx = col2im(dy[P, co] w[K, co]^T)
+static void conv2d_backprop_input(const Conv& c, const float* dy, const float* wt, float* dx) {
+  const int K = c.K(), P = c.P();
+  if (c.pointwise()) return gemm(P, K, c.co, dy, c.co, false, wt, c.co, true, dx, K, false);
+  std::memset(dx, 0, (size_t)c.n * c.h * c.w * c.ci * sizeof(float));
+  const int pc = c.chunk();
+  float* cols = scratch(0, (size_t)pc * K).data();
+  for (int p0 = 0; p0 < P; p0 += pc) {
+    int n = std::min(pc, P - p0);
+    gemm(n, K, c.co, dy + (size_t)p0 * c.co, c.co, false, wt, c.co, true, cols, K, false);
+    col2im(c, cols, p0, n, dx);
+  }
+}
+
+// dw[K, co] = im2col(x)^T dy[P, co]
+static void conv2d_backprop_filter(const Conv& c, const float* x, const float* dy, float* dw) {
+  const int K = c.K(), P = c.P();
+  if (c.pointwise()) return gemm(K, c.co, P, x, K, true, dy, c.co, false, dw, c.co, false);
+  const int pc = c.chunk();
+  float* cols = scratch(0, (size_t)pc * K).data();
+  for (int p0 = 0; p0 < P; p0 += pc) {
+    int n = std::min(pc, P - p0);
+    im2col(c, x, p0, n, cols);
+    gemm(K, c.co, n, cols, K, true, dy + (size_t)p0 * c.co, c.co, false, dw, c.co, p0 > 0);
+  }
+}
+
+// dx = MaxPoolGrad: each dy goes to the first in-bounds position holding its window's maximum
+// (strict >, starting at -inf, as TensorFlow and the tfjs cpu backend).
+static void max_pool_grad(const Conv& c, const float* x, const float* dy, float* dx) {
+  const int C = c.ci;
+  std::memset(dx, 0, (size_t)c.n * c.h * c.w * C * sizeof(float));
+  std::vector<float>& bestv = scratch(1, (size_t)C * 2);
+  float* best = bestv.data();
+  int32_t* where = reinterpret_cast<int32_t*>(best + C);
+  const float* g = dy;
+  for (int b = 0; b < c.n; b++) {
+    const float* xb = x + (size_t)b * c.h * c.w * C;
+    float* dxb = dx + (size_t)b * c.h * c.w * C;
+    for (int oy = 0; oy < c.oh; oy++) {
+      const int y0 = oy * c.sh - c.pt, ya = std::max(0, y0), yb = std::min(c.h, y0 + c.fh);
+      for (int ox = 0; ox < c.ow; ox++, g += C) {
+        const int x0 = ox * c.sw - c.pl, xa = std::max(0, x0), xb2 = std::min(c.w, x0 + c.fw);
+        for (int ch = 0; ch < C; ch++) { best[ch] = -__builtin_inff(); where[ch] = -1; }
+        for (int yy = ya; yy < yb; yy++)
+          for (int xx = xa; xx < xb2; xx++) {
+            const int pos = (yy * c.w + xx) * C;
+            const float* v = xb + pos;
+            for (int ch = 0; ch < C; ch++)
+              if (v[ch] > best[ch]) { best[ch] = v[ch]; where[ch] = pos + ch; }
+          }
+        for (int ch = 0; ch < C; ch++) if (where[ch] >= 0) dxb[where[ch]] += g[ch];
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// N-API glue
+
+struct Args {
+  uint8_t* heap = nullptr;
+  int32_t* p = nullptr;
+  size_t np = 0;
+};
+
+static bool get_args(napi_env env, napi_callback_info info, Args* a) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, nullptr, "expected (heap: Uint8Array, params: Int32Array)");
+    return false;
+  }
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &off) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, nullptr, "heap must be a Uint8Array");
+    return false;
+  }
+  a->heap = static_cast<uint8_t*>(data);
+  if (napi_get_typedarray_info(env, argv[1], &type, &len, &data, &ab, &off) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, nullptr, "params must be an Int32Array");
+    return false;
+  }
+  a->p = static_cast<int32_t*>(data);
+  a->np = len;
+  return true;
+}
+
+static float* F(const Args& a, int i) { return reinterpret_cast<float*>(a.heap + (uint32_t)a.p[i]); }
+
+// params: [aOff, bOff, outOff, n, h, w, ci, fh, fw, co, oh, ow, sh, sw, dh, dw, pt, pl]
+static bool conv_of(napi_env env, const Args& a, Conv* c) {
+  if (a.np < 18) {
+    napi_throw_range_error(env, nullptr, "conv params: 18 ints expected");
+    return false;
+  }
+  const int32_t* p = a.p + 3;
+  *c = Conv{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]};
+  return true;
+}
+
+static napi_value Conv2D(napi_env env, napi_callback_info info) {
+  Args a; Conv c;
+  if (get_args(env, info, &a) && conv_of(env, a, &c)) conv2d(c, F(a, 0), F(a, 1), F(a, 2));
+  return nullptr;
+}
+static napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
+  Args a; Conv c;  // a = dy, b = filter, out = dx
+  if (get_args(env, info, &a) && conv_of(env, a, &c)) conv2d_backprop_input(c, F(a, 0), F(a, 1), F(a, 2));
+  return nullptr;
+}
+static napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
+  Args a; Conv c;  // a = x, b = dy, out = dw
+  if (get_args(env, info, &a) && conv_of(env, a, &c)) conv2d_backprop_filter(c, F(a, 0), F(a, 1), F(a, 2));
+  return nullptr;
+}
+
+// params: [aOff, bOff, outOff, batchA, batchB, M, N, K, transA, transB]
+static napi_value MatMul(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!get_args(env, info, &a)) return nullptr;
+  if (a.np < 10) {
+    napi_throw_range_error(env, nullptr, "matmul params: 10 ints expected");
+    return nullptr;
+  }
+  const int ba = a.p[3], bb = a.p[4], M = a.p[5], N = a.p[6], K = a.p[7];
+  const bool tA = a.p[8] != 0, tB = a.p[9] != 0;
+  const float* A = F(a, 0);
+  const float* B = F(a, 1);
+  float* C = F(a, 2);
+  const int batch = std::max(ba, bb);
+  for (int i = 0; i < batch; i++) {
+    const float* Ai = A + (size_t)(ba == 1 ? 0 : i) * M * K;
+    const float* Bi = B + (size_t)(bb == 1 ? 0 : i) * K * N;
+    gemm(M, N, K, Ai, tA ? M : K, tA, Bi, tB ? K : N, tB, C + (size_t)i * M * N, N, false);
+  }
+  return nullptr;
+}
+
+// params: [xOff, dyOff, dxOff, n, h, w, c, fh, fw, c, oh, ow, sh, sw, 1, 1, pt, pl] (conv layout)
+static napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  Args a; Conv c;
+  if (get_args(env, info, &a) && conv_of(env, a, &c)) max_pool_grad(c, F(a, 0), F(a, 1), F(a, 2));
+  return nullptr;
+}
+
+// params: [xOff, -, outOff, rows, cols]: out[cols] = sum over rows of x[rows, cols] (bias gradients)
+static napi_value SumRows(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!get_args(env, info, &a)) return nullptr;
+  if (a.np < 5) {
+    napi_throw_range_error(env, nullptr, "sumRows params: 5 ints expected");
+    return nullptr;
+  }
+  const float* x = F(a, 0);
+  float* out = F(a, 2);
+  const int rows = a.p[3], cols = a.p[4];
+  // float partial sums over blocks of rows, added up in double (large batches x pixels stay exact).
+  std::vector<float>& accv = scratch(1, (size_t)cols);
+  float* acc = accv.data();
+  std::vector<double> total(cols, 0.0);
+  for (int i0 = 0; i0 < rows; i0 += 64) {
+    const int i1 = std::min(rows, i0 + 64);
+    for (int j = 0; j < cols; j++) acc[j] = 0.f;
+    for (int i = i0; i < i1; i++) {
+      const float* r = x + (size_t)i * cols;
+      for (int j = 0; j < cols; j++) acc[j] += r[j];
+    }
+    for (int j = 0; j < cols; j++) total[j] += acc[j];
+  }
+  for (int j = 0; j < cols; j++) out[j] = (float)total[j];
+  return nullptr;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  pick_isa();
+  napi_property_descriptor props[] = {
+      {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  napi_value isa;
+  napi_create_string_utf8(env, g_isa, NAPI_AUTO_LENGTH, &isa);
+  napi_set_named_property(env, exports, "isa", isa);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,157 @@
+// Single-precision GEMM, included once per instruction set (gemm_avx512.cc, gemm_avx2.cc,
+// gemm_generic.cc) with TY_VW (floats per vector) and TY_NS (namespace) defined.
+//
+//   C[M,N] = (accumulate ? C : 0) + op(A)[M,K] * op(B)[K,N]
+//   op(A)(i,k) = transA ? A[k*lda + i] : A[i*lda + k];  op(B)(k,j) = transB ? B[j*ldb + k] : B[k*ldb + j]
+//
+// Blocked the usual way: B is packed into K x NR panels, A into MR x K panels (the transposes are
+// absorbed by the packing), and an MR x NR register-tile micro-kernel runs over each pair.
+#include <algorithm>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+
+namespace TY_NS {
+
+typedef float vf __attribute__((vector_size(TY_VW * 4), aligned(4), may_alias));
+static const int VW = TY_VW;
+static const int NR = 2 * TY_VW;
+static const int MR = 6;
+static const int KC = 256;
+static const int MC = MR * 20;
+static const int NC = NR * 32;
+
+// vf is declared with 4-byte alignment, so these are unaligned vector loads/stores.
+static inline vf load(const float* p) { return *reinterpret_cast<const vf*>(p); }
+static inline void store(float* p, vf v) { *reinterpret_cast<vf*>(p) = v; }
+
+// Scratch buffers for packed panels, grown on demand (one training thread per process).
+static float* scratch(size_t n, int which) {
+  static float* buf[2] = {nullptr, nullptr};
+  static size_t cap[2] = {0, 0};
+  if (n > cap[which]) {
+    std::free(buf[which]);
+    buf[which] = static_cast<float*>(std::aligned_alloc(64, ((n * 4 + 63) / 64) * 64));
+    cap[which] = n;
+  }
+  return buf[which];
+}
+
+// Panels are written in micro-kernel order ([k][MR] for A, [k][NR] for B); each source row or column
+// is read contiguously, and short panels are zero-padded.
+static void packA(const float* A, int lda, bool trans, int i0, int mc, int k0, int kc, float* out) {
+  for (int ip = 0; ip < mc; ip += MR, out += (size_t)kc * MR) {
+    int mr = std::min(MR, mc - ip);
+    if (trans) {
+      for (int k = 0; k < kc; k++) {
+        const float* src = A + (size_t)(k0 + k) * lda + i0 + ip;
+        float* dst = out + (size_t)k * MR;
+        for (int r = 0; r < mr; r++) dst[r] = src[r];
+        for (int r = mr; r < MR; r++) dst[r] = 0.f;
+      }
+    } else {
+      if (mr < MR) std::memset(out, 0, (size_t)kc * MR * sizeof(float));
+      for (int r = 0; r < mr; r++) {
+        const float* src = A + (size_t)(i0 + ip + r) * lda + k0;
+        for (int k = 0; k < kc; k++) out[(size_t)k * MR + r] = src[k];
+      }
+    }
+  }
+}
+
+static void packB(const float* B, int ldb, bool trans, int k0, int kc, int j0, int nc, float* out) {
+  for (int jp = 0; jp < nc; jp += NR, out += (size_t)kc * NR) {
+    int nr = std::min(NR, nc - jp);
+    if (!trans) {
+      for (int k = 0; k < kc; k++) {
+        const float* src = B + (size_t)(k0 + k) * ldb + j0 + jp;
+        float* dst = out + (size_t)k * NR;
+        if (nr == NR) std::memcpy(dst, src, NR * sizeof(float));
+        else {
+          for (int c = 0; c < nr; c++) dst[c] = src[c];
+          for (int c = nr; c < NR; c++) dst[c] = 0.f;
+        }
+      }
+    } else {
+      if (nr < NR) std::memset(out, 0, (size_t)kc * NR * sizeof(float));
+      for (int c = 0; c < nr; c++) {
+        const float* src = B + (size_t)(j0 + jp + c) * ldb + k0;
+        for (int k = 0; k < kc; k++) out[(size_t)k * NR + c] = src[k];
+      }
+    }
+  }
+}
+
+static inline void ukernel(int kc, const float* Ap, const float* Bp, float* C, int ldc, int mr, int nr, bool acc) {
+  vf c00 = {}, c01 = {}, c10 = {}, c11 = {}, c20 = {}, c21 = {};
+  vf c30 = {}, c31 = {}, c40 = {}, c41 = {}, c50 = {}, c51 = {};
+  for (int k = 0; k < kc; k++) {
+    vf b0 = load(Bp), b1 = load(Bp + VW);
+    // vector * scalar broadcasts the scalar (GCC/Clang vector extensions)
+    float a;
+    a = Ap[0]; c00 += b0 * a; c01 += b1 * a;
+    a = Ap[1]; c10 += b0 * a; c11 += b1 * a;
+    a = Ap[2]; c20 += b0 * a; c21 += b1 * a;
+    a = Ap[3]; c30 += b0 * a; c31 += b1 * a;
+    a = Ap[4]; c40 += b0 * a; c41 += b1 * a;
+    a = Ap[5]; c50 += b0 * a; c51 += b1 * a;
+    Ap += MR;
+    Bp += NR;
+  }
+  vf rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  if (nr == NR) {
+    for (int i = 0; i < mr; i++) {
+      float* p = C + (size_t)i * ldc;
+      if (acc) {
+        store(p, load(p) + rows[i][0]);
+        store(p + VW, load(p + VW) + rows[i][1]);
+      } else {
+        store(p, rows[i][0]);
+        store(p + VW, rows[i][1]);
+      }
+    }
+  } else {
+    for (int i = 0; i < mr; i++) {
+      float t[NR];
+      store(t, rows[i][0]);
+      store(t + VW, rows[i][1]);
+      float* p = C + (size_t)i * ldc;
+      if (acc) for (int j = 0; j < nr; j++) p[j] += t[j];
+      else for (int j = 0; j < nr; j++) p[j] = t[j];
+    }
+  }
+}
+
+void sgemm(int M, int N, int K, const float* A, int lda, bool transA, const float* B, int ldb, bool transB,
+           float* C, int ldc, bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate) for (int i = 0; i < M; i++) std::memset(C + (size_t)i * ldc, 0, N * sizeof(float));
+    return;
+  }
+  float* Bp = scratch((size_t)KC * (NC + NR), 0);
+  float* Ap = scratch((size_t)KC * (MC + MR), 1);
+  for (int j0 = 0; j0 < N; j0 += NC) {
+    int nc = std::min(NC, N - j0);
+    for (int k0 = 0; k0 < K; k0 += KC) {
+      int kc = std::min(KC, K - k0);
+      bool acc = accumulate || k0 > 0;
+      packB(B, ldb, transB, k0, kc, j0, nc, Bp);
+      for (int i0 = 0; i0 < M; i0 += MC) {
+        int mc = std::min(MC, M - i0);
+        packA(A, lda, transA, i0, mc, k0, kc, Ap);
+        for (int jp = 0; jp < nc; jp += NR) {
+          int nr = std::min(NR, nc - jp);
+          const float* bp = Bp + (size_t)(jp / NR) * kc * NR;
+          for (int ip = 0; ip < mc; ip += MR) {
+            int mr = std::min(MR, mc - ip);
+            const float* ap = Ap + (size_t)(ip / MR) * kc * MR;
+            ukernel(kc, ap, bp, C + (size_t)(i0 + ip) * ldc + j0 + jp, ldc, mr, nr, acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace TY_NS

@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs';
+import { compare, initBackends, MODES, rand, setMode } from './test_util';
+
+jest.setTimeout(60_000);
+beforeAll(() => initBackends());
+
+type Case = [string, number[], number[], number, 'valid' | 'same' | number, number];
+// name, x shape, filter shape, stride, pad, dilation
+const CASES: Case[] = [
+  ['lenet conv1', [4, 32, 32, 1], [5, 5, 1, 6], 1, 'valid', 1],
+  ['lenet conv2', [4, 14, 14, 6], [5, 5, 6, 16], 1, 'valid', 1],
+  ['cnn 3x3 same', [2, 16, 16, 32], [3, 3, 32, 64], 1, 'same', 1],
+  ['3x3 same stride 2', [2, 9, 9, 3], [3, 3, 3, 4], 2, 'same', 1],
+  ['4x4 valid stride 2', [2, 10, 11, 2], [4, 4, 2, 3], 2, 'valid', 1],
+  ['3x3 dilation 2', [2, 9, 9, 2], [3, 3, 2, 5], 1, 'valid', 2],
+  ['1x1 pointwise', [2, 5, 5, 40], [1, 1, 40, 37], 1, 'valid', 1],
+  ['explicit pad 2', [2, 6, 6, 2], [3, 3, 2, 3], 1, 2, 1],
+  ['wide output (N > tile)', [1, 6, 6, 3], [3, 3, 3, 70], 1, 'same', 1],
+];
+
+describe.each(MODES)('wasm Conv2D (%s)', (mode) => {
+  beforeEach(() => setMode(mode));
+  test.each(CASES)('%s matches cpu', async (_n, xs, fs, s, pad, d) => {
+    const diff = await compare(() => tf.conv2d(rand(xs, 1) as tf.Tensor4D, rand(fs, 2) as tf.Tensor4D, s, pad, 'NHWC', d));
+    expect(diff).toBeLessThan(1e-4);
+  });
+});
