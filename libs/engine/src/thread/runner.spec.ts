@@ -93,13 +93,15 @@ describe('runTrainingThread', () => {
   });
 
   it('stops on request, with a final checkpoint and no evaluation', async () => {
-    const run = await collect(request({ spec: { ...request().spec, perPrintTimes: 1, epochs: 50 } }), 2);
+    const spec = { ...request().spec, perPrintTimes: 1, epochs: 50, checkpoint: { saveCheckpointSteps: 1000, keepCheckpointMax: 2 } };
+    const run = await collect(request({ spec }), 2);
     expect(run.result.stopped).toBe(true);
     expect(run.result.metrics).toBeUndefined();
     expect(run.result.step).toBeGreaterThanOrEqual(2);
     expect(run.result.step).toBeLessThan(20);
-    const last = run.checkpoints[run.checkpoints.length - 1].meta;
-    expect(last).toMatchObject({ step: run.result.step, final: true });
+    expect(run.checkpoints.map((c) => c.meta)).toEqual([
+      { step: run.result.step, epoch: run.result.epoch, stepInEpoch: run.result.stepInEpoch, final: true, expired: [] },
+    ]);
   });
 
   it('fails with TrainingDivergedError naming the step when the loss stops being finite', async () => {
