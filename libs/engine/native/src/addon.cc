@@ -24,16 +24,22 @@ static const int g_nr_for_isa[] = {8, 16, 32};
 static int g_nr = 8;
 
 static void pick_isa() {
+  // TRAINYARD_NATIVE_ISA=avx2|generic caps the instruction set (tests of the other code paths).
+  const char* cap = std::getenv("TRAINYARD_NATIVE_ISA");
+  const bool allow512 = !cap || std::strcmp(cap, "avx512") == 0;
+  const bool allow2 = allow512 || std::strcmp(cap, "avx2") == 0;
 #if defined(__x86_64__) && defined(TY_HAVE_X86)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
+  if (allow512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
     g_sgemm = ty_avx512::sgemm; g_isa = "avx512"; g_nr = g_nr_for_isa[2];
     return;
   }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     g_sgemm = ty_avx2::sgemm; g_isa = "avx2"; g_nr = g_nr_for_isa[1];
     return;
   }
+#else
+  (void)allow2;
 #endif
   g_sgemm = ty_generic::sgemm; g_isa = "generic"; g_nr = g_nr_for_isa[0];
 }
