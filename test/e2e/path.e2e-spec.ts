@@ -27,14 +27,14 @@ let alice: TrainyardClient;
 let bob: TrainyardClient;
 let anonymous: TrainyardClient;
 let store: ArtifactStore;
+let baseEnv: Record<string, string>;
 
 beforeAll(async () => {
   const db = await freshDatabase();
   const queue = freshQueuePrefix();
   const s3 = await startS3rver();
   teardown = [s3.stop, queue.clear, db.drop];
-  const config = loadConfig({
-    NODE_ENV: 'test',
+  baseEnv = {
     PORT: '0',
     HOST: '127.0.0.1',
     TRAINYARD_DATA_DIR: path.join(os.tmpdir(), `ty-e2e-${process.pid}`),
@@ -47,8 +47,8 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: s3.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
     WORKER_POLL_INTERVAL_MS: '200',
-  });
-  trainyard = await startTrainyard(config);
+  };
+  trainyard = await startTrainyard(loadConfig({ ...baseEnv, NODE_ENV: 'test' }));
   teardown.unshift(() => trainyard.close());
   const auth = trainyard.app.get(AuthService);
   anonymous = new TrainyardClient(trainyard.url);
@@ -275,6 +275,32 @@ describe('keys and tenants', () => {
     for (const k of keys) {
       expect(k.secretHash).toMatch(/^[0-9a-f]{64}$/);
       expect(alice.apiKey).not.toContain(k.secretHash);
+    }
+  });
+});
+
+describe('divergence', () => {
+  it('fails a run whose loss becomes NaN or Inf, with the step and value in the reason', async () => {
+    const { submitExperiment } = await alice.data(SUBMIT, {
+      input: experimentInput(datasetId, { name: 'diverges', optimizer: { name: 'SGD', learningRate: 1e9 }, perPrintTimes: 1 }),
+    });
+    const done = await waitForExperiment(alice, submitExperiment.id, (e) => ['SUCCEEDED', 'FAILED'].includes(e.status));
+    expect(done.status).toBe('FAILED');
+    expect(done.failureReason).toMatch(/loss (is|became) (NaN|Infinity|-Infinity|Inf)/i);
+    expect(done.failureReason).toMatch(/step \d+/);
+  });
+});
+
+describe('production mode', () => {
+  it('turns GraphQL introspection off (it is on in development)', async () => {
+    const introspect = `{ __schema { queryType { name } } }`;
+    expect((await alice.data(introspect)).__schema.queryType.name).toBe('Query');
+    const prod = await startTrainyard(loadConfig({ ...baseEnv, NODE_ENV: 'production', TRAINYARD_ROLES: 'api' }));
+    try {
+      const r = await new TrainyardClient(prod.url, alice.apiKey).gql(introspect);
+      expect(r.errors?.[0].message).toMatch(/introspection/i);
+    } finally {
+      await prod.close();
     }
   });
 });
