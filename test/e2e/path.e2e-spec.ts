@@ -72,7 +72,7 @@ function experimentInput(datasetId: string, overrides: Record<string, unknown> =
     model: { name: 'lenet5' },
     pipeline: { batchSize: 32, shuffleBufferSize: 1000 },
     optimizer: { name: 'Momentum', learningRate: 0.01, momentum: 0.9 },
-    epochs: 1,
+    epochs: 2,
     perPrintTimes: 5,
     checkpoint: { saveCheckpointSteps: 10, keepCheckpointMax: 2 },
     ...overrides,
@@ -163,7 +163,7 @@ describe('experiments', () => {
     experiment = await waitForExperiment(alice, experiment.id, (e) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status));
     expect(experiment.failureReason).toBeNull();
     expect(experiment.status).toBe('SUCCEEDED');
-    const steps = Math.floor(TRAIN / 32);
+    const steps = 2 * Math.floor(TRAIN / 32);
     expect(experiment.progress).toMatchObject({ step: steps, totalSteps: steps });
     expect(experiment.attempt).toBe(1);
     // LossMonitor every 5 steps; loss falls.
@@ -172,12 +172,12 @@ describe('experiments', () => {
     const last = experiment.losses[experiment.losses.length - 1].loss;
     expect(last).toBeLessThan(first);
     // ModelCheckpoint every 10 steps plus the end, keeping the newest 2 rows and objects.
-    expect(experiment.checkpoints.map((c: any) => c.step)).toEqual([30, steps]);
+    expect(experiment.checkpoints.map((c: any) => c.step)).toEqual([Math.floor(steps / 10) * 10, steps]);
     const stored = await store.list(`teams/`);
     expect(stored.filter((o) => o.key.includes(experiment.id))).toHaveLength(2);
     // Evaluation on the test split.
     const m = experiment.metrics;
-    expect(m.accuracy).toBeGreaterThan(0.7);
+    expect(m.accuracy).toBeGreaterThan(0.8);
     expect(m.confusionMatrix).toHaveLength(10);
     expect(m.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(TEST);
     for (const k of ['precision', 'recall', 'f1']) expect(m[k]).toBeGreaterThan(0.5);

@@ -133,12 +133,12 @@ it('never hands a live run to a second worker, even with a 1.5 s lock', async ()
   const a = startWorker('worker-a');
   const b = startWorker('worker-b');
   await Promise.all([a.waitFor(/worker started/), b.waitFor(/worker started/)]);
-  const exp = await submit('long', 12);
+  const exp = await submit('long', 40);
   const started = Date.now();
   const done = await waitForExperiment(client, exp.id, (e) => e.status === 'SUCCEEDED' || e.status === 'FAILED', 180_000);
   expect(done.status).toBe('SUCCEEDED');
   // The run outlived its lock many times over, and was still started exactly once.
-  expect(Date.now() - started).toBeGreaterThan(4 * 1500);
+  expect(Date.now() - started).toBeGreaterThan(3 * 1500);
   expect(done.attempt).toBe(1);
   expect(a.log() + b.log()).not.toMatch(/stalled/);
 });
