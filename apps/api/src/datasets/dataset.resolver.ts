@@ -7,12 +7,28 @@ import { Dataset, DatasetFormat, DatasetStatus } from '../graphql/types';
 
 type DatasetRow = Awaited<ReturnType<DatasetRepository['get']>>;
 
+/** The client's view of a dataset (also the JSON body of an upload): no storage keys, no internal ids. */
 export const toDataset = (d: DatasetRow): Dataset => ({
-  ...d,
+  id: d.id,
+  name: d.name,
   format: d.format as DatasetFormat,
   status: d.status as DatasetStatus,
-  files: d.files.map((f) => ({ ...f, sizeBytes: Number(f.sizeBytes) })),
+  imageShape: d.imageShape,
+  numClasses: d.numClasses,
+  trainCount: d.trainCount,
+  testCount: d.testCount,
+  classHistogram: d.classHistogram,
+  files: d.files.map((f) => ({
+    role: f.role,
+    sizeBytes: Number(f.sizeBytes),
+    gzipped: f.gzipped,
+    sha256: f.sha256,
+    count: f.count,
+    dims: f.dims,
+    createdAt: f.createdAt,
+  })),
   uploadUrl: `/v1/datasets/${d.id}/files`,
+  createdAt: d.createdAt,
 });
 
 @Resolver(() => Dataset)

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { TrainExperimentJob } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { ExperimentRepository } from '@trainyard/db';
-import { JOB_CONSUMER, JOB_QUEUE, JobConsumer, JobContext, JobQueue } from '@trainyard/queue';
+import { JOB_ATTEMPTS, JOB_CONSUMER, JOB_QUEUE, JobConsumer, JobContext, JobQueue } from '@trainyard/queue';
 import { TrainingService } from './training.service';
 
 /** Thin: takes jobs off the queue and hands each to TrainingService. */
@@ -28,7 +28,7 @@ export class TrainingProcessor implements OnApplicationBootstrap {
   }
 
   async process(job: TrainExperimentJob, ctx: JobContext) {
-    const outcome = await this.training.run(job);
+    const outcome = await this.training.run(job, { lastTry: ctx.attemptsMade + 1 >= JOB_ATTEMPTS });
     this.logger.log(`job ${ctx.jobId} (delivery ${ctx.attemptsMade + 1}): ${outcome}`);
   }
 }

@@ -3,7 +3,7 @@ import { ExperimentSpec, TrainExperimentJob } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { loadMnist } from '@trainyard/data';
 import { CheckpointRepository, DatasetRepository, ExperimentRepository, LossRecord, SupersededError } from '@trainyard/db';
-import { runTrainingThread, TrainingDivergedError } from '@trainyard/engine';
+import { CheckpointMeta, LossReport, runTrainingThread, TrainingDivergedError } from '@trainyard/engine';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 
 export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'superseded' | 'already-finished';
@@ -25,11 +25,15 @@ export class TrainingService {
     private readonly checkpoints: CheckpointRepository,
   ) {}
 
-  async run(job: TrainExperimentJob): Promise<TrainingOutcome> {
+  /**
+   * `lastTry`: the queue will not deliver this job again, so an error ends the experiment as FAILED
+   * instead of being thrown for a retry.
+   */
+  async run(job: TrainExperimentJob, { lastTry = false } = {}): Promise<TrainingOutcome> {
     const id = job.experimentId;
     const existing = await this.experiments.getById(id);
     if (!existing || this.experiments.isTerminal(existing.status)) return 'already-finished';
-    const attempt = await this.experiments.claim(id, this.config.worker.backend);
+    const attempt = await this.experiments.claim(id);
     if (attempt === undefined) return 'already-finished';
     const log = (msg: string) => this.logger.log(`experiment ${id} attempt ${attempt}: ${msg}`);
     try {
@@ -39,7 +43,11 @@ export class TrainingService {
         log('superseded by a newer attempt; stopping without writing');
         return 'superseded';
       }
-      throw err; // transient (store, database): the queue retries, and the retry resumes
+      if (!lastTry) throw err; // transient (store, database): the queue retries, and the retry resumes
+      const reason = `gave up after repeated errors: ${err instanceof Error ? err.message : String(err)}`;
+      await this.experiments.finish(id, attempt, 'FAILED', { failureReason: reason });
+      log(`failed: ${reason}`);
+      return 'failed';
     }
   }
 
@@ -65,6 +73,20 @@ export class TrainingService {
     const resume = last ? await this.store.getBytes(last.storageKey) : undefined;
     log(last ? `resuming from the checkpoint at step ${last.step}` : 'starting');
 
+    // Errors of our own I/O (store, database) are worth a retry; an error the training itself raises
+    // would only happen again, so it fails the run at once.
+    let ioError: unknown;
+    const io =
+      <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
+      async (...args: A) => {
+        try {
+          await fn(...args);
+        } catch (err) {
+          ioError = err;
+          throw err;
+        }
+      };
+
     let pendingLosses: LossRecord[] = [];
     let stopReason: 'cancelled' | 'superseded' | undefined;
     const thread = runTrainingThread(
@@ -76,11 +98,11 @@ export class TrainingService {
         resume,
       },
       {
-        onBackend: async (backend) => {
+        onBackend: io(async (backend: string) => {
           log(`training on the ${backend} backend`);
           await this.experiments.update(id, attempt, { backend });
-        },
-        onProgress: async (p) => {
+        }),
+        onProgress: io(async (p: LossReport) => {
           pendingLosses.push({ step: p.step, epoch: p.epoch, loss: p.loss });
           const losses = pendingLosses;
           pendingLosses = [];
@@ -90,8 +112,8 @@ export class TrainingService {
             stopReason = 'cancelled';
             thread.stop();
           }
-        },
-        onCheckpoint: async (bytes, meta) => {
+        }),
+        onCheckpoint: io(async (bytes: Uint8Array, meta: CheckpointMeta) => {
           // Bytes first, then the row: a row never points at a missing or half-written checkpoint.
           const key = keys.checkpoint(teamId, id, meta.step, attempt);
           await this.store.put(key, bytes, { contentType: 'application/octet-stream' });
@@ -107,7 +129,7 @@ export class TrainingService {
             await this.checkpoints.delete(old.id);
             await this.store.delete(old.storageKey);
           }
-        },
+        }),
       },
     );
 
@@ -142,12 +164,11 @@ export class TrainingService {
       log(`succeeded: test accuracy ${result.metrics.accuracy.toFixed(4)}`);
       return 'succeeded';
     } catch (err) {
-      if (err instanceof TrainingDivergedError) {
-        await this.experiments.finish(id, attempt, 'FAILED', { failureReason: err.message });
-        log(`failed: ${err.message}`);
-        return 'failed';
-      }
-      throw err;
+      if (err instanceof SupersededError || err === ioError) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      await this.experiments.finish(id, attempt, 'FAILED', { failureReason: reason });
+      log(`failed: ${reason}`);
+      return 'failed';
     } finally {
       clearInterval(poll);
       thread.stop();

@@ -87,10 +87,10 @@ export class ExperimentRepository {
    * Starts (or resumes) a run: bumps the attempt and returns the new token, or undefined when the
    * experiment is already finished (a duplicate delivery of a done job).
    */
-  async claim(id: string, backend: string): Promise<number | undefined> {
+  async claim(id: string): Promise<number | undefined> {
     const rows = await this.prisma.$queryRaw<Array<{ attempt: number }>>`
       UPDATE "Experiment"
-         SET attempt = attempt + 1, status = 'RUNNING', backend = ${backend},
+         SET attempt = attempt + 1, status = 'RUNNING',
              "startedAt" = COALESCE("startedAt", now()), "updatedAt" = now()
        WHERE id = ${id}::uuid AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
    RETURNING attempt`;
