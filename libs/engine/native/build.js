@@ -66,7 +66,7 @@ function main() {
   const common = ['-O3', '-std=c++17', '-fPIC', '-fvisibility=hidden', '-fno-math-errno', '-fno-strict-aliasing', `-I${headers}`, '-DNODE_GYP_MODULE_NAME=trainyard_kernels'];
   if (x86) common.push('-DTY_HAVE_X86');
   const units = [
-    ['addon.cc', []],
+    ['addon.cc', ['-ffp-contract=off']],
     ['gemm_generic.cc', []],
   ];
   if (x86) {

@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '@trainyard/common';
+import { FusedMomentumOptimizer } from './fused_momentum';
 
 export const OPTIMIZER_NAMES = ['SGD', 'Momentum', 'RMSProp', 'Adam', 'AdamWeightDecay'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
@@ -123,7 +124,8 @@ export function buildOptimizer(spec: OptimizerSpec): tf.Optimizer {
     case 'SGD':
       return tf.train.sgd(s.learningRate);
     case 'Momentum':
-      return tf.train.momentum(s.learningRate, s.momentum!, s.useNesterov);
+      // tfjs' MomentumOptimizer with a one-pass-per-variable update on wasm (bit-identical results).
+      return new FusedMomentumOptimizer(s.learningRate, s.momentum!, s.useNesterov);
     case 'RMSProp':
       return tf.train.rmsprop(s.learningRate, s.decay, s.momentum, s.epsilon);
     case 'Adam':

@@ -330,6 +330,94 @@ static napi_value SumRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// params: [count, then per variable: varOff, accOff, gradOff, size, newVarOff, newAccOff]; m, c
+// (= -learningRate) and nesterov as extra arguments. tfjs' Momentum update, one pass per variable,
+// float32 with one rounding per op in tfjs' order (this unit is built with -ffp-contract=off: no fused
+// multiply-add):  acc' = m*acc + g;  var' = c*acc' + var   (Nesterov: var' = c*(g + acc'*m) + var).
+// The results go to new buffers: the wasm backend caches XNNPACK operators (packed weights) per
+// buffer, so a weight must never change under the same buffer.
+static void momentum_update(const float* v, const float* a, const float* g, int n, float* vo, float* ao, float m, float c,
+                            bool nesterov) {
+  if (nesterov) {
+    for (int i = 0; i < n; i++) {
+      const float gi = g[i];
+      const float ma = m * a[i];
+      const float acc = ma + gi;
+      ao[i] = acc;
+      const float am = acc * m;
+      const float s = gi + am;
+      const float cs = c * s;
+      vo[i] = cs + v[i];
+    }
+  } else {
+    for (int i = 0; i < n; i++) {
+      const float ma = m * a[i];
+      const float acc = ma + g[i];
+      ao[i] = acc;
+      const float ca = c * acc;
+      vo[i] = ca + v[i];
+    }
+  }
+}
+
+static napi_value MomentumUpdate(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 5) {
+    napi_throw_type_error(env, nullptr, "expected (heap, params, m, c, nesterov)");
+    return nullptr;
+  }
+  Args a;
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &off) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, nullptr, "heap must be a Uint8Array");
+    return nullptr;
+  }
+  a.heap = static_cast<uint8_t*>(data);
+  const size_t heap_len = len;
+  if (napi_get_typedarray_info(env, argv[1], &type, &len, &data, &ab, &off) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, nullptr, "params must be an Int32Array");
+    return nullptr;
+  }
+  a.p = static_cast<int32_t*>(data);
+  a.np = len;
+  double m, c;
+  bool nesterov;
+  if (napi_get_value_double(env, argv[2], &m) != napi_ok || napi_get_value_double(env, argv[3], &c) != napi_ok ||
+      napi_get_value_bool(env, argv[4], &nesterov) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "m, c must be numbers and nesterov a boolean");
+    return nullptr;
+  }
+  const int count = a.np > 0 ? a.p[0] : 0;
+  if (count < 0 || a.np < (size_t)(1 + 6 * count)) {
+    napi_throw_range_error(env, nullptr, "momentumUpdate params: 1 + 6*count ints expected");
+    return nullptr;
+  }
+  for (int k = 0; k < count; k++) {
+    const int32_t* q = a.p + 1 + 6 * k;
+    if (q[3] < 0) {
+      napi_throw_range_error(env, nullptr, "momentumUpdate: negative size");
+      return nullptr;
+    }
+    for (int j : {0, 1, 2, 4, 5}) {
+      if ((uint64_t)(uint32_t)q[j] + (uint64_t)(uint32_t)q[3] * 4 > heap_len) {
+        napi_throw_range_error(env, nullptr, "momentumUpdate: tensor outside the heap");
+        return nullptr;
+      }
+    }
+  }
+  const auto f = [&](int32_t off) { return reinterpret_cast<float*>(a.heap + (uint32_t)off); };
+  for (int k = 0; k < count; k++) {
+    const int32_t* q = a.p + 1 + 6 * k;
+    momentum_update(f(q[0]), f(q[1]), f(q[2]), q[3], f(q[4]), f(q[5]), (float)m, (float)c, nesterov);
+  }
+  return nullptr;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   pick_isa();
   napi_property_descriptor props[] = {
@@ -339,6 +427,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"momentumUpdate", nullptr, MomentumUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   napi_value isa;

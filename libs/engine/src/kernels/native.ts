@@ -19,6 +19,11 @@ export interface NativeAddon {
   matMul(heap: Uint8Array, params: Int32Array): void;
   maxPoolGrad(heap: Uint8Array, params: Int32Array): void;
   sumRows(heap: Uint8Array, params: Int32Array): void;
+  /**
+   * tfjs' Momentum update in place for several variables: params = [count, (varOff, accOff, gradOff,
+   * size) * count]. Absent from builds older than the fused optimizer.
+   */
+  momentumUpdate?(heap: Uint8Array, params: Int32Array, m: number, c: number, nesterov: boolean): void;
 }
 
 const FILE = 'trainyard_kernels.node';
