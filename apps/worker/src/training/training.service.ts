@@ -3,7 +3,7 @@ import { ExperimentSpec, TrainExperimentJob } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { loadMnist } from '@trainyard/data';
 import { CheckpointRepository, DatasetRepository, ExperimentRepository, LossRecord, SupersededError } from '@trainyard/db';
-import { CheckpointMeta, LossReport, runTrainingThread, TrainingDivergedError } from '@trainyard/engine';
+import { CheckpointMeta, LossReport, runTrainingThread } from '@trainyard/engine';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 
 export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'superseded' | 'already-finished';
