@@ -4,8 +4,6 @@
  * metrics through GraphQL -> deploy -> predict in TF Serving's format. Plus the bad inputs and
  * tenant isolation around it.
  */
-import * as os from 'node:os';
-import * as path from 'node:path';
 import sharp from 'sharp';
 import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
@@ -13,8 +11,7 @@ import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { EXPERIMENT_FIELDS, TrainyardClient, waitForExperiment } from '../support/client';
 import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
-import { startS3rver } from '../support/s3rver';
-import { freshDatabase, freshQueuePrefix, REDIS_URL } from '../support/services';
+import { realServices } from '../support/services';
 
 jest.setTimeout(180_000);
 
@@ -30,24 +27,9 @@ let store: ArtifactStore;
 let baseEnv: Record<string, string>;
 
 beforeAll(async () => {
-  const db = await freshDatabase();
-  const queue = freshQueuePrefix();
-  const s3 = await startS3rver();
-  teardown = [s3.stop, queue.clear, db.drop];
-  baseEnv = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    TRAINYARD_DATA_DIR: path.join(os.tmpdir(), `ty-e2e-${process.pid}`),
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    QUEUE_PREFIX: queue.prefix,
-    S3_BUCKET: s3.bucket,
-    S3_ENDPOINT: s3.endpoint,
-    S3_CREATE_BUCKET: 'true',
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    WORKER_POLL_INTERVAL_MS: '200',
-  };
+  const services = await realServices();
+  teardown = [services.teardown];
+  baseEnv = { ...services.env, PORT: '0', HOST: '127.0.0.1' };
   trainyard = await startTrainyard(loadConfig({ ...baseEnv, NODE_ENV: 'test' }));
   teardown.unshift(() => trainyard.close());
   const auth = trainyard.app.get(AuthService);

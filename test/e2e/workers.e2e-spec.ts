@@ -3,8 +3,6 @@
  * processes: a killed worker's job resumes from its last checkpoint; a live run is never picked up
  * twice even with a short lock; a frozen worker that comes back cannot write over the new attempt.
  */
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
@@ -12,8 +10,7 @@ import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { EXPERIMENT_FIELDS, TrainyardClient, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
-import { startS3rver } from '../support/s3rver';
-import { freshDatabase, freshQueuePrefix, REDIS_URL } from '../support/services';
+import { realServices } from '../support/services';
 import { WorkerProcess } from '../support/worker-process';
 
 jest.setTimeout(240_000);
@@ -31,24 +28,13 @@ const teardown: Array<() => Promise<void>> = [];
 const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  const db = await freshDatabase();
-  const queue = freshQueuePrefix();
-  const s3 = await startS3rver();
-  teardown.push(s3.stop, queue.clear, db.drop);
+  const services = await realServices();
+  teardown.push(services.teardown);
   env = {
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    QUEUE_PREFIX: queue.prefix,
-    S3_BUCKET: s3.bucket,
-    S3_ENDPOINT: s3.endpoint,
-    S3_CREATE_BUCKET: 'true',
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    TRAINYARD_DATA_DIR: path.join(os.tmpdir(), `ty-e2e-workers-${process.pid}`),
+    ...services.env,
     // A short lock: a worker that stops renewing loses its job within ~2 s.
     WORKER_LOCK_DURATION_MS: '1500',
     WORKER_STALLED_INTERVAL_MS: '1000',
-    WORKER_POLL_INTERVAL_MS: '200',
   };
   // The API (and serve) in this process; no worker here: workers are child processes.
   trainyard = await startTrainyard(loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api' }));
