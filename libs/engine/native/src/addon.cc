@@ -13,12 +13,21 @@
 #include <cstring>
 #include <vector>
 
-namespace ty_avx512 { void sgemm(int, int, int, const float*, int, bool, const float*, int, bool, float*, int, bool); }
-namespace ty_avx2 { void sgemm(int, int, int, const float*, int, bool, const float*, int, bool, float*, int, bool); }
-namespace ty_generic { void sgemm(int, int, int, const float*, int, bool, const float*, int, bool, float*, int, bool); }
+#define TY_DECLARE(ns)                                                                                          \
+  namespace ns {                                                                                                \
+  void sgemm(int, int, int, const float*, int, bool, const float*, int, bool, float*, int, bool);               \
+  void conv2d_c1(const int*, const float*, const float*, float*);                                              \
+  void conv2d_c1_filter_grad(const int*, const float*, const float*, float*);                                  \
+  }
+TY_DECLARE(ty_avx512)
+TY_DECLARE(ty_avx2)
+TY_DECLARE(ty_generic)
 
 typedef void (*SgemmFn)(int, int, int, const float*, int, bool, const float*, int, bool, float*, int, bool);
+typedef void (*ConvC1Fn)(const int*, const float*, const float*, float*);
 static SgemmFn g_sgemm = ty_generic::sgemm;
+static ConvC1Fn g_conv_c1 = ty_generic::conv2d_c1;
+static ConvC1Fn g_conv_c1_dw = ty_generic::conv2d_c1_filter_grad;
 static const char* g_isa = "generic";
 static const int g_nr_for_isa[] = {8, 16, 32};
 static int g_nr = 8;
@@ -32,16 +41,19 @@ static void pick_isa() {
   __builtin_cpu_init();
   if (allow512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
     g_sgemm = ty_avx512::sgemm; g_isa = "avx512"; g_nr = g_nr_for_isa[2];
+    g_conv_c1 = ty_avx512::conv2d_c1; g_conv_c1_dw = ty_avx512::conv2d_c1_filter_grad;
     return;
   }
   if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     g_sgemm = ty_avx2::sgemm; g_isa = "avx2"; g_nr = g_nr_for_isa[1];
+    g_conv_c1 = ty_avx2::conv2d_c1; g_conv_c1_dw = ty_avx2::conv2d_c1_filter_grad;
     return;
   }
 #else
   (void)allow2;
 #endif
   g_sgemm = ty_generic::sgemm; g_isa = "generic"; g_nr = g_nr_for_isa[0];
+  g_conv_c1 = ty_generic::conv2d_c1; g_conv_c1_dw = ty_generic::conv2d_c1_filter_grad;
 }
 
 static std::vector<float>& scratch(int which, size_t n) {
@@ -79,6 +91,12 @@ struct Conv {
   int P() const { return n * oh * ow; }
   bool pointwise() const { return fh == 1 && fw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == h && ow == w; }
   int chunk() const { return std::max(64, std::min(P(), (1 << 17) / std::max(1, K()))); }
+  // One input channel, horizontal stride 1, no dilation: the direct kernels (conv2d_c1*) apply.
+  bool direct_c1() const { return ci == 1 && sw == 1 && dh == 1 && dw == 1 && co > 0 && oh > 0 && ow > 0; }
+  void c1_geom(int* g) const {
+    const int v[11] = {n, h, w, fh, fw, co, oh, ow, sh, pt, pl};
+    std::memcpy(g, v, sizeof(v));
+  }
 };
 
 static inline void copy_floats(float* dst, const float* src, int n) {
@@ -142,6 +160,11 @@ static void col2im(const Conv& c, const float* cols, int p0, int pc, float* dx) 
 // y[P, co] = im2col(x) w[K, co]
 static void conv2d(const Conv& c, const float* x, const float* wt, float* y) {
   const int K = c.K(), P = c.P();
+  if (c.direct_c1()) {
+    int g[11];
+    c.c1_geom(g);
+    return g_conv_c1(g, x, wt, y);
+  }
   if (c.pointwise()) return gemm(P, c.co, K, x, K, false, wt, c.co, false, y, c.co, false);
   const int pc = c.chunk();
   float* cols = scratch(0, (size_t)pc * K).data();
@@ -169,6 +192,11 @@ static void conv2d_backprop_input(const Conv& c, const float* dy, const float* w
 // dw[K, co] = im2col(x)^T dy[P, co]
 static void conv2d_backprop_filter(const Conv& c, const float* x, const float* dy, float* dw) {
   const int K = c.K(), P = c.P();
+  if (c.direct_c1()) {
+    int g[11];
+    c.c1_geom(g);
+    return g_conv_c1_dw(g, x, dy, dw);
+  }
   if (c.pointwise()) return gemm(K, c.co, P, x, K, true, dy, c.co, false, dw, c.co, false);
   const int pc = c.chunk();
   float* cols = scratch(0, (size_t)pc * K).data();

@@ -27,8 +27,8 @@ static inline void store(float* p, vf v) { *reinterpret_cast<vf*>(p) = v; }
 
 // Scratch buffers for packed panels, grown on demand (one training thread per process).
 static float* scratch(size_t n, int which) {
-  static float* buf[2] = {nullptr, nullptr};
-  static size_t cap[2] = {0, 0};
+  static float* buf[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  static size_t cap[5] = {0, 0, 0, 0, 0};
   if (n > cap[which]) {
     std::free(buf[which]);
     buf[which] = static_cast<float*>(std::aligned_alloc(64, ((n * 4 + 63) / 64) * 64));
@@ -152,6 +152,113 @@ void sgemm(int M, int N, int K, const float* A, int lda, bool transA, const floa
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Direct convolution for a single input channel (ci == 1: the first layer of a grayscale model), with
+// a horizontal stride of 1 and no dilation. im2col + GEMM is a poor fit there (K = fh*fw is tiny, N =
+// co is below the register tile, and the im2col matrix is fh*fw times the image); instead each output
+// row is a sum of fh*fw shifted input rows times a broadcast weight, VW output pixels per vector and 8
+// output channels per register block.
+//
+// Both work on a zero-padded copy of one image: PH rows of PW floats, so that every vector load of a
+// row (up to nch*VW + fw - 1 floats) stays inside it and out-of-image taps read zeros.
+struct C1Geom {
+  int n, h, w, fh, fw, co, oh, ow, sh, pt, pl;
+  int nch() const { return (ow + VW - 1) / VW; }
+  int TW() const { return nch() * VW; }
+  int PW() const { return TW() + fw - 1; }
+  int PH() const { return (oh - 1) * sh + fh; }
+  int cob() const { return (co + 7) / 8 * 8; }
+};
+
+static void pad_image(const C1Geom& g, const float* x, float* xp) {
+  const int PW = g.PW(), PH = g.PH();
+  for (int py = 0; py < PH; py++) {
+    float* dst = xp + (size_t)py * PW;
+    const int iy = py - g.pt;
+    std::memset(dst, 0, (size_t)PW * sizeof(float));
+    if (iy < 0 || iy >= g.h) continue;
+    const int ix0 = std::max(0, g.pl), ix1 = std::min(PW, g.w + g.pl);  // padded columns with data
+    if (ix1 > ix0) std::memcpy(dst + ix0, x + (size_t)iy * g.w + (ix0 - g.pl), (size_t)(ix1 - ix0) * sizeof(float));
+  }
+}
+
+// y[n, oh, ow, co] = conv(x[n, h, w, 1], wt[fh, fw, 1, co])
+void conv2d_c1(const int* geom, const float* x, const float* wt, float* y) {
+  const C1Geom g{geom[0], geom[1], geom[2], geom[3], geom[4], geom[5], geom[6], geom[7], geom[8], geom[9], geom[10]};
+  const int K = g.fh * g.fw, cob = g.cob(), TW = g.TW(), PW = g.PW(), nch = g.nch();
+  float* xp = scratch((size_t)g.PH() * PW + VW, 2);
+  float* wp = scratch((size_t)K * cob, 3);
+  float* tmp = scratch((size_t)cob * TW, 4);
+  for (int k = 0; k < K; k++)
+    for (int c = 0; c < cob; c++) wp[(size_t)k * cob + c] = c < g.co ? wt[(size_t)k * g.co + c] : 0.f;
+  for (int b = 0; b < g.n; b++) {
+    pad_image(g, x + (size_t)b * g.h * g.w, xp);
+    for (int oy = 0; oy < g.oh; oy++) {
+      const float* rows = xp + (size_t)oy * g.sh * PW;
+      for (int cb = 0; cb < cob; cb += 8) {
+        for (int ch = 0; ch < nch; ch++) {
+          vf acc[8] = {};
+          for (int fy = 0; fy < g.fh; fy++) {
+            const float* r = rows + (size_t)fy * PW + ch * VW;
+            const float* wk = wp + (size_t)fy * g.fw * cob + cb;
+            for (int fx = 0; fx < g.fw; fx++, wk += cob) {
+              const vf xv = load(r + fx);
+              for (int j = 0; j < 8; j++) acc[j] += xv * wk[j];
+            }
+          }
+          for (int j = 0; j < 8; j++) store(tmp + (size_t)(cb + j) * TW + ch * VW, acc[j]);
+        }
+      }
+      float* out = y + ((size_t)b * g.oh + oy) * g.ow * g.co;
+      for (int ox = 0; ox < g.ow; ox++)
+        for (int c = 0; c < g.co; c++) out[(size_t)ox * g.co + c] = tmp[(size_t)c * TW + ox];
+    }
+  }
+}
+
+// dw[fh, fw, 1, co] = sum over n, oy, ox of xpad[n, oy*sh + fy, ox + fx] * dy[n, oy, ox, co]
+void conv2d_c1_filter_grad(const int* geom, const float* x, const float* dy, float* dw) {
+  const C1Geom g{geom[0], geom[1], geom[2], geom[3], geom[4], geom[5], geom[6], geom[7], geom[8], geom[9], geom[10]};
+  const int K = g.fh * g.fw, cob = g.cob(), TW = g.TW(), PW = g.PW(), nch = g.nch();
+  float* xp = scratch((size_t)g.PH() * PW + VW, 2);
+  float* dyt = scratch((size_t)g.oh * cob * TW, 3);  // one image of dy, [oh][cob][TW], zero-padded
+  float* accs = scratch((size_t)K * cob * VW, 4);    // per-tap, per-channel vector partial sums
+  std::memset(dyt, 0, (size_t)g.oh * cob * TW * sizeof(float));
+  std::memset(accs, 0, (size_t)K * cob * VW * sizeof(float));
+  for (int b = 0; b < g.n; b++) {
+    pad_image(g, x + (size_t)b * g.h * g.w, xp);
+    const float* src = dy + (size_t)b * g.oh * g.ow * g.co;
+    for (int oy = 0; oy < g.oh; oy++)
+      for (int ox = 0; ox < g.ow; ox++)
+        for (int c = 0; c < g.co; c++) dyt[((size_t)oy * cob + c) * TW + ox] = src[((size_t)oy * g.ow + ox) * g.co + c];
+    for (int fy = 0; fy < g.fh; fy++) {
+      for (int fx = 0; fx < g.fw; fx++) {
+        const int k = fy * g.fw + fx;
+        for (int cb = 0; cb < cob; cb += 8) {
+          vf acc[8] = {};
+          for (int oy = 0; oy < g.oh; oy++) {
+            const float* r = xp + (size_t)(oy * g.sh + fy) * PW + fx;
+            const float* d = dyt + ((size_t)oy * cob + cb) * TW;
+            for (int ch = 0; ch < nch; ch++) {
+              const vf xv = load(r + ch * VW);
+              for (int j = 0; j < 8; j++) acc[j] += xv * load(d + (size_t)j * TW + ch * VW);
+            }
+          }
+          float* a = accs + ((size_t)k * cob + cb) * VW;
+          for (int j = 0; j < 8; j++) store(a + (size_t)j * VW, load(a + (size_t)j * VW) + acc[j]);
+        }
+      }
+    }
+  }
+  for (int k = 0; k < K; k++)
+    for (int c = 0; c < g.co; c++) {
+      const float* a = accs + ((size_t)k * cob + c) * VW;
+      float s = 0.f;
+      for (int l = 0; l < VW; l++) s += a[l];
+      dw[(size_t)k * g.co + c] = s;
+    }
 }
 
 }  // namespace TY_NS

@@ -16,6 +16,11 @@ const CASES: Case[] = [
   ['1x1 pointwise', [2, 5, 5, 40], [1, 1, 40, 37], 1, 'valid', 1],
   ['explicit pad 2', [2, 6, 6, 2], [3, 3, 2, 3], 1, 2, 1],
   ['wide output (N > tile)', [1, 6, 6, 3], [3, 3, 3, 70], 1, 'same', 1],
+  // One input channel: the native direct kernel (several vectors per row, channel blocks, padding).
+  ['ci=1 3x3 same', [3, 9, 7, 1], [3, 3, 1, 5], 1, 'same', 1],
+  ['ci=1 5x5 same, 11 channels, wide rows', [2, 20, 37, 1], [5, 5, 1, 11], 1, 'same', 1],
+  ['ci=1 3x3 explicit pad 2', [2, 6, 5, 1], [3, 3, 1, 3], 1, 2, 1],
+  ['ci=1 stride 2 (GEMM path)', [2, 11, 11, 1], [3, 3, 1, 4], 2, 'valid', 1],
 ];
 
 describe.each(MODES)('wasm Conv2D (%s)', (mode) => {

@@ -17,6 +17,10 @@ const CASES: Case[] = [
   ['5x3 same rect', [2, 7, 6, 2], [5, 3, 2, 3], 1, 'same'],
   ['1x1', [2, 5, 5, 4], [1, 1, 4, 3], 1, 'valid'],
   ['1x1 stride 2', [2, 5, 5, 4], [1, 1, 4, 3], 2, 'same'],
+  // One input channel: the native direct kernel (several vectors per row, channel blocks, padding).
+  ['ci=1 3x3 same', [3, 9, 7, 1], [3, 3, 1, 5], 1, 'same'],
+  ['ci=1 5x5 same, 11 channels, wide rows', [2, 20, 37, 1], [5, 5, 1, 11], 1, 'same'],
+  ['ci=1 4x2 valid', [2, 6, 5, 1], [4, 2, 1, 3], 1, 'valid'],
 ];
 
 describe.each(MODES)('wasm Conv2DBackpropFilter (%s)', (mode) => {
