@@ -18,6 +18,7 @@
   void sgemm(int, int, int, const float*, int, bool, const float*, int, bool, float*, int, bool);               \
   void conv2d_c1(const int*, const float*, const float*, float*);                                              \
   void conv2d_c1_filter_grad(const int*, const float*, const float*, float*);                                  \
+  void max_pool_grad_2x2(const int*, const float*, const float*, float*);                                      \
   }
 TY_DECLARE(ty_avx512)
 TY_DECLARE(ty_avx2)
@@ -28,6 +29,7 @@ typedef void (*ConvC1Fn)(const int*, const float*, const float*, float*);
 static SgemmFn g_sgemm = ty_generic::sgemm;
 static ConvC1Fn g_conv_c1 = ty_generic::conv2d_c1;
 static ConvC1Fn g_conv_c1_dw = ty_generic::conv2d_c1_filter_grad;
+static ConvC1Fn g_mpg_2x2 = ty_generic::max_pool_grad_2x2;
 static const char* g_isa = "generic";
 static const int g_nr_for_isa[] = {8, 16, 32};
 static int g_nr = 8;
@@ -42,11 +44,13 @@ static void pick_isa() {
   if (allow512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
     g_sgemm = ty_avx512::sgemm; g_isa = "avx512"; g_nr = g_nr_for_isa[2];
     g_conv_c1 = ty_avx512::conv2d_c1; g_conv_c1_dw = ty_avx512::conv2d_c1_filter_grad;
+    g_mpg_2x2 = ty_avx512::max_pool_grad_2x2;
     return;
   }
   if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     g_sgemm = ty_avx2::sgemm; g_isa = "avx2"; g_nr = g_nr_for_isa[1];
     g_conv_c1 = ty_avx2::conv2d_c1; g_conv_c1_dw = ty_avx2::conv2d_c1_filter_grad;
+    g_mpg_2x2 = ty_avx2::max_pool_grad_2x2;
     return;
   }
 #else
@@ -54,6 +58,7 @@ static void pick_isa() {
 #endif
   g_sgemm = ty_generic::sgemm; g_isa = "generic"; g_nr = g_nr_for_isa[0];
   g_conv_c1 = ty_generic::conv2d_c1; g_conv_c1_dw = ty_generic::conv2d_c1_filter_grad;
+    g_mpg_2x2 = ty_generic::max_pool_grad_2x2;
 }
 
 static std::vector<float>& scratch(int which, size_t n) {
@@ -209,8 +214,53 @@ static void conv2d_backprop_filter(const Conv& c, const float* x, const float* d
 
 // dx = MaxPoolGrad: each dy goes to the first in-bounds position holding its window's maximum
 // (strict >, starting at -inf, as TensorFlow and the tfjs cpu backend).
+// Windows that do not overlap and start inside the image (stride >= window, no top/left padding; the
+// usual 2x2 stride-2 pool): each input belongs to at most one window, so dx is written, not accumulated,
+// and the per-channel argmax is branch-free (vectorizes over channels). Same routing as below.
+static void max_pool_grad_disjoint(const Conv& c, const float* __restrict x, const float* __restrict dy,
+                                   float* __restrict dx) {
+  const int C = c.ci;
+  std::memset(dx, 0, (size_t)c.n * c.h * c.w * C * sizeof(float));
+  const float* g = dy;
+  for (int b = 0; b < c.n; b++) {
+    const float* xb = x + (size_t)b * c.h * c.w * C;
+    float* dxb = dx + (size_t)b * c.h * c.w * C;
+    for (int oy = 0; oy < c.oh; oy++) {
+      const int ya = oy * c.sh, yb = std::min(c.h, ya + c.fh);
+      for (int ox = 0; ox < c.ow; ox++, g += C) {
+        const int xa = ox * c.sw, xb2 = std::min(c.w, xa + c.fw);
+        for (int c0 = 0; c0 < C; c0 += 8) {
+          const int nc = std::min(8, C - c0);
+          float best[8];
+          int32_t where[8];
+          for (int j = 0; j < 8; j++) { best[j] = -__builtin_inff(); where[j] = -1; }
+          for (int yy = ya; yy < yb; yy++)
+            for (int xx = xa; xx < xb2; xx++) {
+              const int pos = (yy * c.w + xx) * C + c0;
+              const float* v = xb + pos;
+              float vals[8];
+              for (int j = 0; j < 8; j++) vals[j] = j < nc ? v[j] : -__builtin_inff();
+              for (int j = 0; j < 8; j++) {
+                const bool gt = vals[j] > best[j];
+                best[j] = gt ? vals[j] : best[j];
+                where[j] = gt ? pos + j : where[j];
+              }
+            }
+          for (int j = 0; j < nc; j++) if (where[j] >= 0) dxb[where[j]] = g[c0 + j];
+        }
+      }
+    }
+  }
+}
+
 static void max_pool_grad(const Conv& c, const float* x, const float* dy, float* dx) {
   const int C = c.ci;
+  if (c.fh == 2 && c.fw == 2 && c.sh == 2 && c.sw == 2 && c.pt == 0 && c.pl == 0 && C > 0 && c.oh > 0 && c.ow > 0 &&
+      c.h >= 2 * c.oh && c.w >= 2 * c.ow) {
+    const int g[6] = {c.n, c.h, c.w, C, c.oh, c.ow};
+    return g_mpg_2x2(g, x, dy, dx);
+  }
+  if (c.sh >= c.fh && c.sw >= c.fw && c.pt == 0 && c.pl == 0) return max_pool_grad_disjoint(c, x, dy, dx);
   std::memset(dx, 0, (size_t)c.n * c.h * c.w * C * sizeof(float));
   std::vector<float>& bestv = scratch(1, (size_t)C * 2);
   float* best = bestv.data();

@@ -13,6 +13,9 @@ const CASES: Case[] = [
   ['3x3/1 same (overlapping)', [2, 6, 6, 3], 3, 1, 'same'],
   ['3x3/2 valid', [2, 9, 9, 2], 3, 2, 'valid'],
   ['2x2/1 valid', [1, 5, 5, 4], 2, 1, 'valid'],
+  ['2x2/2 valid odd (rows and columns left over)', [2, 7, 9, 5], 2, 2, 'valid'],
+  ['2x2/2 valid, 19 channels (vector tails)', [2, 6, 10, 19], 2, 2, 'valid'],
+  ['3x3/3 valid (disjoint windows)', [2, 9, 10, 3], 3, 3, 'valid'],
 ];
 
 describe.each(MODES)('wasm MaxPoolGrad (%s)', (mode) => {
@@ -32,6 +35,14 @@ describe.each(MODES)('wasm MaxPoolGrad (%s)', (mode) => {
     const diff = await compare(() => {
       const x = tf.tensor4d([0, 0, -1, 0, -5, -5, -5, -5, 2, 2, 2, 1, -0.5, -0.25, -0.25, -7], [1, 4, 4, 1]);
       return tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid').mul(tf.range(1, 5).reshape([1, 2, 2, 1])).sum())(x);
+    });
+    expect(diff).toBe(0);
+  });
+
+  test.each([2, 3, 9])('2x2/2 with many ties (%i channels): gradient equals cpu exactly', async (ch) => {
+    const diff = await compare(() => {
+      const x = rand([2, 8, 10, ch], 21).mul(2).round(); // values in {-2..2}: ties in rows, columns, diagonals
+      return tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid').mul(rand([2, 4, 5, ch], 22)).sum())(x);
     });
     expect(diff).toBe(0);
   });
