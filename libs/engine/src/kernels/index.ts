@@ -8,6 +8,7 @@ import { batchMatMulConfig } from './batch_mat_mul';
 import { conv2DConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
+import { identityConfig } from './identity';
 import { avgPoolGradConfig, maxPoolGradConfig } from './pool_grad';
 import { nativeKernels } from './native';
 import { sumConfig } from './sum';
@@ -22,6 +23,7 @@ export const WASM_KERNEL_CONFIGS: tf.KernelConfig[] = [
   batchMatMulConfig,
   maxPoolGradConfig,
   avgPoolGradConfig,
+  identityConfig,
 ];
 
 /** Kernels that only pay off natively (registered when the addon loads). */
