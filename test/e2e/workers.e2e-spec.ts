@@ -119,7 +119,7 @@ it('never hands a live run to a second worker, even with a 1.5 s lock', async ()
   const a = startWorker('worker-a');
   const b = startWorker('worker-b');
   await Promise.all([a.waitFor(/worker started/), b.waitFor(/worker started/)]);
-  const exp = await submit('long', 40);
+  const exp = await submit('long', 80);
   const started = Date.now();
   const done = await waitForExperiment(client, exp.id, (e) => e.status === 'SUCCEEDED' || e.status === 'FAILED', 180_000);
   expect(done.status).toBe('SUCCEEDED');
