@@ -380,6 +380,15 @@ static napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Rows per "wide row" for a row length of cols: 1 when rows are long enough to vectorize, else enough
+// rows to make a multiple of 16 floats (at least 32).
+static int wide_rows(int cols) {
+  if (cols >= 32) return 1;
+  int k = 1;
+  while ((k * cols) % 16 != 0 || k * cols < 32) k++;
+  return k;
+}
+
 // params: [xOff, -, outOff, rows, cols]: out[cols] = sum over rows of x[rows, cols] (bias gradients)
 static napi_value SumRows(napi_env env, napi_callback_info info) {
   Args a;
@@ -391,20 +400,63 @@ static napi_value SumRows(napi_env env, napi_callback_info info) {
   const float* x = F(a, 0);
   float* out = F(a, 2);
   const int rows = a.p[3], cols = a.p[4];
-  // float partial sums over blocks of rows, added up in double (large batches x pixels stay exact).
-  std::vector<float>& accv = scratch(1, (size_t)cols);
-  float* acc = accv.data();
-  std::vector<double> total(cols, 0.0);
-  for (int i0 = 0; i0 < rows; i0 += 64) {
-    const int i1 = std::min(rows, i0 + 64);
-    for (int j = 0; j < cols; j++) acc[j] = 0.f;
-    for (int i = i0; i < i1; i++) {
-      const float* r = x + (size_t)i * cols;
-      for (int j = 0; j < cols; j++) acc[j] += r[j];
-    }
-    for (int j = 0; j < cols; j++) total[j] += acc[j];
+  if (rows <= 0 || cols <= 0) {
+    for (int j = 0; j < cols; j++) out[j] = 0.f;
+    return nullptr;
   }
-  for (int j = 0; j < cols; j++) out[j] = (float)total[j];
+  // Few columns (conv1's 6 channels): view k consecutive rows as one wide row of k*cols floats so the
+  // inner loop vectorizes, then fold the wide columns back. Float partial sums over blocks of 64 (wide)
+  // rows, added up in double (large batches x pixels stay accurate).
+  const int k = wide_rows(cols);
+  const int wide = k * cols, wrows = rows / k;
+  std::vector<float>& accv = scratch(1, (size_t)wide);
+  float* acc = accv.data();
+  std::vector<double> total(wide, 0.0);
+  for (int i0 = 0; i0 < wrows; i0 += 64) {
+    const int i1 = std::min(wrows, i0 + 64);
+    for (int j = 0; j < wide; j++) acc[j] = 0.f;
+    for (int i = i0; i < i1; i++) {
+      const float* r = x + (size_t)i * wide;
+      for (int j = 0; j < wide; j++) acc[j] += r[j];
+    }
+    for (int j = 0; j < wide; j++) total[j] += acc[j];
+  }
+  for (int i = wrows * k; i < rows; i++)
+    for (int j = 0; j < cols; j++) total[j] += x[(size_t)i * cols + j];
+  for (int j = 0; j < cols; j++) {
+    double t = 0.0;
+    for (int q = 0; q < k; q++) t += total[(size_t)q * cols + j];
+    out[j] = (float)t;
+  }
+  return nullptr;
+}
+
+// params: [xOff, bOff, outOff, rows, cols]: out[r, c] = x[r, c] + b[c] (a bias add; one float add per
+// element, as the wasm backend's Add). Wide rows as in SumRows so the loop vectorizes for few columns.
+static napi_value BiasAdd(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!get_args(env, info, &a)) return nullptr;
+  if (a.np < 5) {
+    napi_throw_range_error(env, nullptr, "biasAdd params: 5 ints expected");
+    return nullptr;
+  }
+  const float* __restrict x = F(a, 0);
+  const float* __restrict bias = F(a, 1);
+  float* __restrict out = F(a, 2);
+  const int rows = a.p[3], cols = a.p[4];
+  if (rows <= 0 || cols <= 0) return nullptr;
+  const int k = wide_rows(cols);
+  const int wide = k * cols, wrows = rows / k;
+  std::vector<float>& bw = scratch(1, (size_t)wide);
+  for (int j = 0; j < wide; j++) bw[j] = bias[j % cols];
+  const float* __restrict b = bw.data();
+  for (int i = 0; i < wrows; i++) {
+    const float* r = x + (size_t)i * wide;
+    float* o = out + (size_t)i * wide;
+    for (int j = 0; j < wide; j++) o[j] = r[j] + b[j];
+  }
+  for (int i = wrows * k; i < rows; i++)
+    for (int j = 0; j < cols; j++) out[(size_t)i * cols + j] = x[(size_t)i * cols + j] + bias[j];
   return nullptr;
 }
 
@@ -506,6 +558,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"momentumUpdate", nullptr, MomentumUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"biasAdd", nullptr, BiasAdd, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   napi_value isa;

@@ -4,6 +4,7 @@
  * *.spec.ts files beside it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { addConfig } from './add';
 import { batchMatMulConfig } from './batch_mat_mul';
 import { conv2DConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
@@ -27,7 +28,7 @@ export const WASM_KERNEL_CONFIGS: tf.KernelConfig[] = [
 ];
 
 /** Kernels that only pay off natively (registered when the addon loads). */
-export const NATIVE_ONLY_CONFIGS: tf.KernelConfig[] = [conv2DConfig, sumConfig];
+export const NATIVE_ONLY_CONFIGS: tf.KernelConfig[] = [conv2DConfig, sumConfig, addConfig];
 
 let registered = false;
 

@@ -23,6 +23,8 @@ export interface NativeAddon {
    * tfjs' Momentum update in place for several variables: params = [count, (varOff, accOff, gradOff,
    * size) * count]. Absent from builds older than the fused optimizer.
    */
+  /** out[r, c] = x[r, c] + b[c]: params [xOff, bOff, outOff, rows, cols]. Absent from older builds. */
+  biasAdd?(heap: Uint8Array, params: Int32Array): void;
   momentumUpdate?(heap: Uint8Array, params: Int32Array, m: number, c: number, nesterov: boolean): void;
 }
 
@@ -168,5 +170,14 @@ export function nativeSumRows(addon: NativeAddon, backend: WasmBackend, x: Tenso
   const p = params;
   p[0] = offset(backend, x); p[1] = 0; p[2] = offset(backend, out); p[3] = rows; p[4] = cols;
   addon.sumRows(backend.wasm.HEAPU8, p.subarray(0, 5));
+  return out;
+}
+
+/** out = x + bias broadcast over the last axis (x viewed as [rows, cols]). */
+export function nativeBiasAdd(addon: NativeAddon, backend: WasmBackend, x: TensorInfo, bias: TensorInfo, rows: number, cols: number): TensorInfo {
+  const out = backend.makeOutput(x.shape, 'float32');
+  const p = params;
+  p[0] = offset(backend, x); p[1] = offset(backend, bias); p[2] = offset(backend, out); p[3] = rows; p[4] = cols;
+  addon.biasAdd!(backend.wasm.HEAPU8, p.subarray(0, 5));
   return out;
 }
