@@ -460,6 +460,38 @@ static napi_value BiasAdd(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// params: [dyOff, xOff, outOff, size]: ReLU's gradient in one pass, out = dy * step(x) with step(x) =
+// 1 for x > 0, NaN for NaN, else 0 (tfjs' mul(dy, cast(step(x)))): one float multiply per element, so
+// results are identical, -0 and NaN included.
+static napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!get_args(env, info, &a)) return nullptr;
+  if (a.np < 4) {
+    napi_throw_range_error(env, nullptr, "reluGrad params: 4 ints expected");
+    return nullptr;
+  }
+  const float* __restrict dy = F(a, 0);
+  const float* __restrict x = F(a, 1);
+  float* __restrict out = F(a, 2);
+  const int n = a.p[3];
+  const float nan = __builtin_nanf("");
+  // Explicit 4-wide vectors (the scalar selects compile to branches at the baseline ISA).
+  typedef float v4 __attribute__((vector_size(16), aligned(4), may_alias));
+  const v4 one = {1.f, 1.f, 1.f, 1.f}, zero = {}, nanv = {nan, nan, nan, nan};
+  int i0 = 0;
+  for (; i0 + 4 <= n; i0 += 4) {
+    const v4 v = *reinterpret_cast<const v4*>(x + i0);
+    const v4 st = v > zero ? one : (v != v ? nanv : zero);
+    *reinterpret_cast<v4*>(out + i0) = *reinterpret_cast<const v4*>(dy + i0) * st;
+  }
+  for (int i = i0; i < n; i++) {
+    const float v = x[i];
+    const float s = v > 0.f ? 1.f : (v != v ? nan : 0.f);
+    out[i] = dy[i] * s;
+  }
+  return nullptr;
+}
+
 // params: [count, then per variable: varOff, accOff, gradOff, size, newVarOff, newAccOff]; m, c
 // (= -learningRate) and nesterov as extra arguments. tfjs' Momentum update, one pass per variable,
 // float32 with one rounding per op in tfjs' order (this unit is built with -ffp-contract=off: no fused
@@ -559,6 +591,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"momentumUpdate", nullptr, MomentumUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"biasAdd", nullptr, BiasAdd, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   napi_value isa;

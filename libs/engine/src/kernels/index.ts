@@ -12,6 +12,7 @@ import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
 import { identityConfig } from './identity';
 import { avgPoolGradConfig, maxPoolGradConfig } from './pool_grad';
 import { nativeKernels } from './native';
+import { registerReluGradient, reluGradConfig } from './relu_grad';
 import { sumConfig } from './sum';
 import { original } from './util';
 
@@ -28,7 +29,7 @@ export const WASM_KERNEL_CONFIGS: tf.KernelConfig[] = [
 ];
 
 /** Kernels that only pay off natively (registered when the addon loads). */
-export const NATIVE_ONLY_CONFIGS: tf.KernelConfig[] = [conv2DConfig, sumConfig, addConfig];
+export const NATIVE_ONLY_CONFIGS: tf.KernelConfig[] = [conv2DConfig, sumConfig, addConfig, reluGradConfig];
 
 let registered = false;
 
@@ -44,5 +45,7 @@ export function registerWasmKernels(): void {
     }
     tf.registerKernel(cfg);
   }
+  // ReLU's gradient as one kernel (only where TrainyardReluGrad is registered: wasm with the addon).
+  if (configs.includes(reluGradConfig)) registerReluGradient();
   registered = true;
 }

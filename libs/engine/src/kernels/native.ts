@@ -25,6 +25,8 @@ export interface NativeAddon {
    */
   /** out[r, c] = x[r, c] + b[c]: params [xOff, bOff, outOff, rows, cols]. Absent from older builds. */
   biasAdd?(heap: Uint8Array, params: Int32Array): void;
+  /** out = dy * step(x): params [dyOff, xOff, outOff, size]. Absent from older builds. */
+  reluGrad?(heap: Uint8Array, params: Int32Array): void;
   momentumUpdate?(heap: Uint8Array, params: Int32Array, m: number, c: number, nesterov: boolean): void;
 }
 
@@ -179,5 +181,14 @@ export function nativeBiasAdd(addon: NativeAddon, backend: WasmBackend, x: Tenso
   const p = params;
   p[0] = offset(backend, x); p[1] = offset(backend, bias); p[2] = offset(backend, out); p[3] = rows; p[4] = cols;
   addon.biasAdd!(backend.wasm.HEAPU8, p.subarray(0, 5));
+  return out;
+}
+
+/** ReLU's gradient: dy * step(x) (same shapes, float32). */
+export function nativeReluGrad(addon: NativeAddon, backend: WasmBackend, dy: TensorInfo, x: TensorInfo): TensorInfo {
+  const out = backend.makeOutput(x.shape, 'float32');
+  const p = params;
+  p[0] = offset(backend, dy); p[1] = offset(backend, x); p[2] = offset(backend, out); p[3] = tf.util.sizeFromShape(x.shape);
+  addon.reluGrad!(backend.wasm.HEAPU8, p.subarray(0, 4));
   return out;
 }
