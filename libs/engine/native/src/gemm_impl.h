@@ -262,6 +262,67 @@ void conv2d_c1_filter_grad(const int* geom, const float* x, const float* dy, flo
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Direct ("implicit GEMM") Conv2D for small filters banks (geom: n, h, w, ci, fh, fw, co, oh, ow, sh, sw,
+// pt, pl; no dilation): the im2col matrix is never built. Output pixels are computed R at a time, VW
+// output channels per vector: for each filter tap and input channel, one weight vector and R broadcast
+// input values. The weights ([K][cob], zero-padded to whole vectors) stay in L1 for the filter banks
+// this is used for; the input is a zero-padded copy of one image.
+void conv2d_direct(const int* geom, const float* x, const float* wt, float* y) {
+  const int n = geom[0], h = geom[1], w = geom[2], ci = geom[3], fh = geom[4], fw = geom[5], co = geom[6];
+  const int oh = geom[7], ow = geom[8], sh = geom[9], sw = geom[10], pt = geom[11], pl = geom[12];
+  const int R = 8;
+  const int cob = (co + VW - 1) / VW * VW, K = fh * fw * ci;
+  const int PH = (oh - 1) * sh + fh, PW = (ow - 1) * sw + fw;
+  float* xp = scratch((size_t)PH * PW * ci, 2);
+  float* wp = scratch((size_t)K * cob, 3);
+  for (int k = 0; k < K; k++)
+    for (int c = 0; c < cob; c++) wp[(size_t)k * cob + c] = c < co ? wt[(size_t)k * co + c] : 0.f;
+  const size_t rowf = (size_t)PW * ci;  // floats per padded row
+  for (int b = 0; b < n; b++) {
+    const float* xb = x + (size_t)b * h * w * ci;
+    for (int py = 0; py < PH; py++) {
+      float* dst = xp + (size_t)py * rowf;
+      const int iy = py - pt;
+      std::memset(dst, 0, rowf * sizeof(float));
+      if (iy < 0 || iy >= h) continue;
+      const int px0 = std::max(0, pl), px1 = std::min(PW, w + pl);
+      if (px1 > px0) std::memcpy(dst + (size_t)px0 * ci, xb + ((size_t)iy * w + (px0 - pl)) * ci, (size_t)(px1 - px0) * ci * sizeof(float));
+    }
+    for (int oy = 0; oy < oh; oy++) {
+      float* yrow = y + ((size_t)b * oh + oy) * ow * co;
+      for (int ox0 = 0; ox0 < ow; ox0 += R) {
+        const int nr = std::min(R, ow - ox0);
+        size_t off[R];  // padded-image offset of each pixel's window (partial blocks repeat the last)
+        for (int r = 0; r < R; r++) off[r] = (size_t)(std::min(ox0 + r, ow - 1) * sw) * ci;
+        for (int cb = 0; cb < cob; cb += VW) {
+          vf acc[R] = {};
+          for (int fy = 0; fy < fh; fy++) {
+            const float* xr = xp + (size_t)(oy * sh + fy) * rowf;
+            for (int fx = 0; fx < fw; fx++) {
+              const float* xt = xr + (size_t)fx * ci;
+              const float* wk = wp + ((size_t)(fy * fw + fx) * ci) * cob + cb;
+              for (int c = 0; c < ci; c++, wk += cob) {
+                const vf wv = load(wk);
+                for (int r = 0; r < R; r++) acc[r] += wv * xt[off[r] + c];
+              }
+            }
+          }
+          if (cb + VW <= co) {
+            for (int r = 0; r < nr; r++) store(yrow + (size_t)(ox0 + r) * co + cb, acc[r]);
+          } else {
+            float t[VW];
+            for (int r = 0; r < nr; r++) {
+              store(t, acc[r]);
+              for (int j = 0; j < co - cb; j++) yrow[(size_t)(ox0 + r) * co + cb + j] = t[j];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
 // MaxPoolGrad for the 2x2 stride-2 pool without padding (geom: n, h, w, C, oh, ow), branch-free over
 // contiguous vectors (branchy per-channel code mispredicts on real data and ran ~20x slower than its
 // arithmetic). Routing as TensorFlow and the tfjs cpu backend: the first position, in row-major window

@@ -21,6 +21,10 @@ const CASES: Case[] = [
   ['ci=1 5x5 same, 11 channels, wide rows', [2, 20, 37, 1], [5, 5, 1, 11], 1, 'same', 1],
   ['ci=1 3x3 explicit pad 2', [2, 6, 5, 1], [3, 3, 1, 3], 1, 2, 1],
   ['ci=1 stride 2 (GEMM path)', [2, 11, 11, 1], [3, 3, 1, 4], 2, 'valid', 1],
+  // Small filter banks: the native direct kernel (partial pixel blocks, several channel vectors + tail).
+  ['direct: 3x3 same, 40 channels', [2, 7, 11, 5], [3, 3, 5, 40], 1, 'same', 1],
+  ['direct: 5x5 stride 2 same, 20 channels', [2, 12, 9, 4], [5, 5, 4, 20], 2, 'same', 1],
+  ['direct: 3x3 explicit pad 1, 64 channels', [1, 5, 6, 8], [3, 3, 8, 64], 1, 1, 1],
 ];
 
 describe.each(MODES)('wasm Conv2D (%s)', (mode) => {
