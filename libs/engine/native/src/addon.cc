@@ -20,6 +20,7 @@
   void conv2d_c1_filter_grad(const int*, const float*, const float*, float*);                                  \
   void max_pool_grad_2x2(const int*, const float*, const float*, float*);                                      \
   void conv2d_direct(const int*, const float*, const float*, float*);                                          \
+  void conv2d_direct_filter_grad(const int*, const float*, const float*, float*);                              \
   }
 TY_DECLARE(ty_avx512)
 TY_DECLARE(ty_avx2)
@@ -32,7 +33,9 @@ static ConvC1Fn g_conv_c1 = ty_generic::conv2d_c1;
 static ConvC1Fn g_conv_c1_dw = ty_generic::conv2d_c1_filter_grad;
 static ConvC1Fn g_mpg_2x2 = ty_generic::max_pool_grad_2x2;
 static ConvC1Fn g_conv_direct = ty_generic::conv2d_direct;
+static ConvC1Fn g_conv_direct_dw = ty_generic::conv2d_direct_filter_grad;
 static bool g_direct_conv = true;  // TRAINYARD_NATIVE_DIRECT_CONV=0 turns the direct Conv2D off (A/B)
+static bool g_direct_dw = true;    // TRAINYARD_NATIVE_DIRECT_DW=0: im2col + GEMM filter gradient (A/B)
 static const char* g_isa = "generic";
 static const int g_nr_for_isa[] = {8, 16, 32};
 static int g_nr = 8;
@@ -41,6 +44,8 @@ static void pick_isa() {
   // TRAINYARD_NATIVE_ISA=avx2|generic caps the instruction set (tests of the other code paths).
   const char* direct = std::getenv("TRAINYARD_NATIVE_DIRECT_CONV");
   g_direct_conv = !(direct && std::strcmp(direct, "0") == 0);
+  const char* direct_dw = std::getenv("TRAINYARD_NATIVE_DIRECT_DW");
+  g_direct_dw = !(direct_dw && std::strcmp(direct_dw, "0") == 0);
   const char* cap = std::getenv("TRAINYARD_NATIVE_ISA");
   const bool allow512 = !cap || std::strcmp(cap, "avx512") == 0;
   const bool allow2 = allow512 || std::strcmp(cap, "avx2") == 0;
@@ -50,12 +55,14 @@ static void pick_isa() {
     g_sgemm = ty_avx512::sgemm; g_isa = "avx512"; g_nr = g_nr_for_isa[2];
     g_conv_c1 = ty_avx512::conv2d_c1; g_conv_c1_dw = ty_avx512::conv2d_c1_filter_grad;
     g_mpg_2x2 = ty_avx512::max_pool_grad_2x2; g_conv_direct = ty_avx512::conv2d_direct;
+    g_conv_direct_dw = ty_avx512::conv2d_direct_filter_grad;
     return;
   }
   if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     g_sgemm = ty_avx2::sgemm; g_isa = "avx2"; g_nr = g_nr_for_isa[1];
     g_conv_c1 = ty_avx2::conv2d_c1; g_conv_c1_dw = ty_avx2::conv2d_c1_filter_grad;
     g_mpg_2x2 = ty_avx2::max_pool_grad_2x2; g_conv_direct = ty_avx2::conv2d_direct;
+    g_conv_direct_dw = ty_avx2::conv2d_direct_filter_grad;
     return;
   }
 #else
@@ -64,6 +71,7 @@ static void pick_isa() {
   g_sgemm = ty_generic::sgemm; g_isa = "generic"; g_nr = g_nr_for_isa[0];
   g_conv_c1 = ty_generic::conv2d_c1; g_conv_c1_dw = ty_generic::conv2d_c1_filter_grad;
     g_mpg_2x2 = ty_generic::max_pool_grad_2x2; g_conv_direct = ty_generic::conv2d_direct;
+    g_conv_direct_dw = ty_generic::conv2d_direct_filter_grad;
 }
 
 static std::vector<float>& scratch(int which, size_t n) {
@@ -167,6 +175,12 @@ static void col2im(const Conv& c, const float* cols, int p0, int pc, float* dx) 
   }
 }
 
+// Whether the direct kernels (conv2d_direct*) take a convolution of this shape.
+static bool direct_fits(const Conv& c) {
+  return g_direct_conv && c.ci >= 2 && c.dh == 1 && c.dw == 1 && !c.pointwise() && c.co <= 64 &&
+         (size_t)c.K() * c.co <= 65536 && c.oh > 0 && c.ow > 0;
+}
+
 // y[P, co] = im2col(x) w[K, co]
 static void conv2d(const Conv& c, const float* x, const float* wt, float* y) {
   const int K = c.K(), P = c.P();
@@ -176,8 +190,7 @@ static void conv2d(const Conv& c, const float* x, const float* wt, float* y) {
     return g_conv_c1(g, x, wt, y);
   }
   // Small filter banks (LeNet conv2: 5x5x6 -> 16): direct, no im2col matrix.
-  if (g_direct_conv && c.ci >= 2 && c.dh == 1 && c.dw == 1 && !c.pointwise() && c.co <= 64 && (size_t)K * c.co <= 65536 &&
-      c.oh > 0 && c.ow > 0) {
+  if (direct_fits(c)) {
     const int g[13] = {c.n, c.h, c.w, c.ci, c.fh, c.fw, c.co, c.oh, c.ow, c.sh, c.sw, c.pt, c.pl};
     return g_conv_direct(g, x, wt, y);
   }
@@ -212,6 +225,11 @@ static void conv2d_backprop_filter(const Conv& c, const float* x, const float* d
     int g[11];
     c.c1_geom(g);
     return g_conv_c1_dw(g, x, dy, dw);
+  }
+  // At most 4 vectors of output channels (more: the pixel stream is re-read too often; GEMM wins).
+  if (direct_fits(c) && g_direct_dw && c.co <= 2 * g_nr) {
+    const int g[13] = {c.n, c.h, c.w, c.ci, c.fh, c.fw, c.co, c.oh, c.ow, c.sh, c.sw, c.pt, c.pl};
+    return g_conv_direct_dw(g, x, dy, dw);
   }
   if (c.pointwise()) return gemm(K, c.co, P, x, K, true, dy, c.co, false, dw, c.co, false);
   const int pc = c.chunk();

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace TY_NS {
 
@@ -320,6 +321,70 @@ void conv2d_direct(const int* geom, const float* x, const float* wt, float* y) {
       }
     }
   }
+}
+
+// Filter gradient for the same shapes (geom as conv2d_direct): dw[k, co] = sum over pixels p of
+// X[p, k] * dy[p, co], X the implicit im2col matrix (k = (fy*fw + fx)*ci + c). Per image, KB taps at a
+// time stay in registers (one vector of output channels each) while the image's pixels stream by: one
+// dy vector and KB broadcast inputs per pixel. Per-image partial sums are added into dw in float.
+void conv2d_direct_filter_grad(const int* geom, const float* x, const float* dy, float* dw) {
+  const int n = geom[0], h = geom[1], w = geom[2], ci = geom[3], fh = geom[4], fw = geom[5], co = geom[6];
+  const int oh = geom[7], ow = geom[8], sh = geom[9], sw = geom[10], pt = geom[11], pl = geom[12];
+  const int KB = 8;
+  const int cob = (co + VW - 1) / VW * VW, K = fh * fw * ci, KP = (K + KB - 1) / KB * KB;
+  const int PH = (oh - 1) * sh + fh, PW = (ow - 1) * sw + fw;
+  const size_t rowf = (size_t)PW * ci;
+  float* xp = scratch(rowf * PH, 2);
+  float* acc_all = scratch((size_t)KP * cob, 3);
+  float* dyp = scratch((size_t)oh * ow * cob + VW, 4);  // one image of dy, channels padded to cob
+  std::vector<int> koff(KP, 0);
+  for (int fy = 0; fy < fh; fy++)
+    for (int fx = 0; fx < fw; fx++)
+      for (int c = 0; c < ci; c++) koff[(fy * fw + fx) * ci + c] = (int)((size_t)fy * rowf + (size_t)fx * ci + c);
+  std::memset(acc_all, 0, (size_t)KP * cob * sizeof(float));
+  std::memset(dyp, 0, ((size_t)oh * ow * cob + VW) * sizeof(float));
+  const int P = oh * ow;
+  for (int b = 0; b < n; b++) {
+    const float* xb = x + (size_t)b * h * w * ci;
+    for (int py = 0; py < PH; py++) {
+      float* dst = xp + (size_t)py * rowf;
+      const int iy = py - pt;
+      std::memset(dst, 0, rowf * sizeof(float));
+      if (iy < 0 || iy >= h) continue;
+      const int px0 = std::max(0, pl), px1 = std::min(PW, w + pl);
+      if (px1 > px0) std::memcpy(dst + (size_t)px0 * ci, xb + ((size_t)iy * w + (px0 - pl)) * ci, (size_t)(px1 - px0) * ci * sizeof(float));
+    }
+    const float* dyb = dy + (size_t)b * P * co;
+    const float* dsrc = dyb;
+    size_t dstride = co;
+    if (cob != co) {
+      for (int p = 0; p < P; p++) std::memcpy(dyp + (size_t)p * cob, dyb + (size_t)p * co, (size_t)co * sizeof(float));
+      dsrc = dyp;
+      dstride = cob;
+    }
+    for (int k0 = 0; k0 < KP; k0 += KB) {
+      int ko[KB];
+      for (int j = 0; j < KB; j++) ko[j] = k0 + j < K ? koff[k0 + j] : 0;  // padded taps read a valid 0-weight slot
+      for (int cb = 0; cb < cob; cb += VW) {
+        vf acc[KB] = {};
+        for (int oy = 0; oy < oh; oy++) {
+          const float* xr = xp + (size_t)oy * sh * rowf;
+          const float* d = dsrc + (size_t)oy * ow * dstride + cb;
+          for (int ox = 0; ox < ow; ox++, d += dstride) {
+            const float* xq = xr + (size_t)ox * sw * ci;
+            const vf dv = load(d);
+            for (int j = 0; j < KB; j++) acc[j] += dv * xq[ko[j]];
+          }
+        }
+        for (int j = 0; j < KB; j++) {
+          float* a = acc_all + (size_t)(k0 + j) * cob + cb;
+          store(a, load(a) + acc[j]);
+        }
+      }
+    }
+  }
+  for (int k = 0; k < K; k++)
+    for (int c = 0; c < co; c++) dw[(size_t)k * co + c] = acc_all[(size_t)k * cob + c];
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -21,6 +21,10 @@ const CASES: Case[] = [
   ['ci=1 3x3 same', [3, 9, 7, 1], [3, 3, 1, 5], 1, 'same'],
   ['ci=1 5x5 same, 11 channels, wide rows', [2, 20, 37, 1], [5, 5, 1, 11], 1, 'same'],
   ['ci=1 4x2 valid', [2, 6, 5, 1], [4, 2, 1, 3], 1, 'valid'],
+  // Small filter banks: the native direct kernel (tap blocks of 8, channel vectors + tail, strides).
+  ['direct: 3x3 same, 40 channels', [2, 7, 11, 5], [3, 3, 5, 40], 1, 'same'],
+  ['direct: 5x5 stride 2 same, 20 channels', [2, 12, 9, 4], [5, 5, 4, 20], 2, 'same'],
+  ['direct: K = 27 (not a multiple of 8)', [2, 6, 6, 3], [3, 3, 3, 7], 1, 'valid'],
 ];
 
 describe.each(MODES)('wasm Conv2DBackpropFilter (%s)', (mode) => {
