@@ -74,8 +74,9 @@ static void pick_isa() {
     g_conv_direct_dw = ty_generic::conv2d_direct_filter_grad;
 }
 
+// Per thread: worker_threads in one process (the worker's concurrency setting) each train on their own.
 static std::vector<float>& scratch(int which, size_t n) {
-  static std::vector<float> bufs[3];
+  static thread_local std::vector<float> bufs[3];
   if (bufs[which].size() < n) bufs[which].resize(n);
   return bufs[which];
 }

@@ -26,16 +26,23 @@ static const int NC = NR * 32;
 static inline vf load(const float* p) { return *reinterpret_cast<const vf*>(p); }
 static inline void store(float* p, vf v) { *reinterpret_cast<vf*>(p) = v; }
 
-// Scratch buffers for packed panels, grown on demand (one training thread per process).
-static float* scratch(size_t n, int which) {
-  static float* buf[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
-  static size_t cap[5] = {0, 0, 0, 0, 0};
-  if (n > cap[which]) {
-    std::free(buf[which]);
-    buf[which] = static_cast<float*>(std::aligned_alloc(64, ((n * 4 + 63) / 64) * 64));
-    cap[which] = n;
+// Scratch buffers (packed panels, padded images), grown on demand; per thread, since worker_threads in
+// one process (the worker's concurrency setting) may train at the same time. Freed at thread exit.
+struct ScratchBufs {
+  float* buf[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  size_t cap[5] = {0, 0, 0, 0, 0};
+  ~ScratchBufs() {
+    for (float* b : buf) std::free(b);
   }
-  return buf[which];
+};
+static float* scratch(size_t n, int which) {
+  static thread_local ScratchBufs s;
+  if (n > s.cap[which]) {
+    std::free(s.buf[which]);
+    s.buf[which] = static_cast<float*>(std::aligned_alloc(64, ((n * 4 + 63) / 64) * 64));
+    s.cap[which] = n;
+  }
+  return s.buf[which];
 }
 
 // Panels are written in micro-kernel order ([k][MR] for A, [k][NR] for B); each source row or column
