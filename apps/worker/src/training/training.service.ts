@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ExperimentSpec, TrainExperimentJob } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { loadMnist } from '@trainyard/data';
-import { CheckpointRepository, DatasetRepository, ExperimentRepository, LossRecord, SupersededError } from '@trainyard/db';
+import { CheckpointRepository, DatasetRepository, ExperimentRepository, SupersededError } from '@trainyard/db';
 import { CheckpointMeta, LossReport, runTrainingThread } from '@trainyard/engine';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 
@@ -57,7 +57,7 @@ export class TrainingService {
       return 'cancelled';
     }
     const experiment = (await this.experiments.getById(id))!;
-    const spec = experiment.spec as unknown as ExperimentSpec & { pipeline: never };
+    const spec = experiment.spec as unknown as ExperimentSpec;
     const dataset = await this.datasets.getById(experiment.datasetId);
     const file = (role: string) => {
       const f = dataset.files.find((x) => x.role === role);
@@ -87,7 +87,6 @@ export class TrainingService {
         }
       };
 
-    let pendingLosses: LossRecord[] = [];
     let stopReason: 'cancelled' | 'superseded' | undefined;
     const thread = runTrainingThread(
       {
@@ -103,11 +102,10 @@ export class TrainingService {
           await this.experiments.update(id, attempt, { backend });
         }),
         onProgress: io(async (p: LossReport) => {
-          pendingLosses.push({ step: p.step, epoch: p.epoch, loss: p.loss });
-          const losses = pendingLosses;
-          pendingLosses = [];
           log(`epoch ${p.epoch + 1} step ${p.step}/${experiment.totalSteps} loss ${p.loss.toFixed(4)} ${Math.round(p.samplesPerSecond)} samples/s`);
-          const state = await this.experiments.recordProgress(id, attempt, { epoch: p.epoch, step: p.step, samplesPerSecond: p.samplesPerSecond }, losses);
+          const state = await this.experiments.recordProgress(id, attempt, { epoch: p.epoch, step: p.step, samplesPerSecond: p.samplesPerSecond }, [
+            { step: p.step, epoch: p.epoch, loss: p.loss },
+          ]);
           if (state.cancelRequested && !stopReason) {
             stopReason = 'cancelled';
             thread.stop();
