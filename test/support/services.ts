@@ -1,33 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
+import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
 import Redis from 'ioredis';
 import { startS3rver } from './s3rver';
 
-/** The real services the end-to-end tests use: Postgres and Redis on their standard ports. */
-export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
+/** The real services the end-to-end tests use: Postgres (see TEST_POSTGRES_URL) and Redis on their standard ports. */
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** A fresh, empty database for one test file; drop() removes it. */
-export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `trainyard_e2e_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /** A queue prefix of its own, so test files never see each other's jobs; clear() deletes its keys. */
 export function freshQueuePrefix(): { prefix: string; clear(): Promise<void> } {
@@ -48,7 +27,7 @@ export function freshQueuePrefix(): { prefix: string; clear(): Promise<void> } {
  * vars a Trainyard process reads. teardown() removes all three.
  */
 export async function realServices(): Promise<{ env: Record<string, string>; teardown(): Promise<void> }> {
-  const db = await freshDatabase();
+  const db = await createFreshDatabase('trainyard_e2e');
   const queue = freshQueuePrefix();
   const s3 = await startS3rver();
   return {
