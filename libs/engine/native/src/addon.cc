@@ -40,6 +40,15 @@ static const char* g_isa = "generic";
 static const int g_nr_for_isa[] = {8, 16, 32};
 static int g_nr = 8;
 
+// Points every kernel at namespace ns (one of the TY_DECLARE'd ones) and records its name and tile width.
+#define TY_USE(ns, name, nr_index)                                                                              \
+  do {                                                                                                          \
+    g_sgemm = ns::sgemm; g_isa = name; g_nr = g_nr_for_isa[nr_index];                                           \
+    g_conv_c1 = ns::conv2d_c1; g_conv_c1_dw = ns::conv2d_c1_filter_grad;                                        \
+    g_mpg_2x2 = ns::max_pool_grad_2x2; g_conv_direct = ns::conv2d_direct;                                       \
+    g_conv_direct_dw = ns::conv2d_direct_filter_grad;                                                           \
+  } while (0)
+
 static void pick_isa() {
   // TRAINYARD_NATIVE_ISA=avx2|generic caps the instruction set (tests of the other code paths).
   const char* direct = std::getenv("TRAINYARD_NATIVE_DIRECT_CONV");
@@ -52,26 +61,17 @@ static void pick_isa() {
 #if defined(__x86_64__) && defined(TY_HAVE_X86)
   __builtin_cpu_init();
   if (allow512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
-    g_sgemm = ty_avx512::sgemm; g_isa = "avx512"; g_nr = g_nr_for_isa[2];
-    g_conv_c1 = ty_avx512::conv2d_c1; g_conv_c1_dw = ty_avx512::conv2d_c1_filter_grad;
-    g_mpg_2x2 = ty_avx512::max_pool_grad_2x2; g_conv_direct = ty_avx512::conv2d_direct;
-    g_conv_direct_dw = ty_avx512::conv2d_direct_filter_grad;
+    TY_USE(ty_avx512, "avx512", 2);
     return;
   }
   if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    g_sgemm = ty_avx2::sgemm; g_isa = "avx2"; g_nr = g_nr_for_isa[1];
-    g_conv_c1 = ty_avx2::conv2d_c1; g_conv_c1_dw = ty_avx2::conv2d_c1_filter_grad;
-    g_mpg_2x2 = ty_avx2::max_pool_grad_2x2; g_conv_direct = ty_avx2::conv2d_direct;
-    g_conv_direct_dw = ty_avx2::conv2d_direct_filter_grad;
+    TY_USE(ty_avx2, "avx2", 1);
     return;
   }
 #else
   (void)allow2;
 #endif
-  g_sgemm = ty_generic::sgemm; g_isa = "generic"; g_nr = g_nr_for_isa[0];
-  g_conv_c1 = ty_generic::conv2d_c1; g_conv_c1_dw = ty_generic::conv2d_c1_filter_grad;
-    g_mpg_2x2 = ty_generic::max_pool_grad_2x2; g_conv_direct = ty_generic::conv2d_direct;
-    g_conv_direct_dw = ty_generic::conv2d_direct_filter_grad;
+  TY_USE(ty_generic, "generic", 0);
 }
 
 // Per thread: worker_threads in one process (the worker's concurrency setting) each train on their own.
@@ -283,6 +283,7 @@ static void max_pool_grad_disjoint(const Conv& c, const float* __restrict x, con
   }
 }
 
+// params (ConvBinding): [xOff, dyOff, dxOff, n, h, w, c, fh, fw, c, oh, ow, sh, sw, 1, 1, pt, pl]
 static void max_pool_grad(const Conv& c, const float* x, const float* dy, float* dx) {
   const int C = c.ci;
   if (c.fh == 2 && c.fw == 2 && c.sh == 2 && c.sw == 2 && c.pt == 0 && c.pl == 0 && C > 0 && c.oh > 0 && c.ow > 0 &&
@@ -322,17 +323,13 @@ static void max_pool_grad(const Conv& c, const float* x, const float* dy, float*
 
 struct Args {
   uint8_t* heap = nullptr;
+  size_t heap_len = 0;
   int32_t* p = nullptr;
   size_t np = 0;
 };
 
-static bool get_args(napi_env env, napi_callback_info info, Args* a) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) {
-    napi_throw_type_error(env, nullptr, "expected (heap: Uint8Array, params: Int32Array)");
-    return false;
-  }
+// argv[0] = heap (Uint8Array), argv[1] = params (Int32Array) into *a; false after throwing a TypeError.
+static bool get_arrays(napi_env env, const napi_value* argv, Args* a) {
   napi_typedarray_type type;
   size_t len;
   void* data;
@@ -343,6 +340,7 @@ static bool get_args(napi_env env, napi_callback_info info, Args* a) {
     return false;
   }
   a->heap = static_cast<uint8_t*>(data);
+  a->heap_len = len;
   if (napi_get_typedarray_info(env, argv[1], &type, &len, &data, &ab, &off) != napi_ok || type != napi_int32_array) {
     napi_throw_type_error(env, nullptr, "params must be an Int32Array");
     return false;
@@ -352,43 +350,43 @@ static bool get_args(napi_env env, napi_callback_info info, Args* a) {
   return true;
 }
 
-static float* F(const Args& a, int i) { return reinterpret_cast<float*>(a.heap + (uint32_t)a.p[i]); }
-
-// params: [aOff, bOff, outOff, n, h, w, ci, fh, fw, co, oh, ow, sh, sw, dh, dw, pt, pl]
-static bool conv_of(napi_env env, const Args& a, Conv* c) {
-  if (a.np < 18) {
-    napi_throw_range_error(env, nullptr, "conv params: 18 ints expected");
+// The arguments (heap, params) with at least min_params ints in params (else a RangeError: too_few).
+static bool get_args(napi_env env, napi_callback_info info, Args* a, size_t min_params, const char* too_few) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, nullptr, "expected (heap: Uint8Array, params: Int32Array)");
     return false;
   }
-  const int32_t* p = a.p + 3;
-  *c = Conv{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]};
+  if (!get_arrays(env, argv, a)) return false;
+  if (a->np < min_params) {
+    napi_throw_range_error(env, nullptr, too_few);
+    return false;
+  }
   return true;
 }
 
-static napi_value Conv2D(napi_env env, napi_callback_info info) {
-  Args a; Conv c;
-  if (get_args(env, info, &a) && conv_of(env, a, &c)) conv2d(c, F(a, 0), F(a, 1), F(a, 2));
-  return nullptr;
-}
-static napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
-  Args a; Conv c;  // a = dy, b = filter, out = dx
-  if (get_args(env, info, &a) && conv_of(env, a, &c)) conv2d_backprop_input(c, F(a, 0), F(a, 1), F(a, 2));
-  return nullptr;
-}
-static napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
-  Args a; Conv c;  // a = x, b = dy, out = dw
-  if (get_args(env, info, &a) && conv_of(env, a, &c)) conv2d_backprop_filter(c, F(a, 0), F(a, 1), F(a, 2));
+// The float tensor at byte offset off of the heap; F(a, i): the one whose offset is params[i].
+static float* at(const Args& a, int32_t off) { return reinterpret_cast<float*>(a.heap + (uint32_t)off); }
+static float* F(const Args& a, int i) { return at(a, a.p[i]); }
+
+// params: [aOff, bOff, outOff, n, h, w, ci, fh, fw, co, oh, ow, sh, sw, dh, dw, pt, pl];
+// kernel(conv, a, b, out). Conv2DBackpropInput: a = dy, b = filter, out = dx; Conv2DBackpropFilter:
+// a = x, b = dy, out = dw; MaxPoolGrad: a = x, b = dy, out = dx.
+template <void (*kernel)(const Conv&, const float*, const float*, float*)>
+static napi_value ConvBinding(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!get_args(env, info, &a, 18, "conv params: 18 ints expected")) return nullptr;
+  const int32_t* p = a.p + 3;
+  const Conv c{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]};
+  kernel(c, F(a, 0), F(a, 1), F(a, 2));
   return nullptr;
 }
 
 // params: [aOff, bOff, outOff, batchA, batchB, M, N, K, transA, transB]
 static napi_value MatMul(napi_env env, napi_callback_info info) {
   Args a;
-  if (!get_args(env, info, &a)) return nullptr;
-  if (a.np < 10) {
-    napi_throw_range_error(env, nullptr, "matmul params: 10 ints expected");
-    return nullptr;
-  }
+  if (!get_args(env, info, &a, 10, "matmul params: 10 ints expected")) return nullptr;
   const int ba = a.p[3], bb = a.p[4], M = a.p[5], N = a.p[6], K = a.p[7];
   const bool tA = a.p[8] != 0, tB = a.p[9] != 0;
   const float* A = F(a, 0);
@@ -400,13 +398,6 @@ static napi_value MatMul(napi_env env, napi_callback_info info) {
     const float* Bi = B + (size_t)(bb == 1 ? 0 : i) * K * N;
     gemm(M, N, K, Ai, tA ? M : K, tA, Bi, tB ? K : N, tB, C + (size_t)i * M * N, N, false);
   }
-  return nullptr;
-}
-
-// params: [xOff, dyOff, dxOff, n, h, w, c, fh, fw, c, oh, ow, sh, sw, 1, 1, pt, pl] (conv layout)
-static napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
-  Args a; Conv c;
-  if (get_args(env, info, &a) && conv_of(env, a, &c)) max_pool_grad(c, F(a, 0), F(a, 1), F(a, 2));
   return nullptr;
 }
 
@@ -422,11 +413,7 @@ static int wide_rows(int cols) {
 // params: [xOff, -, outOff, rows, cols]: out[cols] = sum over rows of x[rows, cols] (bias gradients)
 static napi_value SumRows(napi_env env, napi_callback_info info) {
   Args a;
-  if (!get_args(env, info, &a)) return nullptr;
-  if (a.np < 5) {
-    napi_throw_range_error(env, nullptr, "sumRows params: 5 ints expected");
-    return nullptr;
-  }
+  if (!get_args(env, info, &a, 5, "sumRows params: 5 ints expected")) return nullptr;
   const float* x = F(a, 0);
   float* out = F(a, 2);
   const int rows = a.p[3], cols = a.p[4];
@@ -465,11 +452,7 @@ static napi_value SumRows(napi_env env, napi_callback_info info) {
 // element, as the wasm backend's Add). Wide rows as in SumRows so the loop vectorizes for few columns.
 static napi_value BiasAdd(napi_env env, napi_callback_info info) {
   Args a;
-  if (!get_args(env, info, &a)) return nullptr;
-  if (a.np < 5) {
-    napi_throw_range_error(env, nullptr, "biasAdd params: 5 ints expected");
-    return nullptr;
-  }
+  if (!get_args(env, info, &a, 5, "biasAdd params: 5 ints expected")) return nullptr;
   const float* __restrict x = F(a, 0);
   const float* __restrict bias = F(a, 1);
   float* __restrict out = F(a, 2);
@@ -495,11 +478,7 @@ static napi_value BiasAdd(napi_env env, napi_callback_info info) {
 // results are identical, -0 and NaN included.
 static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   Args a;
-  if (!get_args(env, info, &a)) return nullptr;
-  if (a.np < 4) {
-    napi_throw_range_error(env, nullptr, "reluGrad params: 4 ints expected");
-    return nullptr;
-  }
+  if (!get_args(env, info, &a, 4, "reluGrad params: 4 ints expected")) return nullptr;
   const float* __restrict dy = F(a, 0);
   const float* __restrict x = F(a, 1);
   float* __restrict out = F(a, 2);
@@ -560,23 +539,7 @@ static napi_value MomentumUpdate(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   Args a;
-  napi_typedarray_type type;
-  size_t len;
-  void* data;
-  napi_value ab;
-  size_t off;
-  if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &off) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, "heap must be a Uint8Array");
-    return nullptr;
-  }
-  a.heap = static_cast<uint8_t*>(data);
-  const size_t heap_len = len;
-  if (napi_get_typedarray_info(env, argv[1], &type, &len, &data, &ab, &off) != napi_ok || type != napi_int32_array) {
-    napi_throw_type_error(env, nullptr, "params must be an Int32Array");
-    return nullptr;
-  }
-  a.p = static_cast<int32_t*>(data);
-  a.np = len;
+  if (!get_arrays(env, argv, &a)) return nullptr;
   double m, c;
   bool nesterov;
   if (napi_get_value_double(env, argv[2], &m) != napi_ok || napi_get_value_double(env, argv[3], &c) != napi_ok ||
@@ -596,16 +559,16 @@ static napi_value MomentumUpdate(napi_env env, napi_callback_info info) {
       return nullptr;
     }
     for (int j : {0, 1, 2, 4, 5}) {
-      if ((uint64_t)(uint32_t)q[j] + (uint64_t)(uint32_t)q[3] * 4 > heap_len) {
+      if ((uint64_t)(uint32_t)q[j] + (uint64_t)(uint32_t)q[3] * 4 > a.heap_len) {
         napi_throw_range_error(env, nullptr, "momentumUpdate: tensor outside the heap");
         return nullptr;
       }
     }
   }
-  const auto f = [&](int32_t off) { return reinterpret_cast<float*>(a.heap + (uint32_t)off); };
   for (int k = 0; k < count; k++) {
     const int32_t* q = a.p + 1 + 6 * k;
-    momentum_update(f(q[0]), f(q[1]), f(q[2]), q[3], f(q[4]), f(q[5]), (float)m, (float)c, nesterov);
+    momentum_update(at(a, q[0]), at(a, q[1]), at(a, q[2]), q[3], at(a, q[4]), at(a, q[5]), (float)m, (float)c,
+                    nesterov);
   }
   return nullptr;
 }
@@ -613,11 +576,13 @@ static napi_value MomentumUpdate(napi_env env, napi_callback_info info) {
 static napi_value Init(napi_env env, napi_value exports) {
   pick_isa();
   napi_property_descriptor props[] = {
-      {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2d", nullptr, ConvBinding<conv2d>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropInput", nullptr, ConvBinding<conv2d_backprop_input>, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
+      {"conv2dBackpropFilter", nullptr, ConvBinding<conv2d_backprop_filter>, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, ConvBinding<max_pool_grad>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"momentumUpdate", nullptr, MomentumUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"biasAdd", nullptr, BiasAdd, nullptr, nullptr, nullptr, napi_default, nullptr},
