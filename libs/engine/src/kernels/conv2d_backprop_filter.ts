@@ -11,9 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeConv2DBackpropFilter, nativeKernels } from './native';
-import { callWasm, free, TensorInfo, WasmBackend } from './util';
-
-const { backend_util } = tf;
+import { backpropConvInfo, callWasm, free, TensorInfo, WasmBackend } from './util';
 
 export function conv2DBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -22,19 +20,7 @@ export function conv2DBackpropFilter(args: {
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, dy } = inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-  const fmt = backend_util.convertConv2DDataFormat(dataFormat);
-  if (fmt !== 'channelsLast') throw new Error(`wasm Conv2DBackpropFilter supports only NHWC, got ${dataFormat}`);
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    fmt,
-  );
+  const info = backpropConvInfo('Conv2DBackpropFilter', x.shape, attrs.filterShape, attrs);
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const { dilationHeight: dh, dilationWidth: dw } = info;
   if (dh !== 1 || dw !== 1) throw new Error('wasm Conv2DBackpropFilter: dilations are not supported');

@@ -7,9 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeConv2DBackpropInput, nativeKernels } from './native';
-import { callWasm, free, TensorInfo, WasmBackend } from './util';
-
-const { backend_util } = tf;
+import { backpropConvInfo, callWasm, free, TensorInfo, WasmBackend } from './util';
 
 /** Zero-inserts (s-1) rows/cols between dy's rows/cols: [n, oh, ow, c] -> [n, (oh-1)*sh+1, (ow-1)*sw+1, c]. */
 export function dilate(backend: WasmBackend, dy: TensorInfo, sh: number, sw: number): TensorInfo {
@@ -48,19 +46,8 @@ export function conv2DBackpropInput(args: {
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
-  const fmt = backend_util.convertConv2DDataFormat(dataFormat);
-  if (fmt !== 'channelsLast') throw new Error(`wasm Conv2DBackpropInput supports only NHWC, got ${dataFormat}`);
-  const info = backend_util.computeConv2DInfo(
-    inputShape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    fmt,
-  );
+  const { inputShape } = attrs;
+  const info = backpropConvInfo('Conv2DBackpropInput', inputShape, filter.shape, attrs);
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const addon = nativeKernels();
   if (addon && dy.dtype === 'float32' && filter.dtype === 'float32') return nativeConv2DBackpropInput(addon, backend, dy, filter, info);

@@ -53,3 +53,28 @@ export function free(backend: WasmBackend, ...ts: (TensorInfo | undefined)[]): v
 export function f32(backend: WasmBackend, t: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
+
+/**
+ * The Conv2DInfo of the forward convolution behind a gradient kernel (Conv2DBackpropInput/Filter):
+ * dilation 1, NHWC only (anything else throws, naming `kernel`).
+ */
+export function backpropConvInfo(
+  kernel: string,
+  xShape: number[],
+  filterShape: number[],
+  attrs: Pick<tf.Conv2DBackpropInputAttrs, 'strides' | 'pad' | 'dataFormat' | 'dimRoundingMode'>,
+): tf.backend_util.Conv2DInfo {
+  const { strides, pad, dataFormat, dimRoundingMode } = attrs;
+  const fmt = tf.backend_util.convertConv2DDataFormat(dataFormat);
+  if (fmt !== 'channelsLast') throw new Error(`wasm ${kernel} supports only NHWC, got ${dataFormat}`);
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    fmt,
+  );
+}
