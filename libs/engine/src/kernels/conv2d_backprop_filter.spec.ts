@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { compare, initBackends, MODES, rand, setMode } from './test_util';
+import { compare, convGrads, convOperands, initBackends, MODES, setMode } from './test_util';
 
 jest.setTimeout(60_000);
 beforeAll(() => initBackends());
@@ -31,22 +31,14 @@ describe.each(MODES)('wasm Conv2DBackpropFilter (%s)', (mode) => {
   beforeEach(() => setMode(mode));
   test.each(CASES)('%s: kernel matches cpu', async (_n, xs, fs, s, pad) => {
     const diff = await compare(() => {
-      const x = rand(xs, 1) as tf.Tensor4D;
-      const f = rand(fs, 2) as tf.Tensor4D;
-      const y = tf.conv2d(x, f, s, pad);
-      const dy = rand(y.shape, 3) as tf.Tensor4D;
+      const { x, dy } = convOperands(xs, fs, s, pad);
       return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: fs }) as tf.Tensor;
     });
     expect(diff).toBeLessThan(1e-4);
   });
 
   test.each(CASES)('%s: tf.grads matches cpu', async (_n, xs, fs, s, pad) => {
-    const diff = await compare(() => {
-      const x = rand(xs, 4) as tf.Tensor4D;
-      const f = rand(fs, 5) as tf.Tensor4D;
-      const loss = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, s, pad).square().sum();
-      return tf.grads(loss as (...t: tf.Tensor[]) => tf.Tensor)([x, f]);
-    });
+    const diff = await compare(() => convGrads(xs, fs, s, pad));
     expect(diff).toBeLessThan(1e-4);
   });
 });

@@ -62,6 +62,23 @@ export function relDiff(a: Float32Array, b: Float32Array): number {
   return maxAbsDiff(a, b) / scale;
 }
 
+/** x (seed 1), filter f (seed 2) and a dy (seed 3) shaped like conv2d(x, f, s, pad): gradient kernel inputs. */
+export function convOperands(xs: number[], fs: number[], s: number, pad: 'valid' | 'same' | number) {
+  const x = rand(xs, 1) as tf.Tensor4D;
+  const f = rand(fs, 2) as tf.Tensor4D;
+  const y = tf.conv2d(x, f, s, pad);
+  const dy = rand(y.shape, 3) as tf.Tensor4D;
+  return { x, f, dy };
+}
+
+/** tf.grads of sum(conv2d(x, f, s, pad)^2) for x (seed 4) and f (seed 5): both gradient kernels through autodiff. */
+export function convGrads(xs: number[], fs: number[], s: number, pad: 'valid' | 'same' | number): tf.Tensor[] {
+  const x = rand(xs, 4) as tf.Tensor4D;
+  const f = rand(fs, 5) as tf.Tensor4D;
+  const loss = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, s, pad).square().sum();
+  return tf.grads(loss as (...t: tf.Tensor[]) => tf.Tensor)([x, f]);
+}
+
 export async function compare(fn: () => tf.Tensor | tf.Tensor[]): Promise<number> {
   const cpu = await onBackend('cpu', fn);
   const wasm = await onBackend('wasm', fn);
