@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { assertId, notFound } from '@trainyard/common';
 import { PrismaService } from '../prisma/prisma.service';
@@ -17,21 +18,27 @@ export class CheckpointRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Records a stored checkpoint, fenced by the attempt. A resumed run that saves the same step
-   * again replaces the row (one row per step); returns the storage key it replaced, if any.
+   * Records a stored checkpoint, fenced by the attempt, in one statement (see
+   * ExperimentRepository.recordProgress for why no interactive transaction). A resumed run that saves
+   * the same step again replaces the row (one row per step); returns the storage key it replaced.
    */
   async record(attempt: number, c: NewCheckpoint): Promise<string | undefined> {
-    return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.experiment.updateMany({ where: { id: c.experimentId, attempt }, data: {} });
-      if (count === 0) throw new SupersededError(c.experimentId, attempt);
-      const old = await tx.checkpoint.findUnique({ where: { experimentId_step: { experimentId: c.experimentId, step: c.step } } });
-      await tx.checkpoint.upsert({
-        where: { experimentId_step: { experimentId: c.experimentId, step: c.step } },
-        create: c,
-        update: { epoch: c.epoch, storageKey: c.storageKey, sizeBytes: c.sizeBytes },
-      });
-      return old && old.storageKey !== c.storageKey ? old.storageKey : undefined;
-    });
+    const [row] = await this.prisma.$queryRaw<Array<{ fenced: number; replaced: string | null }>>`
+      WITH fenced AS (
+        -- An UPDATE, not a SELECT: it waits for a concurrent claim and re-checks the attempt after it.
+        UPDATE "Experiment" SET "updatedAt" = now() WHERE id = ${c.experimentId}::uuid AND attempt = ${attempt} RETURNING id
+      ), old AS (
+        SELECT "storageKey" FROM "Checkpoint" WHERE "experimentId" = ${c.experimentId}::uuid AND step = ${c.step}
+      ), saved AS (
+        INSERT INTO "Checkpoint" (id, "experimentId", step, epoch, "storageKey", "sizeBytes")
+        SELECT ${randomUUID()}::uuid, fenced.id, ${c.step}, ${c.epoch}, ${c.storageKey}, ${c.sizeBytes} FROM fenced
+        ON CONFLICT ("experimentId", step)
+        DO UPDATE SET epoch = EXCLUDED.epoch, "storageKey" = EXCLUDED."storageKey", "sizeBytes" = EXCLUDED."sizeBytes"
+        RETURNING id
+      )
+      SELECT (SELECT count(*) FROM saved)::int AS fenced, (SELECT "storageKey" FROM old) AS replaced`;
+    if (row.fenced === 0) throw new SupersededError(c.experimentId, attempt);
+    return row.replaced && row.replaced !== c.storageKey ? row.replaced : undefined;
   }
 
   latest(experimentId: string) {

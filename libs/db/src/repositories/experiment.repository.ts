@@ -103,23 +103,35 @@ export class ExperimentRepository {
     if (count === 0) throw new SupersededError(id, attempt);
   }
 
-  /** Records progress and the loss points since the last report, atomically and fenced. */
+  /**
+   * Records progress and loss points, fenced, in ONE statement. Worker writes avoid interactive
+   * transactions on purpose: a worker frozen mid-transaction (a GC pause, a suspended VM) would hold
+   * the experiment's row lock and block the attempt that takes its job over. A single statement
+   * commits on the server whatever the client does next.
+   */
   async recordProgress(
     id: string,
     attempt: number,
     progress: { epoch: number; step: number; samplesPerSecond: number },
     losses: LossRecord[],
   ): Promise<{ cancelRequested: boolean }> {
-    return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.experiment.updateMany({ where: { id, attempt }, data: progress });
-      if (count === 0) throw new SupersededError(id, attempt);
-      if (losses.length > 0) {
-        // skipDuplicates: a resumed run re-reports steps between its checkpoint and the crash.
-        await tx.lossPoint.createMany({ data: losses.map((l) => ({ experimentId: id, ...l })), skipDuplicates: true });
-      }
-      const row = await tx.experiment.findUniqueOrThrow({ where: { id }, select: { cancelRequested: true } });
-      return row;
-    });
+    // ON CONFLICT DO NOTHING: a resumed run re-reports steps between its checkpoint and the crash.
+    const rows = await this.prisma.$queryRaw<Array<{ cancelRequested: boolean }>>`
+      WITH fenced AS (
+        UPDATE "Experiment"
+           SET epoch = ${progress.epoch}, step = ${progress.step},
+               "samplesPerSecond" = ${progress.samplesPerSecond}, "updatedAt" = now()
+         WHERE id = ${id}::uuid AND attempt = ${attempt}
+     RETURNING id, "cancelRequested"
+      ), points AS (
+        INSERT INTO "LossPoint" ("experimentId", step, epoch, loss)
+        SELECT fenced.id, p.step, p.epoch, p.loss
+          FROM fenced, unnest(${losses.map((l) => l.step)}::int[], ${losses.map((l) => l.epoch)}::int[], ${losses.map((l) => l.loss)}::float8[]) AS p(step, epoch, loss)
+        ON CONFLICT DO NOTHING
+      )
+      SELECT "cancelRequested" FROM fenced`;
+    if (rows.length === 0) throw new SupersededError(id, attempt);
+    return rows[0];
   }
 
   /** Whether the run should stop: cancel requested, or (by throwing) superseded by a newer attempt. */
