@@ -111,6 +111,12 @@ describe('datasets', () => {
     expect((labels.body as Buffer).length).toBe(mnistSubset('train-labels', TRAIN).length);
   });
 
+  it('refuses a second dataset of the same name with CONFLICT', async () => {
+    const r = await alice.gql(CREATE_DATASET, { name: 'mnist-small' });
+    expect(r.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect(r.errors?.[0].message).toBe('a dataset with this name already exists');
+  });
+
   it('names an unknown file slug', async () => {
     const r = await alice.upload(datasetId, 'validation-images', mnistSubset('test-images', 10));
     expect(r.status).toBe(400);

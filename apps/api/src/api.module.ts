@@ -1,9 +1,7 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuthModule } from '@trainyard/auth';
-import { TrainyardErrorFilter } from '@trainyard/common';
 import { AppConfig } from '@trainyard/config';
 import { CheckpointRepository, DatasetRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
 import { CheckpointController } from './datasets/checkpoint.controller';
@@ -40,7 +38,6 @@ export class ApiModule {
       ],
       controllers: [DatasetFileController, CheckpointController],
       providers: [
-        { provide: APP_FILTER, useValue: new TrainyardErrorFilter(!development) },
         DatasetRepository,
         ExperimentRepository,
         CheckpointRepository,

@@ -19,20 +19,13 @@ const codeOfHttpStatus = (status: number): ErrorCode =>
 
 /**
  * Turns any thrown value into the error a client sees. Domain errors keep their code and message;
- * Prisma's unique violations become CONFLICT; anything unexpected becomes INTERNAL, logged in full
- * here and, in production, shown to the client without its message.
+ * anything unexpected becomes INTERNAL, logged in full here and, in production, shown to the client
+ * without its message. Storage-specific errors (Prisma's) are translated before they get here.
  */
 export function toClientError(err: unknown, production: boolean, logger?: Logger): ClientError {
   if (err instanceof TrainyardError) {
     return { code: err.code, message: err.message, status: httpStatusOf[err.code], details: err.details };
   }
-  const prismaCode = (err as { code?: unknown })?.code;
-  if (prismaCode === 'P2002') {
-    const target = (err as { meta?: { target?: unknown } }).meta?.target;
-    const fields = Array.isArray(target) ? target.join(', ') : 'these fields';
-    return { code: ErrorCode.CONFLICT, message: `one with the same ${fields} already exists`, status: 409 };
-  }
-  if (prismaCode === 'P2025') return { code: ErrorCode.NOT_FOUND, message: 'not found', status: 404 };
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const body = err.getResponse() as string | { message?: string | string[] };
@@ -49,10 +42,14 @@ export function toClientError(err: unknown, production: boolean, logger?: Logger
 export class TrainyardErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
-  constructor(private readonly production: boolean) {}
+  /** `translate` turns lower layers' errors into coded ones (the database's unique violations, say). */
+  constructor(
+    private readonly production: boolean,
+    private readonly translate: (err: unknown) => unknown = (err) => err,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost) {
-    const e = toClientError(exception, this.production, this.logger);
+    const e = toClientError(this.translate(exception), this.production, this.logger);
     if (host.getType<string>() === 'graphql') {
       return new GraphQLError(e.message, { extensions: { code: e.code, ...(e.details ?? {}) } });
     }

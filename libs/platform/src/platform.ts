@@ -5,7 +5,7 @@ import { APP_FILTER } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TrainyardErrorFilter } from '@trainyard/common';
 import { AppConfig, ConfigModule, describeConfig } from '@trainyard/config';
-import { DbModule, migrate, startEmbeddedPostgres } from '@trainyard/db';
+import { DbModule, migrate, startEmbeddedPostgres, translatePrismaError } from '@trainyard/db';
 import { QueueModule } from '@trainyard/queue';
 import { StorageModule } from '@trainyard/storage';
 
@@ -73,7 +73,7 @@ export class PlatformModule {
         QueueModule.forRoot(config),
         ...features,
       ],
-      providers: [{ provide: APP_FILTER, useValue: new TrainyardErrorFilter(config.env === 'production') }],
+      providers: [{ provide: APP_FILTER, useValue: new TrainyardErrorFilter(config.env === 'production', translatePrismaError) }],
     };
   }
 }
