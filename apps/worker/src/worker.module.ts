@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { CheckpointRepository, DatasetRepository, ExperimentRepository } from '@trainyard/db';
-import { TrainingProcessor } from './training/training.processor';
+import { JobsProcessor } from './jobs.processor';
 import { TrainingService } from './training/training.service';
 
-/** Pulls training jobs and runs them. No HTTP: a worker is a Nest application context. */
+/** Pulls jobs (see libs/common/src/jobs.ts) and runs each through its handler. No HTTP: a worker is a Nest application context. */
 @Module({
-  providers: [DatasetRepository, ExperimentRepository, CheckpointRepository, TrainingService, TrainingProcessor],
+  providers: [DatasetRepository, ExperimentRepository, CheckpointRepository, TrainingService, JobsProcessor],
 })
 export class WorkerModule {}

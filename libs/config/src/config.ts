@@ -32,6 +32,8 @@ export interface AppConfig {
     backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
     /** Training jobs one worker process runs at once. */
     concurrency: number;
+    /** Other jobs (ingest, evaluate, export...) one worker process runs at once, beside training. */
+    jobConcurrency: number;
     /** BullMQ lock duration; a worker that does not renew it in time loses the job. */
     lockDurationMs: number;
     stalledIntervalMs: number;
@@ -63,6 +65,7 @@ const envSchema = z.object({
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   TRAINYARD_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  WORKER_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
   WORKER_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
@@ -109,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     worker: {
       backend: e.TRAINYARD_BACKEND,
       concurrency: e.WORKER_CONCURRENCY,
+      jobConcurrency: e.WORKER_JOB_CONCURRENCY,
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
       pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,

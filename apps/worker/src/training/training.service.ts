@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ExperimentSpec, TrainExperimentJob } from '@trainyard/common';
+import { ExperimentSpec, JobPayloads } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { loadMnist } from '@trainyard/data';
 import { CheckpointRepository, DatasetRepository, ExperimentRepository, SupersededError } from '@trainyard/db';
 import { CheckpointMeta, LossReport, runTrainingThread } from '@trainyard/engine';
+import { JOB_QUEUE, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 
 export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'superseded' | 'already-finished';
@@ -23,13 +24,24 @@ export class TrainingService {
     private readonly experiments: ExperimentRepository,
     private readonly datasets: DatasetRepository,
     private readonly checkpoints: CheckpointRepository,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
+
+  /** The `train` job's handler. */
+  handle(job: JobPayloads['train'], ctx: JobContext): Promise<TrainingOutcome> {
+    return this.run(job, { lastTry: ctx.lastTry });
+  }
+
+  /** Enqueues every experiment still QUEUED or RUNNING (the in-process queue forgets its jobs on exit). */
+  async requeueUnfinished(): Promise<void> {
+    for (const { id } of await this.experiments.unfinished()) await this.queue.enqueue('train', { experimentId: id });
+  }
 
   /**
    * `lastTry`: the queue will not deliver this job again, so an error ends the experiment as FAILED
    * instead of being thrown for a retry.
    */
-  async run(job: TrainExperimentJob, { lastTry = false } = {}): Promise<TrainingOutcome> {
+  async run(job: JobPayloads['train'], { lastTry = false } = {}): Promise<TrainingOutcome> {
     const id = job.experimentId;
     const existing = await this.experiments.getById(id);
     if (!existing || this.experiments.isTerminal(existing.status)) return 'already-finished';
