@@ -11,6 +11,8 @@
 export interface JobPayloads {
   /** Train (or resume) one experiment. */
   train: { experimentId: string };
+  /** Convert one checkpoint to another format (ONNX) and store the file: a CheckpointExport row. */
+  exportCheckpoint: { exportId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -30,6 +32,7 @@ export interface JobDefinition<N extends JobName> {
 
 export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}` },
+  exportCheckpoint: { lane: 'jobs', jobId: (p) => `export-${p.exportId}` },
 };
 
 /** One job as it travels: its name and payload, typed together. */

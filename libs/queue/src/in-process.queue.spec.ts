@@ -1,7 +1,14 @@
+import { JOBS } from '@trainyard/common';
 import { JobHandlers } from './job-queue';
 import { InProcessQueue } from './in-process.queue';
 
 const lanes = { training: 1, jobs: 1 };
+
+/** A handler for every job name: the given ones, and for the rest one that fails loudly. */
+const withHandlers = (given: Partial<JobHandlers>): JobHandlers => ({
+  ...(Object.fromEntries(Object.keys(JOBS).map((name) => [name, async () => { throw new Error(`unexpected job ${name}`); }])) as unknown as JobHandlers),
+  ...given,
+});
 
 describe('InProcessQueue', () => {
   it('runs each experiment once even when enqueued twice, in order, through the handler', async () => {
@@ -9,13 +16,13 @@ describe('InProcessQueue', () => {
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const handlers: JobHandlers = {
+    const handlers = withHandlers({
       train: async (job) => {
         seen.push(job.experimentId);
         if (job.experimentId === 'a') await gate;
         return 'succeeded';
       },
-    };
+    });
     await q.start(handlers);
     await q.enqueue('train', { experimentId: 'a' });
     await q.enqueue('train', { experimentId: 'a' });
@@ -31,12 +38,14 @@ describe('InProcessQueue', () => {
     jest.useFakeTimers();
     const q = new InProcessQueue(lanes);
     const deliveries: Array<[number, boolean]> = [];
-    await q.start({
-      train: async (_job, ctx) => {
-        deliveries.push([ctx.attemptsMade, ctx.lastTry]);
-        throw new Error('store down');
-      },
-    });
+    await q.start(
+      withHandlers({
+        train: async (_job, ctx) => {
+          deliveries.push([ctx.attemptsMade, ctx.lastTry]);
+          throw new Error('store down');
+        },
+      }),
+    );
     await q.enqueue('train', { experimentId: 'x' });
     await jest.advanceTimersByTimeAsync(60_000);
     expect(deliveries).toEqual([
@@ -53,7 +62,7 @@ describe('InProcessQueue', () => {
   it('runs a job enqueued again after the first finished', async () => {
     const q = new InProcessQueue(lanes);
     let runs = 0;
-    await q.start({ train: async () => `run ${++runs}` });
+    await q.start(withHandlers({ train: async () => `run ${++runs}` }));
     await q.enqueue('train', { experimentId: 'y' });
     await new Promise((r) => setTimeout(r, 10));
     await q.enqueue('train', { experimentId: 'y' });
