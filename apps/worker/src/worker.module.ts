@@ -2,10 +2,22 @@ import { Module } from '@nestjs/common';
 import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, ExperimentRepository } from '@trainyard/db';
 import { ExportService } from './export/export.service';
 import { JobsProcessor } from './jobs.processor';
+import { WorkerMetrics } from './observability/worker-metrics';
+import { WorkerProbe } from './observability/worker-probe';
 import { TrainingService } from './training/training.service';
 
 /** Pulls jobs (see libs/common/src/jobs.ts) and runs each through its handler. No HTTP: a worker is a Nest application context. */
 @Module({
-  providers: [DatasetRepository, ExperimentRepository, CheckpointRepository, CheckpointExportRepository, TrainingService, ExportService, JobsProcessor],
+  providers: [
+    DatasetRepository,
+    ExperimentRepository,
+    CheckpointRepository,
+    CheckpointExportRepository,
+    TrainingService,
+    ExportService,
+    JobsProcessor,
+    WorkerMetrics,
+    WorkerProbe,
+  ],
 })
 export class WorkerModule {}
