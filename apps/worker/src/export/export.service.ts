@@ -4,10 +4,10 @@ import { ErrorCode, JobPayloads, TrainyardError } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { CheckpointExportRepository } from '@trainyard/db';
 import { exportToOnnx, initBackend, measureOnnxParity, modelFromCheckpoint } from '@trainyard/engine';
-import { JOB_QUEUE, JobContext, JobQueue } from '@trainyard/queue';
+import { JOB_QUEUE, JOB_RELEASED, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 
-export type ExportOutcome = 'succeeded' | 'failed' | 'already-finished' | 'not-found';
+export type ExportOutcome = 'succeeded' | 'failed' | 'already-finished' | 'not-found' | typeof JOB_RELEASED;
 
 /** Largest |ONNX - tfjs| on the check batch that the job accepts (the bar). */
 export const MAX_ABS_DIFF = 1e-4;
@@ -30,6 +30,8 @@ export class ExportService {
   ) {}
 
   async handle({ exportId }: JobPayloads['exportCheckpoint'], ctx: JobContext): Promise<ExportOutcome> {
+    // An export takes seconds: once started it finishes, but a stopping worker starts none.
+    if (ctx.shutdown.aborted) return JOB_RELEASED;
     const row = await this.exports.getById(exportId);
     if (!row) return 'not-found'; // the checkpoint (and with it the export) was deleted
     if (!(await this.exports.start(exportId))) return 'already-finished';
