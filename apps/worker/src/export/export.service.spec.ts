@@ -99,6 +99,8 @@ describe('ExportService.handle', () => {
     expect(rt.inputShape).toEqual([null, 32, 32, 1]);
     await rt.dispose();
 
+    expect((await repo.findSucceeded(c.id, 'ONNX'))?.id).toBe(row.id);
+
     // A second delivery leaves the finished export alone.
     const before = done.updatedAt;
     expect(await service.handle({ exportId: row.id }, ctx)).toBe('already-finished');
@@ -123,6 +125,7 @@ describe('ExportService.handle', () => {
     const failed = await prisma.checkpointExport.findUniqueOrThrow({ where: { id: row.id } });
     expect(failed).toMatchObject({ status: 'FAILED', storageKey: null });
     expect(failed.failureReason).toMatch(/^invalid checkpoint: /);
+    expect(await repo.findSucceeded(bad.checkpoint.id, 'ONNX')).toBeNull();
 
     const gone = await checkpoint();
     await store.delete(gone.key); // bytes missing: an I/O error, worth a retry

@@ -62,6 +62,11 @@ export class CheckpointExportRepository {
     return this.prisma.checkpointExport.findFirst({ where: { checkpointId, format, checkpoint: { experiment: { teamId } } }, include: withCheckpoint });
   }
 
+  /** The finished export of a checkpoint in `format`, or null: what serving loads when it exists. */
+  findSucceeded(checkpointId: string, format: ExportFormatName) {
+    return this.prisma.checkpointExport.findFirst({ where: { checkpointId, format, status: 'SUCCEEDED', storageKey: { not: null } } });
+  }
+
   forCheckpoint(checkpointId: string, format?: ExportFormatName) {
     return this.prisma.checkpointExport.findMany({ where: { checkpointId, ...(format ? { format } : {}) }, orderBy: { createdAt: 'asc' } });
   }
