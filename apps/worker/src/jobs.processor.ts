@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JobConsumer, JobHandlers } from '@trainyard/queue';
+import { IngestService } from './ingest/ingest.service';
 import { TrainingService } from './training/training.service';
 
 /**
@@ -15,10 +16,12 @@ export class JobsProcessor implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOB_CONSUMER) private readonly consumer: JobConsumer,
     private readonly training: TrainingService,
+    private readonly ingest: IngestService,
   ) {}
 
   readonly handlers: JobHandlers = {
     train: (payload, ctx) => this.training.handle(payload, ctx),
+    ingestDataset: (payload, ctx) => this.ingest.handle(payload, ctx),
   };
 
   async onApplicationBootstrap() {
@@ -26,6 +29,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     if (this.config.queue.kind === 'in-process') {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();
+      await this.ingest.requeueUnfinished();
     }
     const w = this.config.worker;
     this.logger.log(`worker started (${this.config.queue.kind} queue, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
-import { CheckpointRepository, DatasetRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
+import { IngestService } from './ingest/ingest.service';
+import { DatasetLoader } from './training/dataset-loader';
 import { JobsProcessor } from './jobs.processor';
 import { TrainingService } from './training/training.service';
 
 /** Pulls jobs (see libs/common/src/jobs.ts) and runs each through its handler. No HTTP: a worker is a Nest application context. */
 @Module({
-  providers: [DatasetRepository, ExperimentRepository, CheckpointRepository, TrainingService, JobsProcessor],
+  providers: [DatasetRepository, DatasetVersionRepository, ExperimentRepository, CheckpointRepository, TrainingService, IngestService, DatasetLoader, JobsProcessor],
 })
 export class WorkerModule {}

@@ -11,6 +11,8 @@
 export interface JobPayloads {
   /** Train (or resume) one experiment. */
   train: { experimentId: string };
+  /** Convert one dataset version's uploaded sources into the internal form (shards + index). */
+  ingestDataset: { datasetVersionId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -30,6 +32,7 @@ export interface JobDefinition<N extends JobName> {
 
 export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}` },
+  ingestDataset: { lane: 'jobs', jobId: (p) => `ingest-${p.datasetVersionId}` },
 };
 
 /** One job as it travels: its name and payload, typed together. */
