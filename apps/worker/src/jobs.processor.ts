@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JobConsumer, JobHandlers } from '@trainyard/queue';
 import { IngestService } from './ingest/ingest.service';
+import { WorkerMetrics } from './observability/worker-metrics';
 import { TrainingService } from './training/training.service';
 
 /**
@@ -17,6 +18,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     @Inject(JOB_CONSUMER) private readonly consumer: JobConsumer,
     private readonly training: TrainingService,
     private readonly ingest: IngestService,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   readonly handlers: JobHandlers = {
@@ -25,7 +27,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
   };
 
   async onApplicationBootstrap() {
-    await this.consumer.start(this.handlers);
+    await this.consumer.start(this.metrics.instrument(this.handlers));
     if (this.config.queue.kind === 'in-process') {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();

@@ -3,10 +3,12 @@ import { CheckpointRepository, DatasetRepository, DatasetVersionRepository, Expe
 import { IngestService } from './ingest/ingest.service';
 import { DatasetLoader } from './training/dataset-loader';
 import { JobsProcessor } from './jobs.processor';
+import { WorkerMetrics } from './observability/worker-metrics';
+import { WorkerProbe } from './observability/worker-probe';
 import { TrainingService } from './training/training.service';
 
 /** Pulls jobs (see libs/common/src/jobs.ts) and runs each through its handler. No HTTP: a worker is a Nest application context. */
 @Module({
-  providers: [DatasetRepository, DatasetVersionRepository, ExperimentRepository, CheckpointRepository, TrainingService, IngestService, DatasetLoader, JobsProcessor],
+  providers: [DatasetRepository, DatasetVersionRepository, ExperimentRepository, CheckpointRepository, TrainingService, IngestService, DatasetLoader, JobsProcessor, WorkerMetrics, WorkerProbe],
 })
 export class WorkerModule {}
