@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JobConsumer, JobHandlers } from '@trainyard/queue';
+import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { TrainingService } from './training/training.service';
 
@@ -17,6 +18,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     @Inject(JOB_CONSUMER) private readonly consumer: JobConsumer,
     private readonly training: TrainingService,
     private readonly metrics: WorkerMetrics,
+    private readonly idle: IdleExit,
   ) {}
 
   readonly handlers: JobHandlers = {
@@ -24,12 +26,12 @@ export class JobsProcessor implements OnApplicationBootstrap {
   };
 
   async onApplicationBootstrap() {
-    await this.consumer.start(this.metrics.instrument(this.handlers));
+    await this.consumer.start(this.idle.wrap(this.metrics.instrument(this.handlers)));
     if (this.config.queue.kind === 'in-process') {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();
     }
     const w = this.config.worker;
-    this.logger.log(`worker started (${this.config.queue.kind} queue, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);
+    this.logger.log(`worker started (${this.config.queue.kind} queue, lanes ${w.lanes.join(',')}, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);
   }
 }
