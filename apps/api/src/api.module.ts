@@ -3,9 +3,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuthModule } from '@trainyard/auth';
 import { AppConfig } from '@trainyard/config';
-import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DatasetVersionRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
 import { CheckpointController } from './datasets/checkpoint.controller';
-import { DatasetFileController } from './datasets/dataset-file.controller';
+import { DatasetFileController, DatasetVersionController } from './datasets/dataset-file.controller';
 import { DatasetResolver } from './datasets/dataset.resolver';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentResolver } from './deployments/deployment.resolver';
@@ -39,9 +39,10 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, CheckpointController, CheckpointExportController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController],
       providers: [
         DatasetRepository,
+        DatasetVersionRepository,
         ExperimentRepository,
         CheckpointRepository,
         DeploymentRepository,

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
-import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
 import { ExportService } from './export/export.service';
+import { IngestService } from './ingest/ingest.service';
+import { DatasetLoader } from './training/dataset-loader';
 import { JobsProcessor } from './jobs.processor';
+import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { WorkerProbe } from './observability/worker-probe';
 import { TrainingService } from './training/training.service';
@@ -10,14 +13,18 @@ import { TrainingService } from './training/training.service';
 @Module({
   providers: [
     DatasetRepository,
+    DatasetVersionRepository,
     ExperimentRepository,
     CheckpointRepository,
     CheckpointExportRepository,
     TrainingService,
+    IngestService,
+    DatasetLoader,
     ExportService,
     JobsProcessor,
     WorkerMetrics,
     WorkerProbe,
+    IdleExit,
   ],
 })
 export class WorkerModule {}

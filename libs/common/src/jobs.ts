@@ -11,6 +11,8 @@
 export interface JobPayloads {
   /** Train (or resume) one experiment. */
   train: { experimentId: string };
+  /** Convert one dataset version's uploaded sources into the internal form (shards + index). */
+  ingestDataset: { datasetVersionId: string };
   /** Convert one checkpoint to another format (ONNX) and store the file: a CheckpointExport row. */
   exportCheckpoint: { exportId: string };
 }
@@ -32,6 +34,7 @@ export interface JobDefinition<N extends JobName> {
 
 export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}` },
+  ingestDataset: { lane: 'jobs', jobId: (p) => `ingest-${p.datasetVersionId}` },
   exportCheckpoint: { lane: 'jobs', jobId: (p) => `export-${p.exportId}` },
 };
 

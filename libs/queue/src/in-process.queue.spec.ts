@@ -1,14 +1,8 @@
-import { JOBS } from '@trainyard/common';
-import { JobHandlers } from './job-queue';
+import { JOB_RELEASED } from './job-queue';
 import { InProcessQueue } from './in-process.queue';
+import { withHandlers } from './testing';
 
 const lanes = { training: 1, jobs: 1 };
-
-/** A handler for every job name: the given ones, and for the rest one that fails loudly. */
-const withHandlers = (given: Partial<JobHandlers>): JobHandlers => ({
-  ...(Object.fromEntries(Object.keys(JOBS).map((name) => [name, async () => { throw new Error(`unexpected job ${name}`); }])) as unknown as JobHandlers),
-  ...given,
-});
 
 describe('InProcessQueue', () => {
   it('runs each experiment once even when enqueued twice, in order, through the handler', async () => {
@@ -70,4 +64,32 @@ describe('InProcessQueue', () => {
     expect(runs).toBe(2);
     await q.close();
   });
+
+  it('close() aborts ctx.shutdown of running jobs and waits for them to hand back', async () => {
+    const q = new InProcessQueue(lanes);
+    const events: string[] = [];
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    await q.start(
+      withHandlers({
+        train: (_job, ctx) =>
+          new Promise<string>((resolve) => {
+            started();
+            ctx.shutdown.addEventListener('abort', () => {
+              events.push('aborted');
+              setTimeout(() => {
+                events.push('checkpointed');
+                resolve(JOB_RELEASED);
+              }, 20);
+            });
+          }),
+      }),
+    );
+    await q.enqueue('train', { experimentId: 'z' });
+    await running;
+    await q.close();
+    expect(events).toEqual(['aborted', 'checkpointed']);
+    expect(await q.depth()).toEqual(expect.arrayContaining([{ lane: 'training', state: 'active', count: 0 }]));
+  });
 });
+

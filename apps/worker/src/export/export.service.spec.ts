@@ -14,6 +14,7 @@ import { InProcessQueue, JOB_RELEASED, JobContext } from '@trainyard/queue';
 import { LocalArtifactStore, keys } from '@trainyard/storage';
 import { createFreshDatabase, FreshDatabase } from '../../../../libs/db/src/testing/fresh-database';
 import { ExportService } from './export.service';
+import { withHandlers } from '../../../../libs/queue/src/testing';
 
 jest.setTimeout(60_000);
 
@@ -162,14 +163,15 @@ describe('ExportService.handle', () => {
     const { checkpoint: c } = await checkpoint();
     const { row } = await repo.request(c.id, 'ONNX');
     const outcomes: string[] = [];
-    await queue.start({
-      train: async () => 'unexpected',
-      exportCheckpoint: async (p, jobCtx) => {
-        const o = await service.handle(p, jobCtx);
-        outcomes.push(`${p.exportId}:${o}`);
-        return o;
-      },
-    });
+    await queue.start(
+      withHandlers({
+        exportCheckpoint: async (p, jobCtx) => {
+          const o = await service.handle(p, jobCtx);
+          outcomes.push(`${p.exportId}:${o}`);
+          return o;
+        },
+      }),
+    );
     await service.requeueUnfinished();
     for (let i = 0; i < 100 && !outcomes.includes(`${row.id}:succeeded`); i++) await new Promise((r) => setTimeout(r, 100));
     expect(outcomes).toContain(`${row.id}:succeeded`);
