@@ -39,7 +39,7 @@ function syntheticCifar(records: number, seed: number): Uint8Array {
   for (let r = 0; r < records; r++) {
     out[r * 3073] = r % 10;
     for (let i = 1; i < 3073; i++) {
-      s = (s * 1103515245 + 12345) >>> 0;
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
       out[r * 3073 + i] = (s >>> 16) & 0xff;
     }
   }
