@@ -24,6 +24,7 @@ import { TrainingService } from './training/training.service';
     JobsProcessor,
     WorkerMetrics,
     WorkerProbe,
+    IdleExit,
   ],
 })
 export class WorkerModule {}
