@@ -161,6 +161,10 @@ describe('versioned datasets through the API', () => {
     const done = await waitForExperiment(alice, submitExperiment.id, (e) => ['SUCCEEDED', 'FAILED'].includes(e.status));
     expect(done.failureReason).toBeNull();
     expect(done.progress.step).toBe(6);
+    // Normalize(fromDataset) was stored as the version's numbers, so serving applies the same constants.
+    const normalize = done.spec.pipeline.map.find((m: any) => m.op === 'Normalize');
+    expect(normalize.mean).toEqual(train.mean);
+    expect(normalize.std).toEqual(train.std);
     expect(done.metrics.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(40);
   });
 
