@@ -51,7 +51,7 @@ export class DatasetService {
     if (declaredBytes !== undefined && declaredBytes > limit) {
       throw badInput(`${name}: ${declaredBytes} bytes is more than the upload limit of ${limit} bytes`, { field: 'body', limit });
     }
-    const { id: sourceId } = await this.versions.beginSource(v.id, name, declaredBytes ?? 0);
+    const { id: sourceId, previousBytes } = await this.versions.beginSource(v.id, name, declaredBytes ?? 0);
     const key = keys.datasetSource(teamId, v.datasetId, v.id, name, randomUUID());
     const hash = createHash('sha256');
     let received = 0;
@@ -78,7 +78,7 @@ export class DatasetService {
       details = check ? await check.report : undefined;
     } catch (err) {
       await this.store.delete(key).catch(() => undefined);
-      await this.versions.abortSource(sourceId);
+      await this.versions.abortSource(sourceId, previousBytes);
       if (err instanceof TrainyardError) throw err;
       throw this.cutOff(name, received, declaredBytes, err);
     }
@@ -112,6 +112,9 @@ export class DatasetService {
     if (!Number.isSafeInteger(partSizeBytes) || partSizeBytes < 5 * 2 ** 20) throw badInput('partSizeBytes must be at least 5 MiB (S3)', { field: 'partSizeBytes' });
     const parts = Math.ceil(sizeBytes / partSizeBytes);
     if (parts > 10_000) throw badInput(`${parts} parts of ${partSizeBytes} bytes; S3 allows 10000: use larger parts`, { field: 'partSizeBytes' });
+    if (v.sources.some((s) => s.name === name && s.sha256)) {
+      throw new TrainyardError(ErrorCode.CONFLICT, `${name} is already stored in this version; replace it with a PUT, or open a new version`, { file: name });
+    }
     const { id: sourceId } = await this.versions.beginSource(v.id, name, sizeBytes);
     const key = keys.datasetSource(teamId, v.datasetId, v.id, name, randomUUID());
     const expiresInS = 3600;
