@@ -3,6 +3,7 @@
  * every format, ingest on the worker, statistics in GraphQL, training on the ingested form, and the
  * bad inputs (each ends with a clear error, no other version touched).
  */
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import sharp from 'sharp';
 import { AuthService } from '@trainyard/auth';
@@ -160,6 +161,10 @@ describe('versioned datasets through the API', () => {
     const done = await waitForExperiment(alice, submitExperiment.id, (e) => ['SUCCEEDED', 'FAILED'].includes(e.status));
     expect(done.failureReason).toBeNull();
     expect(done.progress.step).toBe(6);
+    // Normalize(fromDataset) was stored as the version's numbers, so serving applies the same constants.
+    const normalize = done.spec.pipeline.map.find((m: any) => m.op === 'Normalize');
+    expect(normalize.mean).toEqual(train.mean);
+    expect(normalize.std).toEqual(train.std);
     expect(done.metrics.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(40);
   });
 
@@ -246,6 +251,34 @@ describe('versioned datasets through the API', () => {
     expect(source.status).toBe('FAILED');
     // The name is free again, and a complete upload stores.
     expect((await put(alice, `${v.uploadUrl}/slow.csv`, csvOf(30))).status).toBe(200);
+  });
+
+  it('takes a file through presigned multipart URLs straight to the bucket, ending in the same ingest', async () => {
+    const id = await newDataset(alice, 'presigned');
+    const v = await newVersion(alice, id, 'csv', { labelColumn: 'label' });
+    const csv = csvOf(400);
+    const { createSourceUpload } = await alice.data(
+      `mutation($v: ID!, $n: String!, $s: Float!) { createSourceUpload(versionId: $v, name: $n, sizeBytes: $s) { uploadId partSizeBytes parts { partNumber url } } }`,
+      { v: v.id, n: 'table.csv', s: csv.length },
+    );
+    expect(createSourceUpload.parts).toHaveLength(1);
+    const part = createSourceUpload.parts[0];
+    expect(part.url).toMatch(/X-Amz-Signature=/);
+    // The part goes to the bucket, not through the API (no API key on this request).
+    const res = await fetch(part.url, { method: 'PUT', body: csv });
+    expect(res.status).toBe(200);
+    const etag = res.headers.get('etag')!;
+    const { datasetVersion: during } = await alice.data(`query($id: ID!) { datasetVersion(id: $id) { sources { name status } } }`, { id: v.id });
+    expect(during.sources).toEqual([{ name: 'table.csv', status: 'RECEIVING' }]);
+    const { completeSourceUpload } = await alice.data(
+      `mutation($v: ID!, $n: String!, $p: [UploadedPartInput!]!) { completeSourceUpload(versionId: $v, name: $n, parts: $p) { sources { name status bytesReceived sha256 } } }`,
+      { v: v.id, n: 'table.csv', p: [{ partNumber: 1, etag }] },
+    );
+    expect(completeSourceUpload.sources[0]).toMatchObject({ name: 'table.csv', status: 'STORED', bytesReceived: csv.length });
+    expect(completeSourceUpload.sources[0].sha256).toBe(createHash('sha256').update(csv).digest('hex'));
+    const ready = await ingest(alice, v.id);
+    expect(ready).toMatchObject({ status: 'READY', classNames: ['setosa', 'versicolor', 'virginica'] });
+    expect(ready.trainCount + ready.testCount).toBe(400);
   });
 
   it("keeps teams apart: another team's version is not found", async () => {

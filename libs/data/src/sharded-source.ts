@@ -156,6 +156,7 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
   }
 
   const threaded = !opts.inline && !opts.readShard;
+  let thread: PrefetchThread | undefined;
   return {
     batchesPerEpoch: perPass * repeat,
     sampleShape: program.outShape,
@@ -163,7 +164,8 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
     async *epoch(e: number) {
       if (!Number.isInteger(e) || e < 0) throw badInput(`epoch must be a non-negative integer, got ${e}`);
       if (threaded) {
-        yield* prefetched(ref, pipeline, { seed: opts.seed, shuffle: opts.shuffle, dropRemainder: opts.dropRemainder }, e, opts.prefetchBatches ?? 8);
+        thread ??= new PrefetchThread({ ref, pipeline, opts: { seed: opts.seed, shuffle: opts.shuffle, dropRemainder: opts.dropRemainder } });
+        yield* thread.epoch(e, opts.prefetchBatches ?? 8);
         return;
       }
       for (let r = 0; r < repeat; r++) yield* pass(e * repeat + r);
@@ -173,47 +175,84 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
 
 const PREFETCH_WORKER = path.join(__dirname, 'prefetch-worker.js');
 
+type FromThread = { type: 'batch' | 'end' | 'error'; epoch: number; message?: string; code?: string; details?: Record<string, unknown> } & Partial<Batch>;
+
 /**
- * One epoch produced on a prefetch thread: the same batches, in the same order (the thread runs the
- * same deterministic source), arriving through a bounded queue of `depth` batches.
+ * A prefetch thread serving one source, started on the first epoch and kept for the next ones
+ * (unref'd: it never keeps the process alive). Each epoch is the same batches, in the same order, as
+ * inline (the thread runs the same deterministic source), through a bounded queue of `depth` batches.
  */
-async function* prefetched(ref: ShardedSplit, pipeline: PipelineSpec, opts: { seed: number; shuffle: boolean; dropRemainder?: boolean }, epoch: number, depth: number): AsyncGenerator<Batch> {
-  const worker = new Worker(PREFETCH_WORKER, { workerData: { ref, pipeline, opts, epoch } });
-  const ready: Batch[] = [];
-  let done = false;
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const poke = () => {
-    wake?.();
-    wake = undefined;
-  };
-  worker.on('message', (m: { type: string } & Partial<Batch> & { message?: string; code?: string; details?: Record<string, unknown> }) => {
-    if (m.type === 'batch') ready.push({ x: m.x!, xShape: m.xShape!, y: m.y! });
-    else if (m.type === 'end') done = true;
-    else if (m.type === 'error') failure = m.code ? new TrainyardError(m.code as ErrorCode, m.message!, m.details) : new Error(m.message);
-    poke();
-  });
-  worker.on('error', (e) => {
-    failure = e;
-    poke();
-  });
-  worker.on('exit', () => {
-    if (!done && !failure) failure = new Error('the data prefetch thread exited early');
-    poke();
-  });
-  worker.postMessage({ type: 'credit', n: depth });
-  try {
-    for (;;) {
-      if (ready.length > 0) {
-        worker.postMessage({ type: 'credit', n: 1 });
-        yield ready.shift()!;
-        continue;
+class PrefetchThread {
+  private worker?: Worker;
+  private ready: Batch[] = [];
+  private done = false;
+  private failure?: Error;
+  private wake?: () => void;
+  private current = -1;
+
+  constructor(private readonly data: { ref: ShardedSplit; pipeline: PipelineSpec; opts: { seed: number; shuffle: boolean; dropRemainder?: boolean } }) {}
+
+  private poke() {
+    this.wake?.();
+    this.wake = undefined;
+  }
+
+  private start(): Worker {
+    const w = new Worker(PREFETCH_WORKER, { workerData: this.data });
+    w.unref();
+    w.on('message', (m: FromThread) => {
+      if (m.epoch !== this.current) return; // a batch of an epoch the consumer abandoned
+      if (m.type === 'batch') this.ready.push({ x: m.x!, xShape: m.xShape!, y: m.y! });
+      else if (m.type === 'end') this.done = true;
+      else this.failure = m.code ? new TrainyardError(m.code as ErrorCode, m.message!, m.details) : new Error(m.message);
+      this.poke();
+    });
+    w.on('error', (e) => {
+      this.failure = e;
+      this.worker = undefined;
+      this.poke();
+    });
+    w.on('exit', () => {
+      if (this.worker === w) this.worker = undefined;
+      if (!this.done && !this.failure) this.failure = new Error('the data prefetch thread exited early');
+      this.poke();
+    });
+    return w;
+  }
+
+  async *epoch(epoch: number, depth: number): AsyncGenerator<Batch> {
+    const w = (this.worker ??= this.start());
+    w.ref(); // keep the process alive while an epoch is being consumed
+    this.current = epoch;
+    this.ready = [];
+    this.done = false;
+    this.failure = undefined;
+    w.postMessage({ type: 'epoch', epoch, credits: depth });
+    let finished = false;
+    try {
+      for (;;) {
+        if (this.ready.length > 0) {
+          w.postMessage({ type: 'credit', epoch, n: 1 });
+          yield this.ready.shift()!;
+          continue;
+        }
+        if (this.failure) throw this.failure;
+        if (this.done) {
+          finished = true;
+          return;
+        }
+        await new Promise<void>((r) => (this.wake = r));
       }
-      if (failure) throw failure;
-      if (done) return;
-      await new Promise<void>((r) => (wake = r));
+    } finally {
+      // Abandoned mid-epoch (a resume skipping ahead stops early, an error): the thread's state is
+      // unknown, so end it; the next epoch starts a fresh one.
+      if (!finished) {
+        this.current = -1;
+        this.worker = undefined;
+        await w.terminate();
+      } else {
+        w.unref();
+      }
     }
-  } finally {
-    await worker.terminate();
   }
 }
