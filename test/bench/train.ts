@@ -15,7 +15,8 @@ import { execFileSync, spawn } from 'child_process';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, buildOptimizer, initBackend, Trainer } from '@trainyard/engine';
-import type { Batch, BatchSource, ModelName } from '@trainyard/engine';
+import type { Batch, BatchSource } from '@trainyard/engine';
+type ModelName = 'lenet5' | 'cnn';
 import { nativeKernels, useNativeKernels } from '../../libs/engine/src/kernels';
 
 const argv = process.argv.slice(2);
@@ -24,7 +25,7 @@ const QUICK = flag('--quick');
 const PY = process.env.TRAINYARD_BENCH_PYTHON ?? '/usr/bin/python3';
 const TORCH_SCRIPT = path.resolve(__dirname, '../../../test/bench/torch_train.py');
 
-const SHAPES: Record<ModelName, [number, number, number]> = { lenet5: [32, 32, 1], cnn: [32, 32, 3] };
+const SHAPES: Record<'lenet5' | 'cnn', [number, number, number]> = { lenet5: [32, 32, 1], cnn: [32, 32, 3] };
 /** Steps per epoch and epochs per (model, batch) on wasm; sized so the whole bench stays ~3-5 min. */
 function plan(model: ModelName, batch: number): { steps: number; epochs: number } {
   const samples = model === 'lenet5' ? (QUICK ? 2000 : 8000) : QUICK ? 256 : 1024;

@@ -29,8 +29,8 @@ describe('ExperimentService.buildSpec', () => {
     expect(spec.pipeline.map).toEqual(WALKTHROUGH_MAP.map((m) => (m.op === 'Resize' ? { ...m, interpolation: 'bilinear' } : m)));
     expect(spec.pipeline.batch).toEqual({ size: 32, dropRemainder: true });
     expect(spec.pipeline.shuffle).toEqual({ bufferSize: 10000 });
-    expect(spec.loss).toEqual({ name: 'SoftmaxCrossEntropyWithLogits', sparse: true });
-    expect(spec.model).toEqual({ name: 'lenet5', numClasses: 10 });
+    expect(spec.loss).toEqual({ name: 'SoftmaxCrossEntropyWithLogits', sparse: true, labelSmoothing: 0, reduction: 'mean' });
+    expect(spec.model).toEqual({ name: 'lenet5', numClasses: 10, params: {} });
     expect(spec.imageShape).toEqual([28, 28, 1]);
     expect(spec.perPrintTimes).toBe(10);
   });
