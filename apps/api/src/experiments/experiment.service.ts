@@ -39,7 +39,7 @@ export class ExperimentService {
     });
     // Always enqueue: the job id dedupes, and a retried request whose first try died between the
     // insert and the enqueue still gets its job.
-    await this.queue.enqueueTraining({ experimentId: experiment.id });
+    await this.queue.enqueue('train', { experimentId: experiment.id });
     return experiment;
   }
 
