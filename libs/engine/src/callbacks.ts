@@ -4,7 +4,7 @@
  */
 import { badInput } from '@trainyard/common';
 import { saveCheckpoint } from './checkpoint';
-import { higherIsBetter, type Monitor } from './spec';
+import { higherIsBetter, type EpochSummaryData, type Monitor } from './spec';
 import type { EpochLogs, StepLogs, TrainBeginLogs, TrainEndLogs, Trainer, TrainingCallback } from './trainer';
 
 export interface LossReport {
@@ -266,4 +266,20 @@ function validateKeepMax(keepMax: number): void {
   if (!Number.isInteger(keepMax) || keepMax < 1) {
     throw badInput(`keepCheckpointMax must be a positive integer, got ${keepMax}`);
   }
+}
+
+export type { EpochSummaryData };
+
+/** The JSON-safe summary of an epoch the worker stores. */
+export function epochSummaryData(e: EpochLogs): EpochSummaryData {
+  const num = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
+  return {
+    meanLoss: num(e.meanLoss),
+    accuracy: num(e.accuracy),
+    learningRate: e.learningRate,
+    samplesPerSecond: e.samplesPerSecond,
+    steps: e.steps,
+    val: e.val ?? null,
+    layers: e.layers ?? [],
+  };
 }

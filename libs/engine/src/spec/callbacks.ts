@@ -32,3 +32,14 @@ export const earlyStoppingSpecSchema = z
 
 export type CheckpointSpec = z.output<typeof checkpointSpecSchema>;
 export type EarlyStoppingSpec = z.output<typeof earlyStoppingSpecSchema>;
+
+/** What an epoch summary stores (JSON-safe; non-finite numbers become null). */
+export interface EpochSummaryData {
+  meanLoss: number | null;
+  accuracy: number | null;
+  learningRate: number;
+  samplesPerSecond: number;
+  steps: number;
+  val: Record<string, number> | null;
+  layers: Array<{ name: string; weightNorm: number; gradNorm: number | null }>;
+}

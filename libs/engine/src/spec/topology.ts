@@ -239,7 +239,7 @@ export function analyzeTopology(value: unknown, opts: AnalyzeOptions = {}): Mode
     }
     const inShapes = inbound.map((n) => {
       const s = shapes.get(n);
-      if (!s) throw new TopologyError(`input "${short(n, 40)}" is not a layer defined before this one`, name);
+      if (!s) throw new TopologyError(`input ${short(n, 40)} is not a layer defined before this one`, name);
       return s;
     });
     if (sequential && i === 0) inShapes.push(inputShape!);
