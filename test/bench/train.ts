@@ -11,7 +11,7 @@
  * training processes. Last line: RESULT lenet5_b64_samples_per_s=.. lenet5_b64_ratio=.. cnn_b64_ratio=..
  * mlp_b64_ratio=.. resnet20_b64_ratio=.. lenet5_custom_b64_ratio=.. custom_vs_builtin_lenet5=..
  *
- * Flags: --quick (fewer steps), --no-torch, --no-concurrency, --no-cpu, --no-js-compare.
+ * Flags: --quick (fewer steps), --no-torch, --no-concurrency, --no-cpu, --no-js-compare, --rows a_b64,b_b64.
  * Internal: --worker MODEL BATCH STEPS (one training process for the concurrency measurement).
  */
 import { execFileSync, spawn } from 'child_process';
@@ -294,8 +294,10 @@ async function main() {
     ['resnet20', 64],
     ['lenet5_custom', 64],
   ];
+  // --rows lenet5_b64,mlp_b64 runs a subset (the interleaved custom comparison always runs).
+  const only = argv.includes('--rows') ? argv[argv.indexOf('--rows') + 1].split(',') : undefined;
   for (const [model, batch] of rows) {
-    {
+    if (!only || only.includes(`${model}_b${batch}`)) {
       const { steps, epochs } = plan(model, batch);
       const r = await trainTfjs(model, batch, steps, epochs);
       let torch: TorchResult | undefined;
@@ -340,14 +342,43 @@ async function main() {
     );
   }
 
+  // Custom topology vs built-in LeNet-5, interleaved in one process so load changes hit both alike:
+  // rounds of M steps each, the median of the per-round ratios.
+  let customVsBuiltin: number | undefined;
+  {
+    const builtin = makeTrainer('lenet5');
+    const custom = makeTrainer('lenet5_custom');
+    const m = QUICK ? 20 : 60;
+    const src = syntheticSource('lenet5', 64, m);
+    await builtin.fit(syntheticSource('lenet5', 64, 3), { epochs: 1 });
+    await custom.fit(syntheticSource('lenet5', 64, 3), { epochs: 1 });
+    const ratios: number[] = [];
+    const time = async (t: Trainer) => {
+      const t0 = performance.now();
+      await t.fit(src, { epochs: 1 });
+      return performance.now() - t0;
+    };
+    for (let round = 0; round < (QUICK ? 6 : 10); round++) {
+      // Alternate which goes first, so an ordering effect (GC, caches) does not favour one.
+      const [b, c] = round % 2 === 0 ? [await time(builtin), await time(custom)] : [await time(custom), await time(builtin)].reverse();
+      ratios.push(b / c);
+    }
+    ratios.sort((a, b) => a - b);
+    customVsBuiltin = ratios[Math.floor(ratios.length / 2)];
+    console.log(
+      `lenet5_custom vs built-in lenet5, b64, interleaved ${ratios.length} x ${m} steps: custom speed / built-in speed median ${fmt(customVsBuiltin, 3)} (rounds ${ratios.map((r) => r.toFixed(2)).join(' ')})`,
+    );
+  }
+
   console.log(`total bench time ${((performance.now() - started) / 1000).toFixed(0)} s`);
   const l = results.lenet5_b64;
   const c = results.cnn_b64;
   const ratio = (r?: { tfjs: number; torch?: number }) => (r?.torch ? (r.tfjs / r.torch).toFixed(3) : 'n/a');
   const custom = results.lenet5_custom_b64;
+  void custom;
   console.log(
     `RESULT lenet5_b64_samples_per_s=${fmt(l?.tfjs)} lenet5_b64_ratio=${ratio(l)} cnn_b64_ratio=${ratio(c)} mlp_b64_ratio=${ratio(results.mlp_b64)} ` +
-      `resnet20_b64_ratio=${ratio(results.resnet20_b64)} lenet5_custom_b64_ratio=${ratio(custom)} custom_vs_builtin_lenet5=${custom && l ? (custom.tfjs / l.tfjs).toFixed(3) : 'n/a'}`,
+      `resnet20_b64_ratio=${ratio(results.resnet20_b64)} lenet5_custom_b64_ratio=${ratio(custom)} custom_vs_builtin_lenet5=${fmt(customVsBuiltin, 3)}`,
   );
 }
 
