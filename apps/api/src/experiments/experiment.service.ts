@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { badInput, ErrorCode, ExperimentSpec, parseExperimentSpec, TrainyardError } from '@trainyard/common';
 import { batchesPerEpoch, outputShape, validatePipelineSpec } from '@trainyard/data';
 import { lossLabelMismatch, parseTopologyText, summarizeModel, TopologyError, type ModelName, type ModelSummary } from '@trainyard/engine/spec';
-import { DatasetRepository, ExperimentRepository } from '@trainyard/db';
+import { DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { ModelInput, PipelineInput, SubmitExperimentInput } from './experiment.inputs';
 
@@ -13,6 +13,14 @@ export const WALKTHROUGH_MAP = [
   { op: 'TypeCast', dtype: 'float32' },
 ];
 
+/** A GraphQL map op to the pipeline's JSON form (fromDataset: Normalize with the dataset's own statistics). */
+function mapOpFromInput(m: object): Record<string, unknown> {
+  const { fromDataset, ...rest } = m as { fromDataset?: boolean } & Record<string, unknown>;
+  const op = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== null));
+  if (fromDataset) Object.assign(op, { mean: op.mean ?? 'dataset', std: op.std ?? 'dataset' });
+  return op;
+}
+
 type StoredExperimentSpec = ExperimentSpec & { pipeline: ReturnType<typeof validatePipelineSpec> };
 
 @Injectable()
@@ -21,18 +29,29 @@ export class ExperimentService {
     private readonly experiments: ExperimentRepository,
     private readonly datasets: DatasetRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    private readonly versions: DatasetVersionRepository,
   ) {}
 
   async submit(teamId: string, input: SubmitExperimentInput) {
     const dataset = await this.datasets.get(teamId, input.datasetId);
-    if (dataset.status !== 'READY' || !dataset.trainCount || !dataset.numClasses) {
-      throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all four files first`, { datasetId: dataset.id });
+    // The exact version trained on: the one named, else the newest READY one (datasets from before
+    // versions have none and train on their idx files).
+    const version = input.datasetVersionId ? await this.versions.getForTeam(teamId, input.datasetVersionId) : await this.versions.current(dataset.id);
+    if (version && version.datasetId !== dataset.id) throw badInput(`dataset version ${version.id} belongs to another dataset`, { field: 'datasetVersionId' });
+    if (version && version.status !== 'READY') {
+      throw new TrainyardError(ErrorCode.CONFLICT, `dataset version ${version.version} is ${version.status}, not READY`, { datasetVersionId: version.id });
     }
-    const spec = this.buildSpec(input, dataset.numClasses, dataset.trainCount, dataset.imageShape);
-    const stepsPerEpoch = batchesPerEpoch(spec.pipeline, dataset.trainCount);
+    const source = version ?? dataset;
+    const imageShape = version ? version.sampleShape : dataset.imageShape;
+    if ((!version && dataset.status !== 'READY') || !source.trainCount || !source.numClasses) {
+      throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload its files and wait for the ingest to finish`, { datasetId: dataset.id });
+    }
+    const spec = this.buildSpec(input, source.numClasses, source.trainCount, imageShape);
+    const stepsPerEpoch = batchesPerEpoch(spec.pipeline, source.trainCount);
     const { experiment } = await this.experiments.createIdempotent({
       teamId,
       datasetId: dataset.id,
+      datasetVersionId: version?.id ?? null,
       name: input.name,
       idempotencyKey: input.idempotencyKey,
       spec: spec as object,
@@ -47,18 +66,21 @@ export class ExperimentService {
   /** A model's layers, output shapes and parameter counts on a dataset, before training (Keras summary()). */
   async modelSummary(teamId: string, datasetId: string, model: ModelInput, pipelineInput?: PipelineInput): Promise<ModelSummary> {
     const dataset = await this.datasets.get(teamId, datasetId);
-    if (!dataset.numClasses || dataset.imageShape.length !== 3) {
+    const version = await this.versions.current(dataset.id);
+    const source = version ?? dataset;
+    const imageShape = version ? version.sampleShape : dataset.imageShape;
+    if (!source.numClasses || imageShape.length !== 3) {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: its shape and classes are not known yet`, { datasetId: dataset.id });
     }
-    const pipeline = this.buildPipeline(pipelineInput, Number.MAX_SAFE_INTEGER);
-    const numClasses = model.numClasses ?? dataset.numClasses;
-    return this.summarize({ name: model.name as ModelName, numClasses, params: normalizeModelParams(model.name, model.params) }, pipeline, dataset.imageShape);
+    const pipeline = this.buildPipeline(pipelineInput, Number.MAX_SAFE_INTEGER, imageShape);
+    const numClasses = model.numClasses ?? source.numClasses;
+    return this.summarize({ name: model.name as ModelName, numClasses, params: normalizeModelParams(model.name, model.params) }, pipeline, imageShape);
   }
 
   /** Fills in the walkthrough's defaults and validates everything before anything is stored. */
   buildSpec(input: SubmitExperimentInput, datasetClasses: number, trainCount: number, imageShape: number[]): StoredExperimentSpec {
     if (!input.name.trim()) throw badInput('name must not be empty', { field: 'name' });
-    const pipeline = this.buildPipeline(input.pipeline, trainCount);
+    const pipeline = this.buildPipeline(input.pipeline, trainCount, imageShape);
     const numClasses = input.model.numClasses ?? datasetClasses;
     if (numClasses < datasetClasses) {
       throw badInput(`model.numClasses ${numClasses} is smaller than the dataset's ${datasetClasses} classes`, { field: 'model.numClasses' });
@@ -90,7 +112,7 @@ export class ExperimentService {
     return { ...spec, pipeline };
   }
 
-  private buildPipeline(p: PipelineInput = {}, trainCount: number) {
+  private buildPipeline(p: PipelineInput = {}, trainCount: number, imageShape: number[]) {
     const batchSize = p.batchSize ?? 32;
     const dropRemainder = p.dropRemainder ?? true;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw badInput(`pipeline.batchSize must be a positive integer, got ${batchSize}`, { field: 'pipeline.batchSize' });
@@ -98,7 +120,7 @@ export class ExperimentService {
       throw badInput(`pipeline.batchSize ${batchSize} is larger than the dataset's train split (${trainCount} samples)`, { field: 'pipeline.batchSize' });
     }
     return validatePipelineSpec({
-      map: p.map?.map((m) => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined && v !== null))) ?? WALKTHROUGH_MAP,
+      map: p.map?.map(mapOpFromInput) ?? (imageShape[0] === 1 && imageShape[1] === 1 ? [] : WALKTHROUGH_MAP),
       shuffle: { bufferSize: p.shuffleBufferSize ?? 10_000 },
       batch: { size: batchSize, dropRemainder },
       ...(p.repeat !== undefined ? { repeat: p.repeat } : {}),

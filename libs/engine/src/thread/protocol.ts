@@ -35,14 +35,25 @@ export type TrainingSpec = Pick<
   | 'topK'
 >;
 
+/**
+ * A split the data lib streams from shards on local disk (@trainyard/data's ShardedSplit): only this
+ * small descriptor crosses to the thread, never the samples.
+ */
+export interface ShardedSplitRef {
+  kind: 'sharded';
+  index: { sampleShape: [number, number, number] };
+  split: string;
+  dir: string;
+}
+
 export interface TrainRequest {
   spec: TrainingSpec;
   /** Copied to the thread (structured clone); the caller keeps its arrays. */
-  train: RawImageSplit;
+  train: RawImageSplit | ShardedSplitRef;
   /** Evaluated after training (not after a stop). */
-  test: RawImageSplit;
+  test: RawImageSplit | ShardedSplitRef;
   /** Evaluated after every epoch when given (EpochLogs.val; EarlyStopping and keepBest can watch it). */
-  validation?: RawImageSplit;
+  validation?: RawImageSplit | ShardedSplitRef;
   /** Class names in label order (per-class test metrics carry them). */
   classNames?: string[];
   /** Default 'auto'. */
