@@ -3,12 +3,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuthModule } from '@trainyard/auth';
 import { AppConfig } from '@trainyard/config';
-import { CheckpointRepository, DatasetRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointRepository, DatasetRepository, DeploymentRepository, EvaluationRepository, ExperimentRepository } from '@trainyard/db';
 import { CheckpointController } from './datasets/checkpoint.controller';
 import { DatasetFileController } from './datasets/dataset-file.controller';
 import { DatasetResolver } from './datasets/dataset.resolver';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentResolver } from './deployments/deployment.resolver';
+import { EvaluationResolver } from './evaluations/evaluation.resolver';
+import { EvaluationService } from './evaluations/evaluation.service';
 import { ExperimentResolver } from './experiments/experiment.resolver';
 import { ExperimentService } from './experiments/experiment.service';
 import { TeamResolver } from './teams/team.resolver';
@@ -48,6 +50,9 @@ export class ApiModule {
         DatasetResolver,
         ExperimentResolver,
         DeploymentResolver,
+        EvaluationRepository,
+        EvaluationService,
+        EvaluationResolver,
       ],
     };
   }

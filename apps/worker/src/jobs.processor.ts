@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { JOB_CONSUMER, JobConsumer, JobHandlers } from '@trainyard/queue';
+import { JOB_CONSUMER, JOB_QUEUE, JobConsumer, JobHandlers, JobQueue } from '@trainyard/queue';
+import { EvaluateService } from './evaluate/evaluate.service';
 import { TrainingService } from './training/training.service';
 
 /**
@@ -14,11 +15,14 @@ export class JobsProcessor implements OnApplicationBootstrap {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOB_CONSUMER) private readonly consumer: JobConsumer,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly training: TrainingService,
+    private readonly evaluations: EvaluateService,
   ) {}
 
   readonly handlers: JobHandlers = {
     train: (payload, ctx) => this.training.handle(payload, ctx),
+    evaluate: (payload, ctx) => this.evaluations.handle(payload, ctx),
   };
 
   async onApplicationBootstrap() {
@@ -26,6 +30,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     if (this.config.queue.kind === 'in-process') {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();
+      for (const { id } of await this.evaluations.unfinished()) await this.queue.enqueue('evaluate', { evaluationId: id });
     }
     const w = this.config.worker;
     this.logger.log(`worker started (${this.config.queue.kind} queue, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);

@@ -9,8 +9,14 @@
  * To add a job: its payload here, its entry in JOBS, and a handler in apps/worker (jobs.processor.ts).
  */
 export interface JobPayloads {
-  /** Train (or resume) one experiment. */
-  train: { experimentId: string };
+  /**
+   * Train (or resume) one experiment. `resumeOf`: set by resumeExperiment to the attempt it bumped
+   * the experiment to, so each resume gets a job id of its own (the first job's id may still be held
+   * by the queue's record of that finished job).
+   */
+  train: { experimentId: string; resumeOf?: number };
+  /** Score one checkpoint on one dataset (the Evaluation row says which). */
+  evaluate: { evaluationId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -29,7 +35,8 @@ export interface JobDefinition<N extends JobName> {
 }
 
 export const JOBS: { [N in JobName]: JobDefinition<N> } = {
-  train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}` },
+  train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}${p.resumeOf !== undefined ? `-resume-${p.resumeOf}` : ''}` },
+  evaluate: { lane: 'jobs', jobId: (p) => `evaluation-${p.evaluationId}` },
 };
 
 /** One job as it travels: its name and payload, typed together. */

@@ -2,6 +2,8 @@ import { JobHandlers } from './job-queue';
 import { InProcessQueue } from './in-process.queue';
 
 const lanes = { training: 1, jobs: 1 };
+/** Handlers for the job names a test does not use. */
+const unused = { evaluate: async () => 'unused' };
 
 describe('InProcessQueue', () => {
   it('runs each experiment once even when enqueued twice, in order, through the handler', async () => {
@@ -10,6 +12,7 @@ describe('InProcessQueue', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const handlers: JobHandlers = {
+      ...unused,
       train: async (job) => {
         seen.push(job.experimentId);
         if (job.experimentId === 'a') await gate;
@@ -32,6 +35,7 @@ describe('InProcessQueue', () => {
     const q = new InProcessQueue(lanes);
     const deliveries: Array<[number, boolean]> = [];
     await q.start({
+      ...unused,
       train: async (_job, ctx) => {
         deliveries.push([ctx.attemptsMade, ctx.lastTry]);
         throw new Error('store down');
@@ -53,7 +57,7 @@ describe('InProcessQueue', () => {
   it('runs a job enqueued again after the first finished', async () => {
     const q = new InProcessQueue(lanes);
     let runs = 0;
-    await q.start({ train: async () => `run ${++runs}` });
+    await q.start({ ...unused, train: async () => `run ${++runs}` });
     await q.enqueue('train', { experimentId: 'y' });
     await new Promise((r) => setTimeout(r, 10));
     await q.enqueue('train', { experimentId: 'y' });
