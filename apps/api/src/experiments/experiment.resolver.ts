@@ -36,6 +36,13 @@ export class ExperimentResolver {
     return toExperiment(await this.repo.requestCancel(team.id, id));
   }
 
+  @Mutation(() => Experiment, {
+    description: 'Resumes a FAILED or CANCELLED experiment from its last checkpoint (weights, optimizer state, step, data order).',
+  })
+  async resumeExperiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
+    return toExperiment(await this.service.resume(team.id, id));
+  }
+
   @Query(() => Experiment)
   async experiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
     return toExperiment(await this.repo.get(team.id, id));

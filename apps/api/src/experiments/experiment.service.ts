@@ -43,6 +43,22 @@ export class ExperimentService {
     return experiment;
   }
 
+  /**
+   * Resumes a FAILED or CANCELLED experiment: the worker picks it up from its last checkpoint
+   * (weights, optimizer state, step and data order), so it ends as an uninterrupted run would.
+   */
+  async resume(teamId: string, id: string) {
+    const attempt = await this.experiments.reopen(teamId, id);
+    if (attempt === undefined) {
+      const e = await this.experiments.get(teamId, id);
+      throw new TrainyardError(ErrorCode.CONFLICT, `experiment ${id} is ${e.status}; only FAILED or CANCELLED experiments can be resumed`, {
+        status: e.status,
+      });
+    }
+    await this.queue.enqueue('train', { experimentId: id, resumeOf: attempt });
+    return this.experiments.get(teamId, id);
+  }
+
   /** Fills in the walkthrough's defaults and validates everything before anything is stored. */
   buildSpec(input: SubmitExperimentInput, datasetClasses: number, trainCount: number, imageShape: number[]): StoredExperimentSpec {
     if (!input.name.trim()) throw badInput('name must not be empty', { field: 'name' });

@@ -84,6 +84,22 @@ export class ExperimentRepository {
   }
 
   /**
+   * Puts a FAILED or CANCELLED experiment back in the queue, in one statement: QUEUED, cancel and
+   * failure cleared, and the attempt bumped so a straggler of the ended run can write nothing more.
+   * Returns the new attempt, or undefined when the experiment is not FAILED or CANCELLED.
+   */
+  async reopen(teamId: string, id: string): Promise<number | undefined> {
+    assertId('experiment', id);
+    const rows = await this.prisma.$queryRaw<Array<{ attempt: number }>>`
+      UPDATE "Experiment"
+         SET status = 'QUEUED', "cancelRequested" = false, "failureReason" = NULL, "finishedAt" = NULL,
+             attempt = attempt + 1, "updatedAt" = now()
+       WHERE id = ${id}::uuid AND "teamId" = ${teamId}::uuid AND status IN ('FAILED', 'CANCELLED')
+   RETURNING attempt`;
+    return rows[0]?.attempt;
+  }
+
+  /**
    * Starts (or resumes) a run: bumps the attempt and returns the new token, or undefined when the
    * experiment is already finished (a duplicate delivery of a done job).
    */
