@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@trainyard/auth';
-import { DeploymentRepository } from '@trainyard/db';
+import { CheckpointRepository, DeploymentRepository } from '@trainyard/db';
 import { ModelCache } from './model-cache.service';
 import { PredictController } from './predict.controller';
 import { PredictService } from './predict.service';
+import { TfjsModelController } from './tfjs-model.controller';
 
 /** Hosted predictions: TF Serving's REST format over deployed checkpoints. */
 @Module({
   imports: [AuthModule],
-  controllers: [PredictController],
-  providers: [DeploymentRepository, ModelCache, PredictService],
+  controllers: [PredictController, TfjsModelController],
+  providers: [DeploymentRepository, CheckpointRepository, ModelCache, PredictService],
 })
 export class ServeModule {}

@@ -56,3 +56,6 @@ export type { Batch, BatchSource } from '@trainyard/common';
 export { runTrainingThread } from './thread/runner';
 export type { TrainHandlers, TrainingThread } from './thread/runner';
 export type { TrainRequest, TrainResult, TrainingSpec, RawImageSplit } from './thread/protocol';
+
+export { exportLayersModel, checkpointToLayersModel, TFJS_WEIGHTS_FILE } from './tfjs-export';
+export type { TfjsLayersModel } from './tfjs-export';
