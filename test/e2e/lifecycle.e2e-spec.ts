@@ -1,0 +1,203 @@
+/**
+ * Around the engine, on real parts (Postgres, Redis/BullMQ, s3rver): evaluating a checkpoint on a
+ * dataset without training, resuming a cancelled run so it ends exactly as an uninterrupted one, and
+ * downloading a checkpoint as a plain TensorFlow.js model that stock tfjs loads over HTTP.
+ */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { Logger } from '@nestjs/common';
+import * as tf from '@tensorflow/tfjs';
+import { AuthService } from '@trainyard/auth';
+import { loadConfig } from '@trainyard/config';
+import { modelFromCheckpoint, predictProbabilities } from '@trainyard/engine';
+import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
+import { EXPERIMENT_FIELDS, TrainyardClient, waitForExperiment } from '../support/client';
+import { mnistSubset, MnistSlug } from '../support/mnist';
+import { realServices } from '../support/services';
+
+jest.setTimeout(300_000);
+
+const TRAIN = 640;
+const TEST = 200;
+
+let trainyard: RunningTrainyard;
+let teardown: Array<() => Promise<void>> = [];
+let alice: TrainyardClient;
+let bob: TrainyardClient;
+let aliceKey: string;
+
+beforeAll(async () => {
+  const services = await realServices();
+  teardown = [services.teardown];
+  // wasm: the backend on which a resumed run's losses must equal an uninterrupted run's bit for bit.
+  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', TRAINYARD_BACKEND: 'wasm' }));
+  teardown.unshift(() => trainyard.close());
+  const auth = trainyard.app.get(AuthService);
+  const anonymous = new TrainyardClient(trainyard.url);
+  aliceKey = (await auth.createTeam('alice')).apiKey;
+  alice = anonymous.withKey(aliceKey);
+  bob = anonymous.withKey((await auth.createTeam('bob')).apiKey);
+});
+
+afterAll(async () => {
+  for (const step of teardown) await step().catch((e) => console.error(e));
+});
+
+const SUBMIT = `mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { id } }`;
+const EVALUATION_FIELDS = `id status checkpointId datasetId failureReason metrics { accuracy loss precision recall f1 confusionMatrix perClass { precision recall f1 support } }`;
+
+async function uploadMnist(client: TrainyardClient, name: string, train = TRAIN, test = TEST) {
+  const { createDataset } = await client.data(`mutation($name: String!) { createDataset(name: $name) { id } }`, { name });
+  const counts: Record<MnistSlug, number> = { 'train-images': train, 'train-labels': train, 'test-images': test, 'test-labels': test };
+  for (const slug of Object.keys(counts) as MnistSlug[]) {
+    expect((await client.upload(createDataset.id, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
+  }
+  return createDataset.id as string;
+}
+
+const spec = (datasetId: string, name: string) => ({
+  name,
+  datasetId,
+  model: { name: 'lenet5' },
+  pipeline: { batchSize: 32, shuffleBufferSize: 1000 },
+  optimizer: { name: 'Momentum', learningRate: 0.01, momentum: 0.9 },
+  epochs: 3,
+  perPrintTimes: 1,
+  seed: 11,
+  checkpoint: { saveCheckpointSteps: 7, keepCheckpointMax: 3 },
+});
+
+const finished = (e: any) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status);
+
+let datasetId: string;
+let uninterrupted: any;
+
+describe('resume', () => {
+  it('trains an uninterrupted reference run', async () => {
+    datasetId = await uploadMnist(alice, 'mnist');
+    const { submitExperiment } = await alice.data(SUBMIT, { input: spec(datasetId, 'reference') });
+    uninterrupted = await waitForExperiment(alice, submitExperiment.id, finished, 240_000);
+    expect(uninterrupted.status).toBe('SUCCEEDED');
+    expect(uninterrupted.losses).toHaveLength(3 * (TRAIN / 32));
+  });
+
+  it('resumes a cancelled run from its last checkpoint and ends with the same loss series and metrics', async () => {
+    const { submitExperiment } = await alice.data(SUBMIT, { input: spec(datasetId, 'interrupted') });
+    const id = submitExperiment.id;
+    await waitForExperiment(alice, id, (e) => e.progress.step >= 12 || finished(e), 240_000);
+    await alice.data(`mutation($id: ID!) { cancelExperiment(id: $id) { id } }`, { id });
+    const cancelled = await waitForExperiment(alice, id, finished);
+    expect(cancelled.status).toBe('CANCELLED');
+    const stoppedAt = cancelled.progress.step;
+    expect(stoppedAt).toBeLessThan(60); // really interrupted
+    expect(cancelled.checkpoints.at(-1).step).toBe(stoppedAt); // the stop wrote a checkpoint
+
+    const logs = jest.spyOn(Logger.prototype, 'log');
+    const { resumeExperiment } = await alice.data(`mutation($id: ID!) { resumeExperiment(id: $id) { id status cancelRequested } }`, { id });
+    expect(resumeExperiment).toMatchObject({ status: 'QUEUED', cancelRequested: false });
+    const resumed = await waitForExperiment(alice, id, finished, 240_000);
+    expect(resumed.status).toBe('SUCCEEDED');
+    expect(resumed.attempt).toBeGreaterThan(cancelled.attempt);
+    // It continued from the stop's checkpoint rather than starting over.
+    expect(logs.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringMatching(new RegExp(`experiment ${id} .*resuming from the checkpoint at step ${stoppedAt}$`)));
+    logs.mockRestore();
+    // Same weights, optimizer state, step and data order: bit-identical losses on wasm.
+    expect(resumed.losses.map((l: any) => [l.step, l.epoch, l.loss])).toEqual(uninterrupted.losses.map((l: any) => [l.step, l.epoch, l.loss]));
+    expect(resumed.metrics).toEqual(uninterrupted.metrics);
+  });
+
+  it('refuses to resume a run that succeeded (CONFLICT) or belongs to another team (NOT_FOUND)', async () => {
+    const done = await alice.gql(`mutation($id: ID!) { resumeExperiment(id: $id) { id } }`, { id: uninterrupted.id });
+    expect(done.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect(done.errors?.[0].message).toMatch(/is SUCCEEDED; only FAILED or CANCELLED/);
+    const other = await bob.gql(`mutation($id: ID!) { resumeExperiment(id: $id) { id } }`, { id: uninterrupted.id });
+    expect(other.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('evaluate', () => {
+  it("scores a checkpoint on a dataset without training; on the run's own test split it matches the run's metrics", async () => {
+    const final = uninterrupted.checkpoints.at(-1);
+    const { evaluateCheckpoint } = await alice.data(
+      `mutation($c: ID!, $d: ID!) { evaluateCheckpoint(checkpointId: $c, datasetId: $d) { ${EVALUATION_FIELDS} } }`,
+      { c: final.id, d: datasetId },
+    );
+    expect(evaluateCheckpoint.status).toBe('QUEUED');
+    let evaluation: any;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      evaluation = (await alice.data(`query($id: ID!) { evaluation(id: $id) { ${EVALUATION_FIELDS} } }`, { id: evaluateCheckpoint.id })).evaluation;
+      if (evaluation.status === 'SUCCEEDED' || evaluation.status === 'FAILED') break;
+    }
+    expect(evaluation.failureReason).toBeNull();
+    expect(evaluation.status).toBe('SUCCEEDED');
+    const m = uninterrupted.metrics;
+    expect(evaluation.metrics.confusionMatrix).toEqual(m.confusionMatrix);
+    expect(evaluation.metrics.accuracy).toBe(m.accuracy);
+    expect(evaluation.metrics.loss).toBeCloseTo(m.loss, 5);
+    // The same evaluation of an early checkpoint scores differently (it is really that checkpoint).
+    const early = uninterrupted.checkpoints[0];
+    const second = await alice.data(`mutation($c: ID!, $d: ID!) { evaluateCheckpoint(checkpointId: $c, datasetId: $d) { id } }`, { c: early.id, d: datasetId });
+    let e2: any;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      e2 = (await alice.data(`query($id: ID!) { evaluation(id: $id) { ${EVALUATION_FIELDS} } }`, { id: second.evaluateCheckpoint.id })).evaluation;
+      if (e2.status === 'SUCCEEDED' || e2.status === 'FAILED') break;
+    }
+    expect(e2.status).toBe('SUCCEEDED');
+    expect(e2.metrics.loss).not.toBeCloseTo(m.loss, 5);
+    const { evaluations } = await alice.data(`query($c: ID) { evaluations(checkpointId: $c) { id } }`, { c: final.id });
+    expect(evaluations.map((e: any) => e.id)).toEqual([evaluateCheckpoint.id]);
+  });
+
+  it("refuses another team's checkpoint or dataset with NOT_FOUND", async () => {
+    const bobData = await uploadMnist(bob, 'bob-mnist', 64, 32);
+    const r1 = await bob.gql(`mutation($c: ID!, $d: ID!) { evaluateCheckpoint(checkpointId: $c, datasetId: $d) { id } }`, { c: uninterrupted.checkpoints[0].id, d: bobData });
+    expect(r1.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const r2 = await alice.gql(`mutation($c: ID!, $d: ID!) { evaluateCheckpoint(checkpointId: $c, datasetId: $d) { id } }`, { c: uninterrupted.checkpoints[0].id, d: bobData });
+    expect(r2.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('tfjs download', () => {
+  it('serves any checkpoint as model.json + weights.bin that stock tf.loadLayersModel loads over HTTP, predicting as Trainyard does', async () => {
+    const c = uninterrupted.checkpoints.at(-1);
+    const url = `${trainyard.url}/v1/checkpoints/${c.id}/tfjs/model.json`;
+    const x = tf.randomUniform([8, 32, 32, 1], -1, 2, 'float32', 5);
+    const input = Array.from(x.dataSync());
+    // Outside Trainyard: a plain Node process with nothing but @tensorflow/tfjs.
+    const theirs = await stockTfjsPredict(url, aliceKey, input, [8, 32, 32, 1]);
+    const ckpt = await alice.get(`/v1/checkpoints/${c.id}`);
+    const ours = modelFromCheckpoint(new Uint8Array(ckpt.body as Buffer));
+    const expected = Array.from(predictProbabilities(ours, x.dataSync() as Float32Array, x.shape));
+    expect(theirs).toHaveLength(80);
+    theirs.forEach((p, i) => expect(p).toBeCloseTo(expected[i], 5));
+    expect(new Set(theirs.map((p) => p.toFixed(4))).size).toBeGreaterThan(10); // not a constant
+    tf.dispose(x);
+    ours.dispose();
+    expect((await bob.get(`/v1/checkpoints/${c.id}/tfjs/model.json`)).status).toBe(404);
+    expect((await bob.get(`/v1/checkpoints/${c.id}/tfjs/weights.bin`)).status).toBe(404);
+  });
+});
+
+/** Runs stock tfjs in its own Node process: loadLayersModel(url) with the key, softmax(predict(x)). */
+async function stockTfjsPredict(url: string, key: string, x: number[], shape: number[]): Promise<number[]> {
+  const script = `
+    const tf = require('@tensorflow/tfjs');
+    (async () => {
+      await tf.setBackend('cpu');
+      let raw = '';
+      for await (const chunk of process.stdin) raw += chunk;
+      const args = JSON.parse(raw);
+      const model = await tf.loadLayersModel(args.url, { requestInit: { headers: { authorization: 'Bearer ' + args.key } } });
+      const out = tf.softmax(model.predict(tf.tensor(args.x, args.shape))).dataSync();
+      process.stdout.write(JSON.stringify(Array.from(out)));
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '../..'), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdin.end(JSON.stringify({ url, key, x, shape }));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`stock tfjs failed (${code}): ${stderr}`);
+  return JSON.parse(stdout);
+}
