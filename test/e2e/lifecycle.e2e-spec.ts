@@ -9,7 +9,7 @@ import { Logger } from '@nestjs/common';
 import * as tf from '@tensorflow/tfjs';
 import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
-import { modelFromCheckpoint, predictProbabilities } from '@trainyard/engine';
+import { loadCheckpoint, modelFromCheckpoint, predictProbabilities } from '@trainyard/engine';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { EXPERIMENT_FIELDS, TrainyardClient, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
@@ -66,6 +66,10 @@ const spec = (datasetId: string, name: string) => ({
   seed: 11,
   checkpoint: { saveCheckpointSteps: 7, keepCheckpointMax: 3 },
 });
+
+let bobData: Promise<string> | undefined;
+/** Bob's own small dataset, uploaded once, for the tenant checks. */
+const bobDataset = () => (bobData ??= uploadMnist(bob, 'bob-mnist', 64, 32));
 
 const finished = (e: any) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status);
 
@@ -149,11 +153,52 @@ describe('evaluate', () => {
   });
 
   it("refuses another team's checkpoint or dataset with NOT_FOUND", async () => {
-    const bobData = await uploadMnist(bob, 'bob-mnist', 64, 32);
-    const r1 = await bob.gql(`mutation($c: ID!, $d: ID!) { evaluateCheckpoint(checkpointId: $c, datasetId: $d) { id } }`, { c: uninterrupted.checkpoints[0].id, d: bobData });
+    const r1 = await bob.gql(`mutation($c: ID!, $d: ID!) { evaluateCheckpoint(checkpointId: $c, datasetId: $d) { id } }`, { c: uninterrupted.checkpoints[0].id, d: await bobDataset() });
     expect(r1.errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    const r2 = await alice.gql(`mutation($c: ID!, $d: ID!) { evaluateCheckpoint(checkpointId: $c, datasetId: $d) { id } }`, { c: uninterrupted.checkpoints[0].id, d: bobData });
+    const r2 = await alice.gql(`mutation($c: ID!, $d: ID!) { evaluateCheckpoint(checkpointId: $c, datasetId: $d) { id } }`, { c: uninterrupted.checkpoints[0].id, d: await bobDataset() });
     expect(r2.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('fine-tune', () => {
+  const FINE_TUNE = `mutation($c: ID!, $f: [String!], $input: SubmitExperimentInput!) { fineTuneExperiment(checkpointId: $c, freezeLayers: $f, input: $input) { id baseCheckpointId frozenLayers } }`;
+
+  it('starts a new experiment from a checkpoint on another dataset: frozen layers stay as loaded, a 12-class head replaces the 10-class one', async () => {
+    const base = uninterrupted.checkpoints.at(-1);
+    const other = await uploadMnist(alice, 'mnist-other', 320, 100);
+    const input = { ...spec(other, 'fine-tuned'), model: { name: 'lenet5', numClasses: 12 }, epochs: 1, perPrintTimes: 5 };
+    const { fineTuneExperiment } = await alice.data(FINE_TUNE, { c: base.id, f: ['conv1', 'conv2'], input });
+    expect(fineTuneExperiment).toMatchObject({ baseCheckpointId: base.id, frozenLayers: ['conv1', 'conv2'] });
+    const tuned = await waitForExperiment(alice, fineTuneExperiment.id, finished, 240_000);
+    expect(tuned.failureReason).toBeNull();
+    expect(tuned.status).toBe('SUCCEEDED');
+
+    const weights = async (checkpointId: string) => {
+      const ckpt = loadCheckpoint(new Uint8Array((await alice.get(`/v1/checkpoints/${checkpointId}`)).body as Buffer));
+      return new Map(ckpt.model.map((w) => [w.name, w]));
+    };
+    const before = await weights(base.id);
+    const after = await weights(tuned.checkpoints.at(-1).id);
+    for (const frozen of ['conv1/kernel', 'conv1/bias', 'conv2/kernel', 'conv2/bias']) {
+      expect(Array.from(after.get(frozen)!.data)).toEqual(Array.from(before.get(frozen)!.data));
+    }
+    expect(Array.from(after.get('fc1/kernel')!.data)).not.toEqual(Array.from(before.get('fc1/kernel')!.data));
+    expect(before.get('fc3/kernel')!.shape).toEqual([84, 10]);
+    expect(after.get('fc3/kernel')!.shape).toEqual([84, 12]);
+    expect(tuned.metrics.confusionMatrix).toHaveLength(12);
+    // From trained features, one epoch on 320 samples is far above chance (1/12); the run is seeded.
+    expect(tuned.metrics.accuracy).toBeGreaterThan(0.5);
+  });
+
+  it("refuses another team's checkpoint (NOT_FOUND) and an unknown layer to freeze (BAD_USER_INPUT naming it)", async () => {
+    const base = uninterrupted.checkpoints.at(-1);
+    const stolen = await bob.gql(FINE_TUNE, { c: base.id, f: [], input: spec(await bobDataset(), 'stolen') });
+    expect(stolen.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const unknown = await alice.gql(FINE_TUNE, { c: base.id, f: ['conv1', 'conv9'], input: spec(datasetId, 'bad-freeze') });
+    expect(unknown.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(unknown.errors?.[0].message).toMatch(/cannot freeze layer "conv9".*\(it has conv1, conv2, fc1, fc2, fc3\)/);
+    const otherModel = await alice.gql(FINE_TUNE, { c: base.id, f: [], input: { ...spec(datasetId, 'bad-model'), model: { name: 'cnn' } } });
+    expect(otherModel.errors?.[0].message).toMatch(/model.name "cnn" differs from the checkpoint's model "lenet5"/);
   });
 });
 

@@ -13,6 +13,7 @@ import { EvaluationResolver } from './evaluations/evaluation.resolver';
 import { EvaluationService } from './evaluations/evaluation.service';
 import { ExperimentResolver } from './experiments/experiment.resolver';
 import { ExperimentService } from './experiments/experiment.service';
+import { FineTuneService } from './experiments/fine-tune.service';
 import { TeamResolver } from './teams/team.resolver';
 
 /**
@@ -53,6 +54,7 @@ export class ApiModule {
         EvaluationRepository,
         EvaluationService,
         EvaluationResolver,
+        FineTuneService,
       ],
     };
   }

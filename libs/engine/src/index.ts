@@ -59,3 +59,6 @@ export type { TrainRequest, TrainResult, TrainingSpec, RawImageSplit } from './t
 
 export { exportLayersModel, checkpointToLayersModel, TFJS_WEIGHTS_FILE } from './tfjs-export';
 export type { TfjsLayersModel } from './tfjs-export';
+
+export { initFromCheckpoint, freezeLayers, layersWithWeights, checkpointLayerNames, checkFreezeLayers } from './finetune';
+export type { FineTuneReport } from './finetune';

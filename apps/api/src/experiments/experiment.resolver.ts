@@ -5,6 +5,7 @@ import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
 import { Checkpoint, Experiment, ExperimentStatus, LossPoint } from '../graphql/types';
 import { SubmitExperimentInput } from './experiment.inputs';
 import { ExperimentService } from './experiment.service';
+import { FineTuneService } from './fine-tune.service';
 
 type ExperimentRow = Awaited<ReturnType<ExperimentRepository['get']>>;
 
@@ -24,6 +25,7 @@ export class ExperimentResolver {
     private readonly service: ExperimentService,
     private readonly repo: ExperimentRepository,
     private readonly checkpointRepo: CheckpointRepository,
+    private readonly fineTunes: FineTuneService,
   ) {}
 
   @Mutation(() => Experiment, { description: 'Validates the spec and queues a training run.' })
@@ -41,6 +43,19 @@ export class ExperimentResolver {
   })
   async resumeExperiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
     return toExperiment(await this.service.resume(team.id, id));
+  }
+
+  @Mutation(() => Experiment, {
+    description:
+      "A new experiment starting from a checkpoint of this team: same model, the input's dataset and training settings, freezeLayers kept as loaded, the head replaced when the class count differs.",
+  })
+  async fineTuneExperiment(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('checkpointId', { type: () => ID }) checkpointId: string,
+    @Args('input') input: SubmitExperimentInput,
+    @Args('freezeLayers', { type: () => [String], defaultValue: [] }) freezeLayers: string[],
+  ) {
+    return toExperiment(await this.fineTunes.fineTune(team.id, checkpointId, freezeLayers, input));
   }
 
   @Query(() => Experiment)

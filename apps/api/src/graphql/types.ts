@@ -121,6 +121,8 @@ export class Experiment {
   @Field(() => GraphQLJSON, { description: 'The full, validated spec: model, pipeline, loss, optimizer, epochs, checkpoints.' }) spec: unknown;
   @Field(() => Progress) progress: Progress;
   @Field(() => EvalMetrics, { nullable: true }) metrics?: EvalMetrics | null;
+  @Field(() => ID, { nullable: true, description: 'Fine-tuning: the checkpoint whose weights this run started from.' }) baseCheckpointId?: string | null;
+  @Field(() => [String], { description: 'Fine-tuning: layers kept as loaded.' }) frozenLayers: string[];
   @Field() createdAt: Date;
   @Field(() => Date, { nullable: true }) startedAt?: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt?: Date | null;

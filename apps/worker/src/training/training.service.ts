@@ -3,7 +3,7 @@ import { ExperimentSpec, JobPayloads } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { loadMnist } from '@trainyard/data';
 import { CheckpointRepository, DatasetRepository, ExperimentRepository, SupersededError } from '@trainyard/db';
-import { CheckpointMeta, LossReport, runTrainingThread } from '@trainyard/engine';
+import { CheckpointMeta, LossReport, runTrainingThread, TrainRequest } from '@trainyard/engine';
 import { JOB_QUEUE, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 
@@ -84,6 +84,16 @@ export class TrainingService {
     const last = await this.checkpoints.latest(id);
     const resume = last ? await this.store.getBytes(last.storageKey) : undefined;
     log(last ? `resuming from the checkpoint at step ${last.step}` : 'starting');
+    let fineTune: TrainRequest['fineTune'];
+    if (experiment.baseCheckpointId) {
+      const base = last ? undefined : await this.checkpoints.getById(experiment.baseCheckpointId);
+      if (!last && !base) {
+        await this.experiments.finish(id, attempt, 'FAILED', { failureReason: `the checkpoint ${experiment.baseCheckpointId} to fine-tune from was deleted` });
+        return 'failed';
+      }
+      fineTune = { freezeLayers: experiment.frozenLayers, from: base && (await this.store.getBytes(base.storageKey)) };
+      if (base) log(`fine-tuning from checkpoint ${base.id} (step ${base.step}), frozen: ${experiment.frozenLayers.join(', ') || 'none'}`);
+    }
 
     // Errors of our own I/O (store, database) are worth a retry; an error the training itself raises
     // would only happen again, so it fails the run at once.
@@ -107,6 +117,7 @@ export class TrainingService {
         test: mnist.test,
         backend: this.config.worker.backend,
         resume,
+        fineTune,
       },
       {
         onBackend: io(async (backend: string) => {

@@ -19,6 +19,9 @@ export interface NewExperiment {
   idempotencyKey?: string;
   spec: Prisma.InputJsonValue;
   totalSteps: number;
+  /** Fine-tuning: start from this checkpoint's weights, with these layers frozen. */
+  baseCheckpointId?: string;
+  frozenLayers?: string[];
 }
 
 export interface LossRecord {

@@ -11,6 +11,7 @@ import { initBackend } from '../backend';
 import { LossMonitor, ModelCheckpoint, TerminateOnNaN, TrainingDivergedError } from '../callbacks';
 import { loadCheckpoint, restore } from '../checkpoint';
 import { evaluate } from '../evaluate';
+import { freezeLayers, initFromCheckpoint } from '../finetune';
 import { ModelSpec, buildModel } from '../models';
 import { buildOptimizer, validateOptimizerSpec } from '../optimizers';
 import { Trainer, resumePoint, type EpochLogs, type TrainingCallback } from '../trainer';
@@ -53,6 +54,12 @@ async function main(): Promise<void> {
     modelSpec,
     optimizerSpec,
   });
+
+  if (request.fineTune) {
+    const { from, freezeLayers: frozen } = request.fineTune;
+    if (from && !request.resume) initFromCheckpoint(trainer.model, loadCheckpoint(from), frozen);
+    else freezeLayers(trainer.model, frozen);
+  }
 
   let start = { initialStep: 0, initialEpoch: 0, skipBatches: 0 };
   if (request.resume) {
