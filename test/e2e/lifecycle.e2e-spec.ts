@@ -9,6 +9,7 @@ import { Logger } from '@nestjs/common';
 import * as tf from '@tensorflow/tfjs';
 import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
+import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 import { loadCheckpoint, modelFromCheckpoint, predictProbabilities } from '@trainyard/engine';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { EXPERIMENT_FIELDS, TrainyardClient, waitForExperiment } from '../support/client';
@@ -25,6 +26,7 @@ let teardown: Array<() => Promise<void>> = [];
 let alice: TrainyardClient;
 let bob: TrainyardClient;
 let aliceKey: string;
+let store: ArtifactStore;
 
 beforeAll(async () => {
   const services = await realServices();
@@ -37,6 +39,7 @@ beforeAll(async () => {
   aliceKey = (await auth.createTeam('alice')).apiKey;
   alice = anonymous.withKey(aliceKey);
   bob = anonymous.withKey((await auth.createTeam('bob')).apiKey);
+  store = trainyard.app.get(ARTIFACT_STORE);
 });
 
 afterAll(async () => {
@@ -75,6 +78,7 @@ const finished = (e: any) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.sta
 
 let datasetId: string;
 let uninterrupted: any;
+let resumedId: string;
 
 describe('resume', () => {
   it('trains an uninterrupted reference run', async () => {
@@ -100,6 +104,7 @@ describe('resume', () => {
     const { resumeExperiment } = await alice.data(`mutation($id: ID!) { resumeExperiment(id: $id) { id status cancelRequested } }`, { id });
     expect(resumeExperiment).toMatchObject({ status: 'QUEUED', cancelRequested: false });
     const resumed = await waitForExperiment(alice, id, finished, 240_000);
+    resumedId = id;
     expect(resumed.status).toBe('SUCCEEDED');
     expect(resumed.attempt).toBeGreaterThan(cancelled.attempt);
     // It continued from the stop's checkpoint rather than starting over.
@@ -220,6 +225,74 @@ describe('tfjs download', () => {
     ours.dispose();
     expect((await bob.get(`/v1/checkpoints/${c.id}/tfjs/model.json`)).status).toBe(404);
     expect((await bob.get(`/v1/checkpoints/${c.id}/tfjs/weights.bin`)).status).toBe(404);
+  });
+});
+
+describe('deleting and retention', () => {
+  const bytesUnder = async (prefix: string) => (await store.list(prefix)).reduce((sum, o) => sum + o.sizeBytes, 0);
+  async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) if (await check()) return;
+    throw new Error(`timed out waiting for ${what}`);
+  }
+  const teamId = async (client: TrainyardClient) => (await client.data(`{ me { id } }`)).me.id as string;
+
+  it('will not delete a deployed checkpoint or its experiment (CONFLICT); once undeployed, deleting the experiment frees its bytes', async () => {
+    const experiment = await waitForExperiment(alice, resumedId, finished);
+    const last = experiment.checkpoints.at(-1);
+    await alice.data(`mutation($c: ID!) { deployCheckpoint(name: "resumed", checkpointId: $c) { name } }`, { c: last.id });
+    const ckpt = await alice.gql(`mutation($id: ID!) { deleteCheckpoint(id: $id) }`, { id: last.id });
+    expect(ckpt.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect(ckpt.errors?.[0].message).toMatch(/is deployed \("resumed"\)/);
+    const exp = await alice.gql(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: resumedId });
+    expect(exp.errors?.[0].extensions?.code).toBe('CONFLICT');
+    const stolen = await bob.gql(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: resumedId });
+    expect(stolen.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+
+    const prefix = keys.experiment(await teamId(alice), resumedId);
+    const before = await bytesUnder(prefix);
+    expect(before).toBe(experiment.checkpoints.reduce((s: number, c: any) => s + c.sizeBytes, 0));
+    await alice.data(`mutation { deleteDeployment(name: "resumed") }`);
+    expect((await alice.data(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: resumedId })).deleteExperiment).toBe(true);
+    expect((await alice.gql(`query($id: ID!) { experiment(id: $id) { id } }`, { id: resumedId })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    await eventually(async () => (await bytesUnder(prefix)) === 0, 'the experiment bytes to be freed');
+    console.log(`experiment ${resumedId}: ${before} bytes in the store before deleteExperiment, ${await bytesUnder(prefix)} after`);
+  });
+
+  it('a retention policy keeps the best and the newest N checkpoints of succeeded runs and frees the rest', async () => {
+    const before = (await waitForExperiment(alice, uninterrupted.id, finished)).checkpoints;
+    expect(before.length).toBe(3);
+    const prefix = keys.checkpoints(await teamId(alice), uninterrupted.id);
+    const bytesBefore = await bytesUnder(prefix);
+    const { setRetentionPolicy } = await alice.data(`mutation { setRetentionPolicy(keepNewest: 1) { keepNewest released } }`);
+    expect(setRetentionPolicy.keepNewest).toBe(1);
+    const after = (await waitForExperiment(alice, uninterrupted.id, finished)).checkpoints;
+    // The newest stays; the best (lowest loss at its step) stays too, when it is another one.
+    expect(after.at(-1).id).toBe(before.at(-1).id);
+    const lossAt = (step: number) => uninterrupted.losses.filter((l: any) => l.step <= step).at(-1).loss;
+    const best = [...before].sort((a: any, b: any) => lossAt(a.step) - lossAt(b.step) || a.step - b.step)[0];
+    expect(after.map((c: any) => c.id).sort()).toEqual([...new Set([best.id, before.at(-1).id])].sort());
+    // Team-wide: the fine-tuned run's checkpoints count too.
+    expect(setRetentionPolicy.released).toBeGreaterThanOrEqual(before.length - after.length);
+    const kept = after.reduce((s: number, c: any) => s + c.sizeBytes, 0);
+    await eventually(async () => (await bytesUnder(prefix)) === kept, 'released checkpoints to be freed');
+    console.log(`retention keepNewest 1: ${bytesBefore} bytes of checkpoints before, ${await bytesUnder(prefix)} after`);
+    expect((await alice.data(`{ retentionPolicy { keepNewest } }`)).retentionPolicy.keepNewest).toBe(1);
+    const bad = await alice.gql(`mutation { setRetentionPolicy(keepNewest: -1) { keepNewest } }`);
+    expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('deleting an unused dataset frees its files; a dataset experiments use is CONFLICT', async () => {
+    const bobDatasetId = await bobDataset();
+    const prefix = keys.dataset(await teamId(bob), bobDatasetId);
+    const before = await bytesUnder(prefix);
+    expect(before).toBeGreaterThan(0);
+    expect((await alice.gql(`mutation($id: ID!) { deleteDataset(id: $id) }`, { id: bobDatasetId })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await bob.data(`mutation($id: ID!) { deleteDataset(id: $id) }`, { id: bobDatasetId })).deleteDataset).toBe(true);
+    await eventually(async () => (await bytesUnder(prefix)) === 0, 'the dataset files to be freed');
+    console.log(`dataset ${bobDatasetId}: ${before} bytes before deleteDataset, 0 after`);
+    const used = await alice.gql(`mutation($id: ID!) { deleteDataset(id: $id) }`, { id: datasetId });
+    expect(used.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect(used.errors?.[0].message).toMatch(/is used by \d+ experiment\(s\)/);
   });
 });
 

@@ -3,7 +3,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuthModule } from '@trainyard/auth';
 import { AppConfig } from '@trainyard/config';
-import { CheckpointRepository, DatasetRepository, DeploymentRepository, EvaluationRepository, ExperimentRepository } from '@trainyard/db';
+import {
+  ArtifactDeletionRepository,
+  CheckpointRepository,
+  DatasetRepository,
+  DeploymentRepository,
+  EvaluationRepository,
+  ExperimentRepository,
+} from '@trainyard/db';
 import { CheckpointController } from './datasets/checkpoint.controller';
 import { DatasetFileController } from './datasets/dataset-file.controller';
 import { DatasetResolver } from './datasets/dataset.resolver';
@@ -14,6 +21,8 @@ import { EvaluationService } from './evaluations/evaluation.service';
 import { ExperimentResolver } from './experiments/experiment.resolver';
 import { ExperimentService } from './experiments/experiment.service';
 import { FineTuneService } from './experiments/fine-tune.service';
+import { RetentionResolver } from './retention/retention.resolver';
+import { RetentionService } from './retention/retention.service';
 import { TeamResolver } from './teams/team.resolver';
 
 /**
@@ -55,6 +64,9 @@ export class ApiModule {
         EvaluationService,
         EvaluationResolver,
         FineTuneService,
+        ArtifactDeletionRepository,
+        RetentionService,
+        RetentionResolver,
       ],
     };
   }

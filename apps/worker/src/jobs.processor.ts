@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JOB_QUEUE, JobConsumer, JobHandlers, JobQueue } from '@trainyard/queue';
 import { EvaluateService } from './evaluate/evaluate.service';
+import { ArtifactsService } from './retention/artifacts.service';
 import { TrainingService } from './training/training.service';
 
 /**
@@ -18,11 +19,13 @@ export class JobsProcessor implements OnApplicationBootstrap {
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly training: TrainingService,
     private readonly evaluations: EvaluateService,
+    private readonly artifacts: ArtifactsService,
   ) {}
 
   readonly handlers: JobHandlers = {
     train: (payload, ctx) => this.training.handle(payload, ctx),
     evaluate: (payload, ctx) => this.evaluations.handle(payload, ctx),
+    deleteArtifacts: (payload) => this.artifacts.handle(payload),
   };
 
   async onApplicationBootstrap() {
@@ -31,6 +34,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();
       for (const { id } of await this.evaluations.unfinished()) await this.queue.enqueue('evaluate', { evaluationId: id });
+      for (const { id } of await this.artifacts.pending()) await this.queue.enqueue('deleteArtifacts', { deletionId: id });
     }
     const w = this.config.worker;
     this.logger.log(`worker started (${this.config.queue.kind} queue, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);

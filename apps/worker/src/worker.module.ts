@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
-import { CheckpointRepository, DatasetRepository, EvaluationRepository, ExperimentRepository } from '@trainyard/db';
+import { ArtifactDeletionRepository, CheckpointRepository, DatasetRepository, EvaluationRepository, ExperimentRepository } from '@trainyard/db';
 import { EvaluateService } from './evaluate/evaluate.service';
+import { ArtifactsService } from './retention/artifacts.service';
 import { JobsProcessor } from './jobs.processor';
 import { TrainingService } from './training/training.service';
 
 /** Pulls jobs (see libs/common/src/jobs.ts) and runs each through its handler. No HTTP: a worker is a Nest application context. */
 @Module({
-  providers: [DatasetRepository, ExperimentRepository, CheckpointRepository, EvaluationRepository, TrainingService, EvaluateService, JobsProcessor],
+  providers: [DatasetRepository, ExperimentRepository, CheckpointRepository, EvaluationRepository, ArtifactDeletionRepository, TrainingService, EvaluateService, ArtifactsService, JobsProcessor],
 })
 export class WorkerModule {}

@@ -4,3 +4,4 @@ export * from './batch';
 export { TrainyardErrorFilter, toClientError, ClientError } from './error-filter';
 export * from './experiment-spec';
 export * from './checkpoint-header';
+export * from './retention';

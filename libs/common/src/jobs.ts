@@ -17,6 +17,8 @@ export interface JobPayloads {
   train: { experimentId: string; resumeOf?: number };
   /** Score one checkpoint on one dataset (the Evaluation row says which). */
   evaluate: { evaluationId: string };
+  /** Free the bytes under one ArtifactDeletion's prefix (rows already deleted), then forget it. */
+  deleteArtifacts: { deletionId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -37,6 +39,7 @@ export interface JobDefinition<N extends JobName> {
 export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}${p.resumeOf !== undefined ? `-resume-${p.resumeOf}` : ''}` },
   evaluate: { lane: 'jobs', jobId: (p) => `evaluation-${p.evaluationId}` },
+  deleteArtifacts: { lane: 'jobs', jobId: (p) => `deletion-${p.deletionId}` },
 };
 
 /** One job as it travels: its name and payload, typed together. */

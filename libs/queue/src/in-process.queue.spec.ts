@@ -3,7 +3,7 @@ import { InProcessQueue } from './in-process.queue';
 
 const lanes = { training: 1, jobs: 1 };
 /** Handlers for the job names a test does not use. */
-const unused = { evaluate: async () => 'unused' };
+const unused = { evaluate: async () => 'unused', deleteArtifacts: async () => 'unused' };
 
 describe('InProcessQueue', () => {
   it('runs each experiment once even when enqueued twice, in order, through the handler', async () => {

@@ -6,6 +6,7 @@ import { CheckpointRepository, DatasetRepository, ExperimentRepository, Supersed
 import { CheckpointMeta, LossReport, runTrainingThread, TrainRequest } from '@trainyard/engine';
 import { JOB_QUEUE, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
+import { ArtifactsService } from '../retention/artifacts.service';
 
 export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'superseded' | 'already-finished';
 
@@ -25,6 +26,7 @@ export class TrainingService {
     private readonly datasets: DatasetRepository,
     private readonly checkpoints: CheckpointRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    private readonly artifacts: ArtifactsService,
   ) {}
 
   /** The `train` job's handler. */
@@ -49,7 +51,9 @@ export class TrainingService {
     if (attempt === undefined) return 'already-finished';
     const log = (msg: string) => this.logger.log(`experiment ${id} attempt ${attempt}: ${msg}`);
     try {
-      return await this.train(id, attempt, existing.teamId, existing.cancelRequested, log);
+      const outcome = await this.train(id, attempt, existing.teamId, existing.cancelRequested, log);
+      if (outcome === 'succeeded') await this.artifacts.afterRun(existing.teamId, id).catch((e: Error) => log(`retention policy not applied: ${e.message}`));
+      return outcome;
     } catch (err) {
       if (err instanceof SupersededError) {
         log('superseded by a newer attempt; stopping without writing');

@@ -3,3 +3,4 @@ export { ExperimentRepository, SupersededError, LossRecord, NewExperiment } from
 export { CheckpointRepository, NewCheckpoint } from './checkpoint.repository';
 export { DeploymentRepository } from './deployment.repository';
 export { EvaluationRepository } from './evaluation.repository';
+export { ArtifactDeletionRepository } from './artifact-deletion.repository';
