@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JOB_QUEUE, JobConsumer, JobHandlers, JobQueue } from '@trainyard/queue';
 import { EvaluateService } from './evaluate/evaluate.service';
+import { WorkerMetrics } from './observability/worker-metrics';
 import { ArtifactsService } from './retention/artifacts.service';
 import { TrainingService } from './training/training.service';
 
@@ -20,6 +21,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     private readonly training: TrainingService,
     private readonly evaluations: EvaluateService,
     private readonly artifacts: ArtifactsService,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   readonly handlers: JobHandlers = {
@@ -29,7 +31,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
   };
 
   async onApplicationBootstrap() {
-    await this.consumer.start(this.handlers);
+    await this.consumer.start(this.metrics.instrument(this.handlers));
     if (this.config.queue.kind === 'in-process') {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();
