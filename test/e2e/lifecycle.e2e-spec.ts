@@ -124,6 +124,27 @@ describe('resume', () => {
   });
 });
 
+describe('receipt and rerun', () => {
+  const RECEIPT = `query($id: ID!) { experiment(id: $id) { receipt { datasetId datasetDigest spec seed baseCheckpointId frozenLayers backend tfjsVersion wasmBackendVersion nodeVersion nativeIsa kernels } } }`;
+
+  it('records what decides the run, and a rerun from the receipt gives the same loss series on the same backend', async () => {
+    const { receipt } = (await alice.data(RECEIPT, { id: uninterrupted.id })).experiment;
+    expect(receipt).toMatchObject({ datasetId, seed: 11, backend: 'wasm', tfjsVersion: tf.version_core, baseCheckpointId: null, frozenLayers: [] });
+    expect(receipt.datasetDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(receipt.spec).toEqual(uninterrupted.spec);
+    expect(receipt.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput']));
+
+    const { rerunExperiment } = await alice.data(`mutation($id: ID!) { rerunExperiment(id: $id) { id name } }`, { id: uninterrupted.id });
+    expect(rerunExperiment.name).toBe('reference (rerun)');
+    const rerun = await waitForExperiment(alice, rerunExperiment.id, finished, 240_000);
+    expect(rerun.status).toBe('SUCCEEDED');
+    expect(rerun.losses.map((l: any) => [l.step, l.loss])).toEqual(uninterrupted.losses.map((l: any) => [l.step, l.loss]));
+    expect((await alice.data(RECEIPT, { id: rerun.id })).experiment.receipt).toEqual(receipt);
+    const other = await bob.gql(`mutation($id: ID!) { rerunExperiment(id: $id) { id } }`, { id: uninterrupted.id });
+    expect(other.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
 describe('evaluate', () => {
   it("scores a checkpoint on a dataset without training; on the run's own test split it matches the run's metrics", async () => {
     const final = uninterrupted.checkpoints.at(-1);

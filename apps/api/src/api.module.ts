@@ -21,6 +21,7 @@ import { EvaluationService } from './evaluations/evaluation.service';
 import { ExperimentResolver } from './experiments/experiment.resolver';
 import { ExperimentService } from './experiments/experiment.service';
 import { FineTuneService } from './experiments/fine-tune.service';
+import { RerunService } from './experiments/rerun.service';
 import { RetentionResolver } from './retention/retention.resolver';
 import { RetentionService } from './retention/retention.service';
 import { TeamResolver } from './teams/team.resolver';
@@ -64,6 +65,7 @@ export class ApiModule {
         EvaluationService,
         EvaluationResolver,
         FineTuneService,
+        RerunService,
         ArtifactDeletionRepository,
         RetentionService,
         RetentionResolver,

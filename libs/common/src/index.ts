@@ -5,3 +5,4 @@ export { TrainyardErrorFilter, toClientError, ClientError } from './error-filter
 export * from './experiment-spec';
 export * from './checkpoint-header';
 export * from './retention';
+export * from './receipt';

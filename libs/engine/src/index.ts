@@ -64,3 +64,6 @@ export { initFromCheckpoint, freezeLayers, layersWithWeights, checkpointLayerNam
 export type { FineTuneReport } from './finetune';
 export { exportToOnnx, OnnxExportError, SUPPORTED_LAYERS, loadOnnxRuntime, tfjsRuntime } from './onnx';
 export type { OnnxExportOptions, OnnxModel, InferenceRuntime, OnnxRuntimeOptions, RuntimeKind } from './onnx';
+
+export { runtimeEnvironment } from './receipt';
+export type { RuntimeEnvironment } from '@trainyard/common';

@@ -6,6 +6,8 @@ import { Checkpoint, Experiment, ExperimentStatus, LossPoint } from '../graphql/
 import { SubmitExperimentInput } from './experiment.inputs';
 import { ExperimentService } from './experiment.service';
 import { FineTuneService } from './fine-tune.service';
+import { toReceipt } from './receipt.types';
+import { RerunService } from './rerun.service';
 
 type ExperimentRow = Awaited<ReturnType<ExperimentRepository['get']>>;
 
@@ -15,6 +17,7 @@ export function toExperiment(row: ExperimentRow): Experiment {
     status: row.status as ExperimentStatus,
     progress: { epoch: row.epoch, step: row.step, totalSteps: row.totalSteps, samplesPerSecond: row.samplesPerSecond },
     metrics: row.metrics as Experiment['metrics'],
+    receipt: toReceipt(row.receipt),
   };
 }
 
@@ -26,6 +29,7 @@ export class ExperimentResolver {
     private readonly repo: ExperimentRepository,
     private readonly checkpointRepo: CheckpointRepository,
     private readonly fineTunes: FineTuneService,
+    private readonly reruns: RerunService,
   ) {}
 
   @Mutation(() => Experiment, { description: 'Validates the spec and queues a training run.' })
@@ -56,6 +60,13 @@ export class ExperimentResolver {
     @Args('freezeLayers', { type: () => [String], defaultValue: [] }) freezeLayers: string[],
   ) {
     return toExperiment(await this.fineTunes.fineTune(team.id, checkpointId, freezeLayers, input));
+  }
+
+  @Mutation(() => Experiment, {
+    description: "A new experiment from this one's receipt: same dataset contents (CONFLICT if they changed), resolved spec, seed and fine-tune base.",
+  })
+  async rerunExperiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
+    return toExperiment(await this.reruns.rerun(team.id, id));
   }
 
   @Query(() => Experiment)

@@ -1,10 +1,10 @@
 import { AsyncResource } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ExperimentSpec, JobPayloads } from '@trainyard/common';
+import { buildReceipt, ExperimentSpec, JobPayloads } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { loadMnist } from '@trainyard/data';
 import { CheckpointRepository, DatasetRepository, ExperimentRepository, SupersededError } from '@trainyard/db';
-import { CheckpointMeta, LossReport, runTrainingThread, TrainRequest } from '@trainyard/engine';
+import { CheckpointMeta, LossReport, runTrainingThread, runtimeEnvironment, TrainRequest } from '@trainyard/engine';
 import { JOB_QUEUE, JOB_RELEASED, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 import { WorkerMetrics } from '../observability/worker-metrics';
@@ -135,7 +135,8 @@ export class TrainingService {
       {
         onBackend: io(async (backend: string) => {
           log(`training on the ${backend} backend`);
-          await this.experiments.update(id, attempt, { backend });
+          const receipt = buildReceipt(experiment, dataset.files, runtimeEnvironment(backend));
+          await this.experiments.update(id, attempt, { backend, receipt: receipt as object });
         }),
         onProgress: io(async (p: LossReport) => {
           log(`epoch ${p.epoch + 1} step ${p.step}/${experiment.totalSteps} loss ${p.loss.toFixed(4)} ${Math.round(p.samplesPerSecond)} samples/s`);
