@@ -186,6 +186,29 @@ describe('evaluate', () => {
   });
 });
 
+describe('charts', () => {
+  it('draws the loss curve with evaluated checkpoints and the final accuracy, and the confusion matrix, as SVG', async () => {
+    const loss = await alice.get(`/v1/experiments/${uninterrupted.id}/charts/loss.svg`);
+    expect(loss.status).toBe(200);
+    const svg = (loss.body as Buffer).toString();
+    expect(svg).toMatch(/^<\?xml[^>]*>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const path = /<path d="([^"]+)"/.exec(svg)![1];
+    expect(path.match(/[ML]/g)).toHaveLength(uninterrupted.losses.length);
+    // Two evaluations of its checkpoints (the evaluate tests) and the final test accuracy.
+    expect(svg.match(/<title>checkpoint accuracy: /g)).toHaveLength(2);
+    expect(svg).toContain(`<title>final test accuracy: ${Math.round(uninterrupted.metrics.accuracy * 100) / 100} at ${uninterrupted.progress.step}</title>`);
+
+    const confusion = await alice.get(`/v1/experiments/${uninterrupted.id}/charts/confusion.svg`);
+    expect(confusion.status).toBe(200);
+    const cells = (confusion.body as Buffer).toString().match(/<title>true class \d+, predicted class \d+: (\d+)<\/title>/g)!;
+    expect(cells).toHaveLength(100);
+    const counts = cells.map((c) => Number(/: (\d+)</.exec(c)![1]));
+    expect(counts).toEqual(uninterrupted.metrics.confusionMatrix.flat());
+
+    expect((await bob.get(`/v1/experiments/${uninterrupted.id}/charts/loss.svg`)).status).toBe(404);
+  });
+});
+
 describe('fine-tune', () => {
   const FINE_TUNE = `mutation($c: ID!, $f: [String!], $input: SubmitExperimentInput!) { fineTuneExperiment(checkpointId: $c, freezeLayers: $f, input: $input) { id baseCheckpointId frozenLayers } }`;
 

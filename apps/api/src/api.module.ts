@@ -11,6 +11,8 @@ import {
   EvaluationRepository,
   ExperimentRepository,
 } from '@trainyard/db';
+import { ChartsController } from './charts/charts.controller';
+import { ChartsService } from './charts/charts.service';
 import { CheckpointController } from './datasets/checkpoint.controller';
 import { DatasetFileController } from './datasets/dataset-file.controller';
 import { DatasetResolver } from './datasets/dataset.resolver';
@@ -49,7 +51,7 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, CheckpointController],
+      controllers: [DatasetFileController, CheckpointController, ChartsController],
       providers: [
         DatasetRepository,
         ExperimentRepository,
@@ -69,6 +71,7 @@ export class ApiModule {
         ArtifactDeletionRepository,
         RetentionService,
         RetentionResolver,
+        ChartsService,
       ],
     };
   }

@@ -27,6 +27,15 @@ export class EvaluationRepository {
     return this.prisma.evaluation.findMany({ where: { teamId, ...filter }, orderBy: { createdAt: 'desc' } });
   }
 
+  /** Succeeded evaluations of an experiment's checkpoints on one dataset, with the checkpoint's step. */
+  succeededForExperiment(experimentId: string, datasetId: string) {
+    return this.prisma.evaluation.findMany({
+      where: { checkpoint: { experimentId }, datasetId, status: 'SUCCEEDED' },
+      include: { checkpoint: { select: { step: true } } },
+      orderBy: { createdAt: 'asc' },
+    });
+  }
+
   /** For the worker: the evaluation with the checkpoint (and its experiment's spec) it scores. */
   getById(id: string) {
     return this.prisma.evaluation.findUnique({
