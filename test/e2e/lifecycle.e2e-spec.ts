@@ -272,6 +272,49 @@ describe('tfjs download', () => {
   });
 });
 
+describe('sweeps', () => {
+  const CREATE = `mutation($input: CreateSweepInput!) { createSweep(input: $input) { id budget finished trials { experimentId name status params value } best { experimentId value } } }`;
+  const base = () => ({ ...spec(datasetId, 'unused'), epochs: 1, perPrintTimes: 5, checkpoint: { saveCheckpointSteps: 100, keepCheckpointMax: 1 } });
+
+  it('refuses a grid larger than its budget with BAD_USER_INPUT, creating nothing', async () => {
+    const before = (await alice.data(`{ experiments { id } }`)).experiments.length;
+    const r = await alice.gql(CREATE, { input: { name: 'too-big', base: base(), space: { learningRate: [0.01, 0.05], batchSize: [16, 32] }, budget: 3 } });
+    expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0].message).toBe('the grid has 4 trials (2 learningRate x 2 batchSize), more than the budget of 3');
+    expect((await alice.data(`{ experiments { id } }`)).experiments.length).toBe(before);
+    expect((await alice.data(`{ sweeps { id } }`)).sweeps).toEqual([]);
+    const badTrial = await alice.gql(CREATE, { input: { name: 'bad', base: base(), space: { learningRate: [0.01, -1] }, budget: 2 } });
+    expect(badTrial.errors?.[0].message).toMatch(/^trial 2 \(\{"learningRate":-1\}\): optimizer.learningRate: learningRate must be > 0/);
+  });
+
+  it('runs a grid as child experiments and reports the table of trials and the best by the metric', async () => {
+    const { createSweep } = await alice.data(CREATE, {
+      input: { name: 'lr-x-batch', base: base(), space: { learningRate: [0.002, 0.05], batchSize: [16, 32] }, budget: 4, metric: 'accuracy' },
+    });
+    expect(createSweep.trials.map((t: any) => t.params)).toEqual([
+      { learningRate: 0.002, batchSize: 16 },
+      { learningRate: 0.002, batchSize: 32 },
+      { learningRate: 0.05, batchSize: 16 },
+      { learningRate: 0.05, batchSize: 32 },
+    ]);
+    let sweep: any;
+    for (const deadline = Date.now() + 240_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+      sweep = (await alice.data(`query($id: ID!) { sweep(id: $id) { finished trials { experimentId status params value } best { experimentId value } } }`, { id: createSweep.id })).sweep;
+      if (sweep.finished) break;
+    }
+    expect(sweep.trials.map((t: any) => t.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    const values = sweep.trials.map((t: any) => t.value);
+    expect(sweep.best.value).toBe(Math.max(...values));
+    expect(sweep.best.experimentId).toBe(sweep.trials[values.indexOf(Math.max(...values))].experimentId);
+    // Each trial really trained with its own values.
+    const trial = await alice.data(`query($id: ID!) { experiment(id: $id) { spec } }`, { id: sweep.trials[3].experimentId });
+    expect(trial.experiment.spec.optimizer.learningRate).toBe(0.05);
+    expect(trial.experiment.spec.pipeline.batch.size).toBe(32);
+    expect(new Set(values).size).toBeGreaterThan(1);
+    expect((await bob.gql(`query($id: ID!) { sweep(id: $id) { id } }`, { id: createSweep.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
 describe('deleting and retention', () => {
   const bytesUnder = async (prefix: string) => (await store.list(prefix)).reduce((sum, o) => sum + o.sizeBytes, 0);
   async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000) {

@@ -10,6 +10,7 @@ import {
   DeploymentRepository,
   EvaluationRepository,
   ExperimentRepository,
+  SweepRepository,
 } from '@trainyard/db';
 import { ChartsController } from './charts/charts.controller';
 import { ChartsService } from './charts/charts.service';
@@ -26,6 +27,8 @@ import { FineTuneService } from './experiments/fine-tune.service';
 import { RerunService } from './experiments/rerun.service';
 import { RetentionResolver } from './retention/retention.resolver';
 import { RetentionService } from './retention/retention.service';
+import { SweepResolver } from './sweeps/sweep.resolver';
+import { SweepService } from './sweeps/sweep.service';
 import { TeamResolver } from './teams/team.resolver';
 
 /**
@@ -72,6 +75,9 @@ export class ApiModule {
         RetentionService,
         RetentionResolver,
         ChartsService,
+        SweepRepository,
+        SweepService,
+        SweepResolver,
       ],
     };
   }

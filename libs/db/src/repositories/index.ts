@@ -4,3 +4,4 @@ export { CheckpointRepository, NewCheckpoint } from './checkpoint.repository';
 export { DeploymentRepository } from './deployment.repository';
 export { EvaluationRepository } from './evaluation.repository';
 export { ArtifactDeletionRepository } from './artifact-deletion.repository';
+export { SweepRepository, NewSweep, NewTrial } from './sweep.repository';
