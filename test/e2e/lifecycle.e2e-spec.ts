@@ -125,12 +125,13 @@ describe('resume', () => {
 });
 
 describe('receipt and rerun', () => {
-  const RECEIPT = `query($id: ID!) { experiment(id: $id) { receipt { datasetId datasetDigest spec seed baseCheckpointId frozenLayers backend tfjsVersion wasmBackendVersion nodeVersion nativeIsa kernels } } }`;
+  const RECEIPT = `query($id: ID!) { experiment(id: $id) { receipt { datasetId datasetVersionId datasetDigest spec seed baseCheckpointId frozenLayers backend tfjsVersion wasmBackendVersion nodeVersion nativeIsa kernels } } }`;
 
   it('records what decides the run, and a rerun from the receipt gives the same loss series on the same backend', async () => {
     const { receipt } = (await alice.data(RECEIPT, { id: uninterrupted.id })).experiment;
     expect(receipt).toMatchObject({ datasetId, seed: 11, backend: 'wasm', tfjsVersion: tf.version_core, baseCheckpointId: null, frozenLayers: [] });
     expect(receipt.datasetDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(receipt.datasetVersionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(receipt.spec).toEqual(uninterrupted.spec);
     expect(receipt.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput']));
 

@@ -5,8 +5,10 @@ import { AuthModule } from '@trainyard/auth';
 import { AppConfig } from '@trainyard/config';
 import {
   ArtifactDeletionRepository,
+  CheckpointExportRepository,
   CheckpointRepository,
   DatasetRepository,
+  DatasetVersionRepository,
   DeploymentRepository,
   EvaluationRepository,
   ExperimentRepository,
@@ -15,13 +17,16 @@ import {
 import { ChartsController } from './charts/charts.controller';
 import { ChartsService } from './charts/charts.service';
 import { CheckpointController } from './datasets/checkpoint.controller';
-import { DatasetFileController } from './datasets/dataset-file.controller';
+import { DatasetFileController, DatasetVersionController } from './datasets/dataset-file.controller';
 import { DatasetResolver } from './datasets/dataset.resolver';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentResolver } from './deployments/deployment.resolver';
 import { EvaluationResolver } from './evaluations/evaluation.resolver';
 import { EvaluationService } from './evaluations/evaluation.service';
 import { ExperimentResolver } from './experiments/experiment.resolver';
+import { CheckpointExportController } from './exports/export.controller';
+import { CheckpointExportResolver } from './exports/export.resolver';
+import { CheckpointExportService } from './exports/export.service';
 import { ExperimentService } from './experiments/experiment.service';
 import { FineTuneService } from './experiments/fine-tune.service';
 import { RerunService } from './experiments/rerun.service';
@@ -54,12 +59,16 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, CheckpointController, ChartsController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController],
       providers: [
         DatasetRepository,
+        DatasetVersionRepository,
         ExperimentRepository,
         CheckpointRepository,
         DeploymentRepository,
+        CheckpointExportRepository,
+        CheckpointExportService,
+        CheckpointExportResolver,
         DatasetService,
         ExperimentService,
         TeamResolver,

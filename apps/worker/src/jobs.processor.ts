@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JOB_QUEUE, JobConsumer, JobHandlers, JobQueue } from '@trainyard/queue';
 import { EvaluateService } from './evaluate/evaluate.service';
+import { ExportService } from './export/export.service';
+import { IngestService } from './ingest/ingest.service';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { ArtifactsService } from './retention/artifacts.service';
 import { TrainingService } from './training/training.service';
@@ -21,6 +23,8 @@ export class JobsProcessor implements OnApplicationBootstrap {
     private readonly training: TrainingService,
     private readonly evaluations: EvaluateService,
     private readonly artifacts: ArtifactsService,
+    private readonly ingest: IngestService,
+    private readonly exports: ExportService,
     private readonly metrics: WorkerMetrics,
   ) {}
 
@@ -28,6 +32,8 @@ export class JobsProcessor implements OnApplicationBootstrap {
     train: (payload, ctx) => this.training.handle(payload, ctx),
     evaluate: (payload, ctx) => this.evaluations.handle(payload, ctx),
     deleteArtifacts: (payload) => this.artifacts.handle(payload),
+    ingestDataset: (payload, ctx) => this.ingest.handle(payload, ctx),
+    exportCheckpoint: (payload, ctx) => this.exports.handle(payload, ctx),
   };
 
   async onApplicationBootstrap() {
@@ -37,6 +43,8 @@ export class JobsProcessor implements OnApplicationBootstrap {
       await this.training.requeueUnfinished();
       for (const { id } of await this.evaluations.unfinished()) await this.queue.enqueue('evaluate', { evaluationId: id });
       for (const { id } of await this.artifacts.pending()) await this.queue.enqueue('deleteArtifacts', { deletionId: id });
+      await this.ingest.requeueUnfinished();
+      await this.exports.requeueUnfinished();
     }
     const w = this.config.worker;
     this.logger.log(`worker started (${this.config.queue.kind} queue, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);

@@ -1,7 +1,19 @@
 import { Module } from '@nestjs/common';
-import { ArtifactDeletionRepository, CheckpointRepository, DatasetRepository, EvaluationRepository, ExperimentRepository } from '@trainyard/db';
+import {
+  ArtifactDeletionRepository,
+  CheckpointExportRepository,
+  CheckpointRepository,
+  DatasetRepository,
+  DatasetVersionRepository,
+  EvaluationRepository,
+  ExperimentRepository,
+} from '@trainyard/db';
 import { EvaluateService } from './evaluate/evaluate.service';
+import { ExportService } from './export/export.service';
+import { IngestService } from './ingest/ingest.service';
 import { ArtifactsService } from './retention/artifacts.service';
+import { DatasetLoader } from './training/dataset-loader';
+import { ReceiptRecorder } from './training/receipt-recorder';
 import { JobsProcessor } from './jobs.processor';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { WorkerProbe } from './observability/worker-probe';
@@ -11,13 +23,19 @@ import { TrainingService } from './training/training.service';
 @Module({
   providers: [
     DatasetRepository,
+    DatasetVersionRepository,
     ExperimentRepository,
     CheckpointRepository,
+    CheckpointExportRepository,
     EvaluationRepository,
     ArtifactDeletionRepository,
     TrainingService,
+    IngestService,
+    DatasetLoader,
+    ExportService,
     EvaluateService,
     ArtifactsService,
+    ReceiptRecorder,
     JobsProcessor,
     WorkerMetrics,
     WorkerProbe,

@@ -19,6 +19,10 @@ export interface JobPayloads {
   evaluate: { evaluationId: string };
   /** Free the bytes under one ArtifactDeletion's prefix (rows already deleted), then forget it. */
   deleteArtifacts: { deletionId: string };
+  /** Convert one dataset version's uploaded sources into the internal form (shards + index). */
+  ingestDataset: { datasetVersionId: string };
+  /** Convert one checkpoint to another format (ONNX) and store the file: a CheckpointExport row. */
+  exportCheckpoint: { exportId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -40,6 +44,8 @@ export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}${p.resumeOf !== undefined ? `-resume-${p.resumeOf}` : ''}` },
   evaluate: { lane: 'jobs', jobId: (p) => `evaluation-${p.evaluationId}` },
   deleteArtifacts: { lane: 'jobs', jobId: (p) => `deletion-${p.deletionId}` },
+  ingestDataset: { lane: 'jobs', jobId: (p) => `ingest-${p.datasetVersionId}` },
+  exportCheckpoint: { lane: 'jobs', jobId: (p) => `export-${p.exportId}` },
 };
 
 /** One job as it travels: its name and payload, typed together. */

@@ -1,8 +1,8 @@
 import { buildReceipt, datasetDigest } from './receipt';
 
 const files = [
-  { role: 'TRAIN_LABELS', sha256: 'b'.repeat(64) },
-  { role: 'TRAIN_IMAGES', sha256: 'a'.repeat(64) },
+  { name: 'train-labels', sha256: 'b'.repeat(64) },
+  { name: 'train-images', sha256: 'a'.repeat(64) },
 ];
 const env = { backend: 'wasm', tfjsVersion: '4.22.0', wasmBackendVersion: '4.22.0', nodeVersion: '20.20.2', nativeIsa: 'avx2', kernels: ['Conv2D'] };
 
@@ -14,8 +14,8 @@ describe('receipt', () => {
   });
 
   it('records the spec, its seed, the fine-tune base and the environment', () => {
-    const r = buildReceipt({ datasetId: 'd', spec: { seed: 42, epochs: 1 }, baseCheckpointId: null, frozenLayers: [] }, files, env);
-    expect(r).toMatchObject({ version: 1, datasetId: 'd', seed: 42, spec: { seed: 42, epochs: 1 }, backend: 'wasm', kernels: ['Conv2D'], nativeIsa: 'avx2' });
+    const r = buildReceipt({ datasetId: 'd', datasetVersionId: 'v', spec: { seed: 42, epochs: 1 }, baseCheckpointId: null, frozenLayers: [] }, files, env);
+    expect(r).toMatchObject({ version: 1, datasetId: 'd', datasetVersionId: 'v', seed: 42, spec: { seed: 42, epochs: 1 }, backend: 'wasm', kernels: ['Conv2D'], nativeIsa: 'avx2' });
     expect(r.datasetDigest).toBe(datasetDigest(files));
   });
 });

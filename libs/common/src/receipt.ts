@@ -20,7 +20,9 @@ export interface RuntimeEnvironment {
 export interface Receipt extends RuntimeEnvironment {
   version: 1;
   datasetId: string;
-  /** sha256 over the dataset's files (role and sha256 of each, sorted by role). */
+  /** The exact dataset version (null: a dataset from before versions, trained on its idx files). */
+  datasetVersionId: string | null;
+  /** sha256 over the dataset version's source files (name and sha256 of each, sorted by name). */
   datasetDigest: string;
   /** The resolved spec the run trained with (defaults filled in). */
   spec: unknown;
@@ -30,19 +32,20 @@ export interface Receipt extends RuntimeEnvironment {
 }
 
 /** One digest for a dataset's contents: its files' own digests, in a fixed order. */
-export function datasetDigest(files: ReadonlyArray<{ role: string; sha256: string }>): string {
-  const lines = [...files].sort((a, b) => a.role.localeCompare(b.role)).map((f) => `${f.role}:${f.sha256}\n`);
+export function datasetDigest(files: ReadonlyArray<{ name: string; sha256: string }>): string {
+  const lines = [...files].sort((a, b) => a.name.localeCompare(b.name)).map((f) => `${f.name}:${f.sha256}\n`);
   return createHash('sha256').update(lines.join('')).digest('hex');
 }
 
 export function buildReceipt(
-  experiment: { datasetId: string; spec: unknown; baseCheckpointId: string | null; frozenLayers: string[] },
-  files: ReadonlyArray<{ role: string; sha256: string }>,
+  experiment: { datasetId: string; datasetVersionId: string | null; spec: unknown; baseCheckpointId: string | null; frozenLayers: string[] },
+  files: ReadonlyArray<{ name: string; sha256: string }>,
   environment: RuntimeEnvironment,
 ): Receipt {
   return {
     version: 1,
     datasetId: experiment.datasetId,
+    datasetVersionId: experiment.datasetVersionId,
     datasetDigest: datasetDigest(files),
     spec: experiment.spec,
     seed: (experiment.spec as { seed: number }).seed,

@@ -52,6 +52,12 @@ export interface AppConfig {
   };
   /** Roles this process plays when launched by the all-in-one entry point. */
   roles: Array<'api' | 'worker' | 'serve'>;
+  datasets: {
+    /** Largest dataset file one upload may carry (bytes). */
+    uploadMaxBytes: number;
+    /** Where the worker keeps a version's shards while training reads them. */
+    cacheDir: string;
+  };
 }
 
 const bool = z
@@ -79,6 +85,7 @@ const envSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
   WORKER_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  DATASET_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 2 ** 30),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),
@@ -144,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     log: { format: e.LOG_FORMAT, level: e.LOG_LEVEL },
     roles: (e.TRAINYARD_ROLES?.split(',') as AppConfig['roles'] | undefined) ?? ['api', 'worker', 'serve'],
+    datasets: { uploadMaxBytes: e.DATASET_UPLOAD_MAX_BYTES, cacheDir: path.join(dataDir, 'dataset-cache') },
   };
 }
 

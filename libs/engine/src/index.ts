@@ -62,7 +62,7 @@ export type { TfjsLayersModel } from './tfjs-export';
 
 export { initFromCheckpoint, freezeLayers, layersWithWeights, checkpointLayerNames, checkFreezeLayers } from './finetune';
 export type { FineTuneReport } from './finetune';
-export { exportToOnnx, OnnxExportError, SUPPORTED_LAYERS, loadOnnxRuntime, tfjsRuntime } from './onnx';
+export { exportToOnnx, OnnxExportError, SUPPORTED_LAYERS, loadOnnxRuntime, tfjsRuntime, measureOnnxParity } from './onnx';
 export type { OnnxExportOptions, OnnxModel, InferenceRuntime, OnnxRuntimeOptions, RuntimeKind } from './onnx';
 
 export { runtimeEnvironment } from './receipt';

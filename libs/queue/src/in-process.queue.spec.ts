@@ -1,9 +1,7 @@
-import { JobHandlers } from './job-queue';
 import { InProcessQueue } from './in-process.queue';
+import { withHandlers } from './testing';
 
 const lanes = { training: 1, jobs: 1 };
-/** Handlers for the job names a test does not use. */
-const unused = { evaluate: async () => 'unused', deleteArtifacts: async () => 'unused' };
 
 describe('InProcessQueue', () => {
   it('runs each experiment once even when enqueued twice, in order, through the handler', async () => {
@@ -11,14 +9,13 @@ describe('InProcessQueue', () => {
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const handlers: JobHandlers = {
-      ...unused,
+    const handlers = withHandlers({
       train: async (job) => {
         seen.push(job.experimentId);
         if (job.experimentId === 'a') await gate;
         return 'succeeded';
       },
-    };
+    });
     await q.start(handlers);
     await q.enqueue('train', { experimentId: 'a' });
     await q.enqueue('train', { experimentId: 'a' });
@@ -34,13 +31,14 @@ describe('InProcessQueue', () => {
     jest.useFakeTimers();
     const q = new InProcessQueue(lanes);
     const deliveries: Array<[number, boolean]> = [];
-    await q.start({
-      ...unused,
-      train: async (_job, ctx) => {
-        deliveries.push([ctx.attemptsMade, ctx.lastTry]);
-        throw new Error('store down');
-      },
-    });
+    await q.start(
+      withHandlers({
+        train: async (_job, ctx) => {
+          deliveries.push([ctx.attemptsMade, ctx.lastTry]);
+          throw new Error('store down');
+        },
+      }),
+    );
     await q.enqueue('train', { experimentId: 'x' });
     await jest.advanceTimersByTimeAsync(60_000);
     expect(deliveries).toEqual([
@@ -57,7 +55,7 @@ describe('InProcessQueue', () => {
   it('runs a job enqueued again after the first finished', async () => {
     const q = new InProcessQueue(lanes);
     let runs = 0;
-    await q.start({ ...unused, train: async () => `run ${++runs}` });
+    await q.start(withHandlers({ train: async () => `run ${++runs}` }));
     await q.enqueue('train', { experimentId: 'y' });
     await new Promise((r) => setTimeout(r, 10));
     await q.enqueue('train', { experimentId: 'y' });

@@ -18,8 +18,9 @@ export class EvaluationResolver {
     @CurrentTeam() team: TeamPrincipal,
     @Args('checkpointId', { type: () => ID }) checkpointId: string,
     @Args('datasetId', { type: () => ID }) datasetId: string,
+    @Args('datasetVersionId', { type: () => ID, nullable: true, description: 'Default: the newest READY version.' }) datasetVersionId?: string,
   ) {
-    return toEvaluation(await this.service.evaluateCheckpoint(team.id, checkpointId, datasetId));
+    return toEvaluation(await this.service.evaluateCheckpoint(team.id, checkpointId, datasetId, datasetVersionId));
   }
 
   @Query(() => Evaluation)

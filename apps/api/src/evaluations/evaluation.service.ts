@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { badInput, ErrorCode, ExperimentSpec, TrainyardError } from '@trainyard/common';
-import { CheckpointRepository, DatasetRepository, EvaluationRepository } from '@trainyard/db';
+import { badInput, ExperimentSpec } from '@trainyard/common';
+import { CheckpointRepository, EvaluationRepository } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
+import { ExperimentService } from '../experiments/experiment.service';
 
 /** What a checkpoint's model accepts, from the spec of the experiment that trained it. */
 export interface ModelInputs {
@@ -37,19 +38,16 @@ export class EvaluationService {
   constructor(
     private readonly evaluations: EvaluationRepository,
     private readonly checkpoints: CheckpointRepository,
-    private readonly datasets: DatasetRepository,
+    private readonly experimentService: ExperimentService,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
-  /** Checks that the dataset fits the checkpoint's model, records the evaluation and queues it. */
-  async evaluateCheckpoint(teamId: string, checkpointId: string, datasetId: string) {
+  /** Checks that the dataset (version: the one named, else the newest READY one) fits the checkpoint's model, records the evaluation and queues it. */
+  async evaluateCheckpoint(teamId: string, checkpointId: string, datasetId: string, datasetVersionId?: string | null) {
     const checkpoint = await this.checkpoints.getForTeam(teamId, checkpointId);
-    const dataset = await this.datasets.get(teamId, datasetId);
-    if (dataset.status !== 'READY' || !dataset.numClasses) {
-      throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all its files first`, { datasetId: dataset.id });
-    }
-    checkCompatible(modelInputsOf(checkpoint.experiment.spec as unknown as ExperimentSpec), { imageShape: dataset.imageShape, numClasses: dataset.numClasses });
-    const evaluation = await this.evaluations.create(teamId, checkpoint.id, dataset.id);
+    const { dataset, version, imageShape, numClasses } = await this.experimentService.resolveSource(teamId, datasetId, datasetVersionId);
+    checkCompatible(modelInputsOf(checkpoint.experiment.spec as unknown as ExperimentSpec), { imageShape, numClasses });
+    const evaluation = await this.evaluations.create(teamId, checkpoint.id, dataset.id, version?.id ?? null);
     await this.queue.enqueue('evaluate', { evaluationId: evaluation.id });
     return evaluation;
   }

@@ -14,6 +14,7 @@ export class Evaluation {
   @Field(() => ID) id: string;
   @Field(() => ID) checkpointId: string;
   @Field(() => ID) datasetId: string;
+  @Field(() => ID, { nullable: true, description: 'The exact version scored (null: a dataset from before versions).' }) datasetVersionId: string | null;
   @Field(() => EvaluationStatus) status: EvaluationStatus;
   @Field(() => EvalMetrics, { nullable: true, description: "Same shape as an experiment's metrics." }) metrics?: EvalMetrics | null;
   @Field(() => String, { nullable: true }) failureReason?: string | null;
@@ -25,6 +26,7 @@ type EvaluationRow = {
   id: string;
   checkpointId: string;
   datasetId: string;
+  datasetVersionId: string | null;
   status: string;
   metrics: unknown;
   failureReason: string | null;
@@ -37,6 +39,7 @@ export function toEvaluation(row: EvaluationRow): Evaluation {
     id: row.id,
     checkpointId: row.checkpointId,
     datasetId: row.datasetId,
+    datasetVersionId: row.datasetVersionId,
     status: row.status as EvaluationStatus,
     metrics: (row.metrics as EvalMetrics | null) ?? null,
     failureReason: row.failureReason,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { badInput, checkpointLayers, ErrorCode, readCheckpointHeader, TrainyardError } from '@trainyard/common';
+import { badInput, checkpointLayers, readCheckpointHeader } from '@trainyard/common';
 import { batchesPerEpoch } from '@trainyard/data';
-import { CheckpointRepository, DatasetRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { SubmitExperimentInput } from './experiment.inputs';
@@ -18,24 +18,20 @@ export class FineTuneService {
     private readonly experimentService: ExperimentService,
     private readonly experiments: ExperimentRepository,
     private readonly checkpoints: CheckpointRepository,
-    private readonly datasets: DatasetRepository,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
   async fineTune(teamId: string, checkpointId: string, freezeLayers: string[], input: SubmitExperimentInput) {
     const base = await this.checkpoints.getForTeam(teamId, checkpointId); // NOT_FOUND for another team's
-    const dataset = await this.datasets.get(teamId, input.datasetId);
-    if (dataset.status !== 'READY' || !dataset.trainCount || !dataset.numClasses) {
-      throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all its files first`, { datasetId: dataset.id });
-    }
+    const { dataset, version, imageShape, numClasses, trainCount } = await this.experimentService.resolveSource(teamId, input.datasetId, input.datasetVersionId);
     const header = readCheckpointHeader(await this.store.getBytes(base.storageKey));
     if (input.model.name !== header.modelSpec.name) {
       throw badInput(`model.name "${input.model.name.slice(0, 32)}" differs from the checkpoint's model "${header.modelSpec.name}"`, { field: 'model.name' });
     }
     const channels = header.modelSpec.inputShape[2];
-    if (dataset.imageShape[2] !== channels) {
-      throw badInput(`the dataset's images have ${dataset.imageShape[2]} channel(s), the checkpoint's model takes ${channels}`, { field: 'datasetId' });
+    if (imageShape[2] !== channels) {
+      throw badInput(`the dataset's images have ${imageShape[2]} channel(s), the checkpoint's model takes ${channels}`, { field: 'datasetId' });
     }
     const layers = checkpointLayers(header);
     for (const name of freezeLayers) {
@@ -43,14 +39,15 @@ export class FineTuneService {
         throw badInput(`cannot freeze layer "${name.slice(0, 64)}": the model has no such layer with weights (it has ${layers.join(', ')})`, { field: 'freezeLayers' });
       }
     }
-    const spec = this.experimentService.buildSpec(input, dataset.numClasses, dataset.trainCount, dataset.imageShape);
+    const spec = this.experimentService.buildSpec(input, numClasses, trainCount, imageShape);
     const { experiment } = await this.experiments.createIdempotent({
       teamId,
       datasetId: dataset.id,
+      datasetVersionId: version?.id ?? null,
       name: input.name,
       idempotencyKey: input.idempotencyKey,
       spec: spec as object,
-      totalSteps: batchesPerEpoch(spec.pipeline, dataset.trainCount) * spec.epochs,
+      totalSteps: batchesPerEpoch(spec.pipeline, trainCount) * spec.epochs,
       baseCheckpointId: base.id,
       frozenLayers: [...new Set(freezeLayers)],
     });

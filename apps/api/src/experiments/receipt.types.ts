@@ -5,7 +5,8 @@ import type { Receipt as StoredReceipt } from '@trainyard/common';
 @ObjectType({ description: 'What decides a run: the same receipt on the same backend gives the same loss series (rerunExperiment).' })
 export class Receipt {
   @Field(() => ID) datasetId: string;
-  @Field({ description: "sha256 over the dataset's files (role and sha256 of each)." }) datasetDigest: string;
+  @Field(() => ID, { nullable: true, description: 'The exact dataset version (null: a dataset from before versions).' }) datasetVersionId: string | null;
+  @Field({ description: "sha256 over the dataset version's source files (name and sha256 of each)." }) datasetDigest: string;
   @Field(() => GraphQLJSON, { description: 'The resolved spec, defaults filled in.' }) spec: unknown;
   @Field(() => Int) seed: number;
   @Field(() => ID, { nullable: true, description: 'Fine-tuning: the starting checkpoint.' }) baseCheckpointId: string | null;
@@ -23,6 +24,7 @@ export function toReceipt(stored: unknown): Receipt | null {
   const r = stored as StoredReceipt;
   return {
     datasetId: r.datasetId,
+    datasetVersionId: r.datasetVersionId ?? null,
     datasetDigest: r.datasetDigest,
     spec: r.spec,
     seed: r.seed,

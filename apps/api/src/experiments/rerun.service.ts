@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { datasetDigest, ErrorCode, Receipt, TrainyardError } from '@trainyard/common';
-import { CheckpointRepository, DatasetRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
+import { ExperimentService } from './experiment.service';
 
 const conflict = (message: string) => new TrainyardError(ErrorCode.CONFLICT, message);
 
@@ -10,7 +11,7 @@ const conflict = (message: string) => new TrainyardError(ErrorCode.CONFLICT, mes
 export class RerunService {
   constructor(
     private readonly experiments: ExperimentRepository,
-    private readonly datasets: DatasetRepository,
+    private readonly experimentService: ExperimentService,
     private readonly checkpoints: CheckpointRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
@@ -19,10 +20,11 @@ export class RerunService {
     const source = await this.experiments.get(teamId, id);
     const receipt = source.receipt as unknown as Receipt | null;
     if (!receipt) throw conflict(`experiment ${id} has no receipt yet: it has not started`);
-    const dataset = await this.datasets.get(teamId, receipt.datasetId).catch(() => {
-      throw conflict(`experiment ${id} trained on dataset ${receipt.datasetId}, which no longer exists`);
+    const { dataset, version } = await this.experimentService.resolveSource(teamId, receipt.datasetId, receipt.datasetVersionId).catch((e: Error) => {
+      throw conflict(`experiment ${id} trained on dataset ${receipt.datasetId}${receipt.datasetVersionId ? ` version ${receipt.datasetVersionId}` : ''}, which is not usable now: ${e.message}`);
     });
-    const digest = datasetDigest(dataset.files);
+    const files = version ? version.sources.map((s) => ({ name: s.name, sha256: s.sha256 ?? '' })) : dataset.files.map((f) => ({ name: f.role, sha256: f.sha256 }));
+    const digest = datasetDigest(files);
     if (digest !== receipt.datasetDigest) {
       throw conflict(`dataset ${dataset.id} changed since experiment ${id} ran (digest ${digest.slice(0, 12)}, receipt ${receipt.datasetDigest.slice(0, 12)})`);
     }
@@ -32,6 +34,7 @@ export class RerunService {
     const { experiment } = await this.experiments.createIdempotent({
       teamId,
       datasetId: dataset.id,
+      datasetVersionId: version?.id ?? null,
       name: `${source.name} (rerun)`.slice(0, 200),
       spec: receipt.spec as object,
       totalSteps: source.totalSteps,

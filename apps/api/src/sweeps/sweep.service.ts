@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { badInput, ErrorCode, TrainyardError } from '@trainyard/common';
+import { badInput } from '@trainyard/common';
 import { batchesPerEpoch } from '@trainyard/data';
-import { DatasetRepository, SweepRepository } from '@trainyard/db';
+import { SweepRepository } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { SubmitExperimentInput } from '../experiments/experiment.inputs';
 import { ExperimentService } from '../experiments/experiment.service';
@@ -37,32 +37,29 @@ export function trialInput(base: SubmitExperimentInput, params: TrialParams, ind
 export class SweepService {
   constructor(
     private readonly sweeps: SweepRepository,
-    private readonly datasets: DatasetRepository,
     private readonly experimentService: ExperimentService,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
   async create(teamId: string, input: CreateSweepInput) {
     if (!input.name.trim()) throw badInput('name must not be empty', { field: 'name' });
-    const dataset = await this.datasets.get(teamId, input.base.datasetId);
-    if (dataset.status !== 'READY' || !dataset.trainCount || !dataset.numClasses) {
-      throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all its files first`, { datasetId: dataset.id });
-    }
+    const { dataset, version, imageShape, numClasses, trainCount } = await this.experimentService.resolveSource(teamId, input.base.datasetId, input.base.datasetVersionId);
     const space = JSON.parse(JSON.stringify(input.space)) as Record<string, unknown>;
     const plan = planTrials(space, input.strategy, input.budget, input.seed ?? 1);
     const children = plan.map((params, i) => {
       const trial = trialInput(input.base, params, i, input.name);
       let spec;
       try {
-        spec = this.experimentService.buildSpec(trial, dataset.numClasses!, dataset.trainCount!, dataset.imageShape);
+        spec = this.experimentService.buildSpec(trial, numClasses, trainCount, imageShape);
       } catch (e) {
         throw badInput(`trial ${i + 1} (${JSON.stringify(params).slice(0, 120)}): ${(e as Error).message}`, { field: 'space', trial: i + 1 });
       }
       return {
         datasetId: dataset.id,
+        datasetVersionId: version?.id ?? null,
         name: trial.name,
         spec: spec as object,
-        totalSteps: batchesPerEpoch(spec.pipeline, dataset.trainCount!) * spec.epochs,
+        totalSteps: batchesPerEpoch(spec.pipeline, trainCount) * spec.epochs,
         sweepParams: params as object,
       };
     });

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ExperimentSpec } from '@trainyard/common';
+import { Batch, ExperimentSpec } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { buildBatchSource, loadMnist, PipelineSpec } from '@trainyard/data';
-import { DatasetRepository, EvaluationRepository, SupersededError } from '@trainyard/db';
+import { buildBatchSource, PipelineSpec } from '@trainyard/data';
+import { EvaluationRepository, SupersededError } from '@trainyard/db';
 import { evaluate, initBackend, loadCheckpoint, modelFromCheckpoint } from '@trainyard/engine';
 import { JobContext } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
+import { DatasetLoader, LoadedDataset } from '../training/dataset-loader';
 
 export type EvaluationOutcome = 'succeeded' | 'failed' | 'superseded' | 'already-finished';
 
@@ -23,7 +24,7 @@ export class EvaluateService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly evaluations: EvaluationRepository,
-    private readonly datasets: DatasetRepository,
+    private readonly loader: DatasetLoader,
   ) {}
 
   async handle(job: { evaluationId: string }, ctx: Pick<JobContext, 'lastTry'>): Promise<EvaluationOutcome> {
@@ -35,10 +36,10 @@ export class EvaluateService {
     const log = (m: string) => this.logger.log(`evaluation ${id} attempt ${attempt}: ${m}`);
     try {
       const spec = row.checkpoint.experiment.spec as unknown as ExperimentSpec;
-      const [bytes, split] = await Promise.all([this.store.getBytes(row.checkpoint.storageKey), this.testSplit(row.datasetId)]);
+      const [bytes, { test: split }] = await Promise.all([this.store.getBytes(row.checkpoint.storageKey), this.loader.load(row)]);
       const metrics = await this.score(bytes, spec, split, log);
       await this.evaluations.finish(id, attempt, { status: 'SUCCEEDED', metrics: metrics as object });
-      log(`succeeded: accuracy ${metrics.accuracy.toFixed(4)} on ${split.count} samples`);
+      log(`succeeded: accuracy ${metrics.accuracy.toFixed(4)}`);
       return 'succeeded';
     } catch (err) {
       if (err instanceof SupersededError) return 'superseded';
@@ -57,29 +58,18 @@ export class EvaluateService {
     return this.evaluations.unfinished();
   }
 
-  private async score(bytes: Uint8Array, spec: ExperimentSpec, split: ReturnType<typeof loadMnist>['test'], log: (m: string) => void) {
+  private async score(bytes: Uint8Array, spec: ExperimentSpec, split: LoadedDataset['test'], log: (m: string) => void) {
     this.backend ??= initBackend(this.config.worker.backend);
     const { name } = await this.backend;
     const ckpt = loadCheckpoint(bytes);
     const numClasses = ckpt.header.modelSpec.numClasses;
-    log(`scoring step ${ckpt.header.step} of ${ckpt.header.modelSpec.name} on ${split.count} samples (${name} backend)`);
+    log(`scoring step ${ckpt.header.step} of ${ckpt.header.modelSpec.name} (${name} backend)`);
     const model = modelFromCheckpoint(ckpt);
     try {
       const data = buildBatchSource(split, spec.pipeline as PipelineSpec, { seed: spec.seed, shuffle: false, dropRemainder: false });
-      return await evaluate(model, data.epoch(0), numClasses);
+      return await evaluate(model, data.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>, numClasses);
     } finally {
       model.dispose();
     }
-  }
-
-  private async testSplit(datasetId: string) {
-    const dataset = await this.datasets.getById(datasetId);
-    const bytes = async (role: string) => {
-      const f = dataset.files.find((x) => x.role === role);
-      if (!f) throw new Error(`dataset ${dataset.id} has no ${role} file`);
-      return this.store.getBytes(f.storageKey);
-    };
-    const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(['TRAIN_IMAGES', 'TRAIN_LABELS', 'TEST_IMAGES', 'TEST_LABELS'].map(bytes));
-    return loadMnist({ trainImages, trainLabels, testImages, testLabels }, { numClasses: dataset.numClasses ?? 10 }).test;
   }
 }

@@ -12,8 +12,8 @@ import { SupersededError } from './experiment.repository';
 export class EvaluationRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  create(teamId: string, checkpointId: string, datasetId: string) {
-    return this.prisma.evaluation.create({ data: { teamId, checkpointId, datasetId } });
+  create(teamId: string, checkpointId: string, datasetId: string, datasetVersionId: string | null) {
+    return this.prisma.evaluation.create({ data: { teamId, checkpointId, datasetId, datasetVersionId } });
   }
 
   async get(teamId: string, id: string) {

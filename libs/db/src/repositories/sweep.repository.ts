@@ -15,6 +15,7 @@ export interface NewSweep {
 
 export interface NewTrial {
   datasetId: string;
+  datasetVersionId: string | null;
   name: string;
   spec: Prisma.InputJsonValue;
   totalSteps: number;
