@@ -8,7 +8,7 @@ import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { EXPERIMENT_FIELDS, TrainyardClient, waitForExperiment } from '../support/client';
+import { EXPERIMENT_FIELDS, TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { realServices } from '../support/services';
 import { WorkerProcess } from '../support/worker-process';
@@ -48,6 +48,7 @@ beforeAll(async () => {
   for (const slug of Object.keys(counts) as MnistSlug[]) {
     expect((await client.upload(datasetId, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
   }
+  await waitForDataset(client, datasetId);
 });
 
 afterEach(async () => {

@@ -4,6 +4,7 @@ import { JOB_CONSUMER, JOB_QUEUE, JobConsumer, JobHandlers, JobQueue } from '@tr
 import { EvaluateService } from './evaluate/evaluate.service';
 import { ExportService } from './export/export.service';
 import { IngestService } from './ingest/ingest.service';
+import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { ArtifactsService } from './retention/artifacts.service';
 import { TrainingService } from './training/training.service';
@@ -26,6 +27,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     private readonly ingest: IngestService,
     private readonly exports: ExportService,
     private readonly metrics: WorkerMetrics,
+    private readonly idle: IdleExit,
   ) {}
 
   readonly handlers: JobHandlers = {
@@ -37,7 +39,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
   };
 
   async onApplicationBootstrap() {
-    await this.consumer.start(this.metrics.instrument(this.handlers));
+    await this.consumer.start(this.idle.wrap(this.metrics.instrument(this.handlers)));
     if (this.config.queue.kind === 'in-process') {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();
@@ -47,6 +49,6 @@ export class JobsProcessor implements OnApplicationBootstrap {
       await this.exports.requeueUnfinished();
     }
     const w = this.config.worker;
-    this.logger.log(`worker started (${this.config.queue.kind} queue, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);
+    this.logger.log(`worker started (${this.config.queue.kind} queue, lanes ${w.lanes.join(',')}, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);
   }
 }

@@ -15,6 +15,7 @@ import { ArtifactsService } from './retention/artifacts.service';
 import { DatasetLoader } from './training/dataset-loader';
 import { ReceiptRecorder } from './training/receipt-recorder';
 import { JobsProcessor } from './jobs.processor';
+import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { WorkerProbe } from './observability/worker-probe';
 import { TrainingService } from './training/training.service';
@@ -39,6 +40,7 @@ import { TrainingService } from './training/training.service';
     JobsProcessor,
     WorkerMetrics,
     WorkerProbe,
+    IdleExit,
   ],
 })
 export class WorkerModule {}

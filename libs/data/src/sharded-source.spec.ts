@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Batch } from '@trainyard/common';
 import { ingestDataset } from './formats';
 import { DatasetIndex } from './internal';
@@ -75,6 +78,26 @@ describe('buildShardedBatchSource', () => {
       }
       expect(s / n).toBeCloseTo(0, 4);
       expect(s2 / n).toBeCloseTo(1, 3);
+    }
+  });
+
+  it('gives the same batches from the prefetch thread as inline, reading shards from disk', async () => {
+    const { sink, index } = await cifar();
+    const dir = await mkdtemp(path.join(tmpdir(), 'shards-'));
+    try {
+      for (const [name, bytes] of sink.files) {
+        await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+        await writeFile(path.join(dir, name), bytes);
+      }
+      const spec = validatePipelineSpec({ map: [{ op: 'RandomHorizontalFlip' }], shuffle: { bufferSize: 20 }, batch: { size: 7, dropRemainder: false } });
+      const ref = { kind: 'sharded' as const, index, split: 'train' as const, dir };
+      const inline = await collect(buildShardedBatchSource(ref, spec, { seed: 9, shuffle: true, inline: true }).epoch(1));
+      const threaded = await collect(buildShardedBatchSource(ref, spec, { seed: 9, shuffle: true, prefetchBatches: 2 }).epoch(1));
+      expect(threaded.length).toBe(9);
+      expect(threaded.map((b) => Array.from(b.x))).toEqual(inline.map((b) => Array.from(b.x)));
+      expect(threaded.map((b) => Array.from(b.y))).toEqual(inline.map((b) => Array.from(b.y)));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

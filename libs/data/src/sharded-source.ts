@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { badInput, Batch } from '@trainyard/common';
+import { Worker } from 'node:worker_threads';
+import { badInput, Batch, ErrorCode, TrainyardError } from '@trainyard/common';
 import type { DataBatchSource } from './batch-source';
 import { DatasetIndex, decodeShard, ShardRef, SplitName } from './internal';
 import { compileMap } from './ops';
@@ -30,6 +31,14 @@ export interface ShardedSourceOptions {
   readShard?: (ref: ShardRef) => Promise<Uint8Array>;
   /** Shards read ahead while the current one is consumed (default 1). */
   prefetch?: number;
+  /**
+   * false (default when reading from disk): each epoch runs in a prefetch thread that keeps up to
+   * `prefetchBatches` batches ready, so preparing data overlaps with training (tf.data's prefetch).
+   * true: everything on the calling thread.
+   */
+  inline?: boolean;
+  /** Batches the prefetch thread may have ready ahead of the consumer (default 8). */
+  prefetchBatches?: number;
 }
 
 /** Fisher-Yates permutation of 0..n-1. */
@@ -146,13 +155,65 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
     }
   }
 
+  const threaded = !opts.inline && !opts.readShard;
   return {
     batchesPerEpoch: perPass * repeat,
     sampleShape: program.outShape,
     samplesPerEpoch: samplesPerPass * repeat,
     async *epoch(e: number) {
       if (!Number.isInteger(e) || e < 0) throw badInput(`epoch must be a non-negative integer, got ${e}`);
+      if (threaded) {
+        yield* prefetched(ref, pipeline, { seed: opts.seed, shuffle: opts.shuffle, dropRemainder: opts.dropRemainder }, e, opts.prefetchBatches ?? 8);
+        return;
+      }
       for (let r = 0; r < repeat; r++) yield* pass(e * repeat + r);
     },
   };
+}
+
+const PREFETCH_WORKER = path.join(__dirname, 'prefetch-worker.js');
+
+/**
+ * One epoch produced on a prefetch thread: the same batches, in the same order (the thread runs the
+ * same deterministic source), arriving through a bounded queue of `depth` batches.
+ */
+async function* prefetched(ref: ShardedSplit, pipeline: PipelineSpec, opts: { seed: number; shuffle: boolean; dropRemainder?: boolean }, epoch: number, depth: number): AsyncGenerator<Batch> {
+  const worker = new Worker(PREFETCH_WORKER, { workerData: { ref, pipeline, opts, epoch } });
+  const ready: Batch[] = [];
+  let done = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    wake?.();
+    wake = undefined;
+  };
+  worker.on('message', (m: { type: string } & Partial<Batch> & { message?: string; code?: string; details?: Record<string, unknown> }) => {
+    if (m.type === 'batch') ready.push({ x: m.x!, xShape: m.xShape!, y: m.y! });
+    else if (m.type === 'end') done = true;
+    else if (m.type === 'error') failure = m.code ? new TrainyardError(m.code as ErrorCode, m.message!, m.details) : new Error(m.message);
+    poke();
+  });
+  worker.on('error', (e) => {
+    failure = e;
+    poke();
+  });
+  worker.on('exit', () => {
+    if (!done && !failure) failure = new Error('the data prefetch thread exited early');
+    poke();
+  });
+  worker.postMessage({ type: 'credit', n: depth });
+  try {
+    for (;;) {
+      if (ready.length > 0) {
+        worker.postMessage({ type: 'credit', n: 1 });
+        yield ready.shift()!;
+        continue;
+      }
+      if (failure) throw failure;
+      if (done) return;
+      await new Promise<void>((r) => (wake = r));
+    }
+  } finally {
+    await worker.terminate();
+  }
 }

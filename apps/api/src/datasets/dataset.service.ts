@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { badInput, ErrorCode, notFound, TrainyardError } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { datasetFormat, validateIngestRequest } from '@trainyard/data';
+import { DatasetIndex, datasetFormat, renderPreview, validateIngestRequest } from '@trainyard/data';
 import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
@@ -121,6 +121,14 @@ export class DatasetService {
     const names = after.sources.filter((s) => s.status === 'STORED').map((s) => s.name);
     if (datasetFormat(after.format).autoIngest?.(names)) return this.ingest(teamId, after.id);
     return after;
+  }
+
+  /** A PNG grid of train samples per class with names and the histogram (READY image versions). */
+  async preview(teamId: string, versionId: string, perClass?: number) {
+    const v = await this.versions.getForTeam(teamId, versionId);
+    if (v.status !== 'READY' || !v.index || !v.storagePrefix) throw new TrainyardError(ErrorCode.CONFLICT, `dataset version ${v.version} is ${v.status}; a preview needs a READY version`);
+    const prefix = v.storagePrefix;
+    return renderPreview(v.index as unknown as DatasetIndex, (ref) => this.store.getBytes(`${prefix}${ref.name}`), { perClass });
   }
 
   /** Streams a source of the dataset's current (else open) version back, as uploaded. */
