@@ -12,7 +12,7 @@ import { loadConfig } from '@trainyard/config';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 import { loadCheckpoint, modelFromCheckpoint, predictProbabilities } from '@trainyard/engine';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { EXPERIMENT_FIELDS, TrainyardClient, waitForExperiment } from '../support/client';
+import { EXPERIMENT_FIELDS, TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { realServices } from '../support/services';
 
@@ -55,6 +55,7 @@ async function uploadMnist(client: TrainyardClient, name: string, train = TRAIN,
   for (const slug of Object.keys(counts) as MnistSlug[]) {
     expect((await client.upload(createDataset.id, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
   }
+  await waitForDataset(client, createDataset.id); // the ingest job makes its version READY
   return createDataset.id as string;
 }
 

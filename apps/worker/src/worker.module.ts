@@ -13,6 +13,7 @@ import { ExportService } from './export/export.service';
 import { IngestService } from './ingest/ingest.service';
 import { ArtifactsService } from './retention/artifacts.service';
 import { DatasetLoader } from './training/dataset-loader';
+import { CheckpointSink } from './training/checkpoint-sink';
 import { ReceiptRecorder } from './training/receipt-recorder';
 import { JobsProcessor } from './jobs.processor';
 import { IdleExit } from './observability/idle-exit';
@@ -37,6 +38,7 @@ import { TrainingService } from './training/training.service';
     EvaluateService,
     ArtifactsService,
     ReceiptRecorder,
+    CheckpointSink,
     JobsProcessor,
     WorkerMetrics,
     WorkerProbe,

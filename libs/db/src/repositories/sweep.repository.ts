@@ -22,7 +22,7 @@ export interface NewTrial {
   sweepParams: Prisma.InputJsonValue;
 }
 
-const trials = { experiments: { orderBy: { createdAt: 'asc' as const } } };
+const trials = { experiments: { orderBy: { sweepTrial: 'asc' as const } } };
 
 /** Sweeps and their trials (child experiments). */
 @Injectable()
@@ -33,7 +33,7 @@ export class SweepRepository {
   async create(sweep: NewSweep, children: NewTrial[]) {
     return this.prisma.$transaction(async (tx) => {
       const created = await tx.sweep.create({ data: sweep });
-      await tx.experiment.createMany({ data: children.map((c) => ({ ...c, teamId: sweep.teamId, sweepId: created.id })) });
+      await tx.experiment.createMany({ data: children.map((c, i) => ({ ...c, teamId: sweep.teamId, sweepId: created.id, sweepTrial: i })) });
       return tx.sweep.findUniqueOrThrow({ where: { id: created.id }, include: trials });
     });
   }
