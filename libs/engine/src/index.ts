@@ -72,5 +72,13 @@ export { runTrainingThread } from './thread/runner';
 export type { TrainHandlers, TrainingThread } from './thread/runner';
 export type { TrainRequest, TrainResult, TrainingSpec, RawImageSplit } from './thread/protocol';
 
+export { exportLayersModel, checkpointToLayersModel, TFJS_WEIGHTS_FILE } from './tfjs-export';
+export type { TfjsLayersModel } from './tfjs-export';
+
+export { initFromCheckpoint, freezeLayers, layersWithWeights, checkpointLayerNames, checkFreezeLayers } from './finetune';
+export type { FineTuneReport } from './finetune';
 export { exportToOnnx, OnnxExportError, SUPPORTED_LAYERS, loadOnnxRuntime, tfjsRuntime, measureOnnxParity } from './onnx';
 export type { OnnxExportOptions, OnnxModel, InferenceRuntime, OnnxRuntimeOptions, RuntimeKind } from './onnx';
+
+export { runtimeEnvironment } from './receipt';
+export type { RuntimeEnvironment } from '@trainyard/common';

@@ -6,6 +6,9 @@ import type { EpochSummaryData } from '@trainyard/engine/spec';
 import { Checkpoint, EpochSummary, Experiment, ExperimentStatus, LossPoint, ModelSummary } from '../graphql/types';
 import { ModelInput, PipelineInput, SubmitExperimentInput } from './experiment.inputs';
 import { ExperimentService } from './experiment.service';
+import { FineTuneService } from './fine-tune.service';
+import { toReceipt } from './receipt.types';
+import { RerunService } from './rerun.service';
 
 type ExperimentRow = Awaited<ReturnType<ExperimentRepository['get']>>;
 
@@ -15,6 +18,7 @@ export function toExperiment(row: ExperimentRow): Experiment {
     status: row.status as ExperimentStatus,
     progress: { epoch: row.epoch, step: row.step, totalSteps: row.totalSteps, samplesPerSecond: row.samplesPerSecond },
     metrics: row.metrics as Experiment['metrics'],
+    receipt: toReceipt(row.receipt),
   };
 }
 
@@ -25,6 +29,8 @@ export class ExperimentResolver {
     private readonly service: ExperimentService,
     private readonly repo: ExperimentRepository,
     private readonly checkpointRepo: CheckpointRepository,
+    private readonly fineTunes: FineTuneService,
+    private readonly reruns: RerunService,
   ) {}
 
   @Mutation(() => Experiment, { description: 'Validates the spec and queues a training run.' })
@@ -45,6 +51,33 @@ export class ExperimentResolver {
     @Args('pipeline', { nullable: true }) pipeline?: PipelineInput,
   ): Promise<ModelSummary> {
     return this.service.modelSummary(team.id, datasetId, model, pipeline);
+  }
+
+  @Mutation(() => Experiment, {
+    description: 'Resumes a FAILED or CANCELLED experiment from its last checkpoint (weights, optimizer state, step, data order).',
+  })
+  async resumeExperiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
+    return toExperiment(await this.service.resume(team.id, id));
+  }
+
+  @Mutation(() => Experiment, {
+    description:
+      "A new experiment starting from a checkpoint of this team: same model, the input's dataset and training settings, freezeLayers kept as loaded, the head replaced when the class count differs.",
+  })
+  async fineTuneExperiment(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('checkpointId', { type: () => ID }) checkpointId: string,
+    @Args('input') input: SubmitExperimentInput,
+    @Args('freezeLayers', { type: () => [String], defaultValue: [] }) freezeLayers: string[],
+  ) {
+    return toExperiment(await this.fineTunes.fineTune(team.id, checkpointId, freezeLayers, input));
+  }
+
+  @Mutation(() => Experiment, {
+    description: "A new experiment from this one's receipt: same dataset contents (CONFLICT if they changed), resolved spec, seed and fine-tune base.",
+  })
+  async rerunExperiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
+    return toExperiment(await this.reruns.rerun(team.id, id));
   }
 
   @Query(() => Experiment)

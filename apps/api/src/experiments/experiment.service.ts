@@ -32,11 +32,14 @@ export class ExperimentService {
     private readonly versions: DatasetVersionRepository,
   ) {}
 
-  async submit(teamId: string, input: SubmitExperimentInput) {
-    const dataset = await this.datasets.get(teamId, input.datasetId);
-    // The exact version trained on: the one named, else the newest READY one (datasets from before
-    // versions have none and train on their idx files).
-    const version = input.datasetVersionId ? await this.versions.getForTeam(teamId, input.datasetVersionId) : await this.versions.current(dataset.id);
+  /**
+   * What an experiment trains on: the dataset and its exact version (the one named, else the newest
+   * READY one; datasets from before versions have none and train on their idx files), with the shape,
+   * class count and train size the spec is checked against. Also used by fine-tunes, sweeps, evaluations.
+   */
+  async resolveSource(teamId: string, datasetId: string, datasetVersionId?: string | null) {
+    const dataset = await this.datasets.get(teamId, datasetId);
+    const version = datasetVersionId ? await this.versions.getForTeam(teamId, datasetVersionId) : await this.versions.current(dataset.id);
     if (version && version.datasetId !== dataset.id) throw badInput(`dataset version ${version.id} belongs to another dataset`, { field: 'datasetVersionId' });
     if (version && version.status !== 'READY') {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset version ${version.version} is ${version.status}, not READY`, { datasetVersionId: version.id });
@@ -46,6 +49,11 @@ export class ExperimentService {
     if ((!version && dataset.status !== 'READY') || !source.trainCount || !source.numClasses) {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload its files and wait for the ingest to finish`, { datasetId: dataset.id });
     }
+    return { dataset, version, imageShape, numClasses: source.numClasses, trainCount: source.trainCount };
+  }
+
+  async submit(teamId: string, input: SubmitExperimentInput) {
+    const { dataset, version, imageShape, ...source } = await this.resolveSource(teamId, input.datasetId, input.datasetVersionId);
     const spec = this.buildSpec(input, source.numClasses, source.trainCount, imageShape);
     // Normalize(fromDataset) becomes the version's own numbers in the stored spec, so training,
     // evaluation and serving all apply the same constants.
@@ -79,6 +87,22 @@ export class ExperimentService {
     const pipeline = this.buildPipeline(pipelineInput, Number.MAX_SAFE_INTEGER, imageShape);
     const numClasses = model.numClasses ?? source.numClasses;
     return this.summarize({ name: model.name as ModelName, numClasses, params: normalizeModelParams(model.name, model.params) }, pipeline, imageShape);
+  }
+
+  /**
+   * Resumes a FAILED or CANCELLED experiment: the worker picks it up from its last checkpoint
+   * (weights, optimizer state, step and data order), so it ends as an uninterrupted run would.
+   */
+  async resume(teamId: string, id: string) {
+    const attempt = await this.experiments.reopen(teamId, id);
+    if (attempt === undefined) {
+      const e = await this.experiments.get(teamId, id);
+      throw new TrainyardError(ErrorCode.CONFLICT, `experiment ${id} is ${e.status}; only FAILED or CANCELLED experiments can be resumed`, {
+        status: e.status,
+      });
+    }
+    await this.queue.enqueue('train', { experimentId: id, resumeOf: attempt });
+    return this.experiments.get(teamId, id);
   }
 
   /** Fills in the walkthrough's defaults and validates everything before anything is stored. */

@@ -1,5 +1,6 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
+import { Receipt } from '../experiments/receipt.types';
 
 /**
  * GraphQL object types. They are the API's shape, not Prisma rows: resolvers map rows onto them,
@@ -168,6 +169,9 @@ export class Experiment {
   @Field(() => GraphQLJSON, { description: 'The full, validated spec: model, pipeline, loss, optimizer, epochs, checkpoints.' }) spec: unknown;
   @Field(() => Progress) progress: Progress;
   @Field(() => EvalMetrics, { nullable: true }) metrics?: EvalMetrics | null;
+  @Field(() => ID, { nullable: true, description: 'Fine-tuning: the checkpoint whose weights this run started from.' }) baseCheckpointId?: string | null;
+  @Field(() => [String], { description: 'Fine-tuning: layers kept as loaded.' }) frozenLayers: string[];
+  @Field(() => Receipt, { nullable: true, description: 'Reproducibility receipt, recorded when a worker starts the run.' }) receipt?: Receipt | null;
   @Field() createdAt: Date;
   @Field(() => Date, { nullable: true }) startedAt?: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt?: Date | null;

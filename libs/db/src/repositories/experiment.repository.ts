@@ -21,6 +21,9 @@ export interface NewExperiment {
   idempotencyKey?: string;
   spec: Prisma.InputJsonValue;
   totalSteps: number;
+  /** Fine-tuning: start from this checkpoint's weights, with these layers frozen. */
+  baseCheckpointId?: string;
+  frozenLayers?: string[];
 }
 
 export interface LossRecord {
@@ -85,6 +88,22 @@ export class ExperimentRepository {
     await this.prisma.experiment.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date() } });
     await this.prisma.experiment.updateMany({ where: { id, status: 'RUNNING' }, data: { cancelRequested: true } });
     return this.get(teamId, id);
+  }
+
+  /**
+   * Puts a FAILED or CANCELLED experiment back in the queue, in one statement: QUEUED, cancel and
+   * failure cleared, and the attempt bumped so a straggler of the ended run can write nothing more.
+   * Returns the new attempt, or undefined when the experiment is not FAILED or CANCELLED.
+   */
+  async reopen(teamId: string, id: string): Promise<number | undefined> {
+    assertId('experiment', id);
+    const rows = await this.prisma.$queryRaw<Array<{ attempt: number }>>`
+      UPDATE "Experiment"
+         SET status = 'QUEUED', "cancelRequested" = false, "failureReason" = NULL, "finishedAt" = NULL,
+             attempt = attempt + 1, "updatedAt" = now()
+       WHERE id = ${id}::uuid AND "teamId" = ${teamId}::uuid AND status IN ('FAILED', 'CANCELLED')
+   RETURNING attempt`;
+    return rows[0]?.attempt;
   }
 
   /**

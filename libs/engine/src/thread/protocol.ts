@@ -60,6 +60,11 @@ export interface TrainRequest {
   backend?: BackendPreference;
   /** Checkpoint bytes to resume from (same spec). */
   resume?: Uint8Array;
+  /**
+   * Fine-tuning: freeze these layers; on a first start (no `resume`), load `from` (another run's
+   * checkpoint bytes) with the head replaced when the class count differs (finetune.ts).
+   */
+  fineTune?: { freezeLayers: string[]; from?: Uint8Array };
   /** Steps of checkpoints already stored, so CheckpointMeta.expired accounts for them. */
   existingCheckpointSteps?: number[];
   /**

@@ -11,6 +11,7 @@ import { initBackend } from '../backend';
 import { EarlyStopping, LossMonitor, ModelCheckpoint, TerminateOnNaN, TimeBudget, TrainingDivergedError } from '../callbacks';
 import { loadCheckpoint, restore } from '../checkpoint';
 import { evaluate } from '../evaluate';
+import { freezeLayers, initFromCheckpoint } from '../finetune';
 import { ModelSpec, buildModel } from '../models';
 import { buildOptimizer, validateOptimizerSpec } from '../optimizers';
 import { validateLossSpec } from '../losses';
@@ -67,6 +68,12 @@ async function main(): Promise<void> {
   const validation = request.validation
     ? buildBatchSource(request.validation, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false })
     : undefined;
+
+  if (request.fineTune) {
+    const { from, freezeLayers: frozen } = request.fineTune;
+    if (from && !request.resume) initFromCheckpoint(trainer.model, loadCheckpoint(from), frozen);
+    else freezeLayers(trainer.model, frozen);
+  }
 
   let start = { initialStep: 0, initialEpoch: 0, skipBatches: 0 };
   if (request.resume) {
