@@ -110,7 +110,7 @@ describe('buildShardedBatchSource', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000); // starts a worker thread: slow on a loaded machine
 
   it('honours skip/take and drop_remainder', async () => {
     const { sink, index } = await cifar();
