@@ -48,7 +48,13 @@ beforeAll(async () => {
   for (const slug of Object.keys(counts) as MnistSlug[]) {
     expect((await client.upload(datasetId, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
   }
-  await waitForDataset(client, datasetId);
+  // Ingest is a job too: one worker process runs it, then leaves before the tests start theirs.
+  const ingester = new WorkerProcess('ingester', env);
+  try {
+    await waitForDataset(client, datasetId);
+  } finally {
+    await ingester.stop();
+  }
 });
 
 afterEach(async () => {
