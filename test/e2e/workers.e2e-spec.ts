@@ -36,8 +36,9 @@ beforeAll(async () => {
     WORKER_LOCK_DURATION_MS: '1500',
     WORKER_STALLED_INTERVAL_MS: '1000',
   };
-  // The API (and serve) in this process; no worker here: workers are child processes.
-  trainyard = await startTrainyard(loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api' }));
+  // The API in this process, with a worker on the `jobs` lane only (dataset ingest): training runs
+  // only in the worker processes the tests start.
+  trainyard = await startTrainyard(loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api,worker', WORKER_LANES: 'jobs' }));
   teardown.unshift(() => trainyard.close());
   client = new TrainyardClient(trainyard.url, (await trainyard.app.get(AuthService).createTeam('course')).apiKey);
   prisma = trainyard.app.get(PrismaService);

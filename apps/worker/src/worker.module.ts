@@ -1,8 +1,20 @@
 import { Module } from '@nestjs/common';
-import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
+import {
+  ArtifactDeletionRepository,
+  CheckpointExportRepository,
+  CheckpointRepository,
+  DatasetRepository,
+  DatasetVersionRepository,
+  EvaluationRepository,
+  ExperimentRepository,
+} from '@trainyard/db';
+import { EvaluateService } from './evaluate/evaluate.service';
 import { ExportService } from './export/export.service';
 import { IngestService } from './ingest/ingest.service';
+import { ArtifactsService } from './retention/artifacts.service';
 import { DatasetLoader } from './training/dataset-loader';
+import { CheckpointSink } from './training/checkpoint-sink';
+import { ReceiptRecorder } from './training/receipt-recorder';
 import { JobsProcessor } from './jobs.processor';
 import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
@@ -17,10 +29,16 @@ import { TrainingService } from './training/training.service';
     ExperimentRepository,
     CheckpointRepository,
     CheckpointExportRepository,
+    EvaluationRepository,
+    ArtifactDeletionRepository,
     TrainingService,
     IngestService,
     DatasetLoader,
     ExportService,
+    EvaluateService,
+    ArtifactsService,
+    ReceiptRecorder,
+    CheckpointSink,
     JobsProcessor,
     WorkerMetrics,
     WorkerProbe,

@@ -9,8 +9,16 @@
  * To add a job: its payload here, its entry in JOBS, and a handler in apps/worker (jobs.processor.ts).
  */
 export interface JobPayloads {
-  /** Train (or resume) one experiment. */
-  train: { experimentId: string };
+  /**
+   * Train (or resume) one experiment. `resumeOf`: set by resumeExperiment to the attempt it bumped
+   * the experiment to, so each resume gets a job id of its own (the first job's id may still be held
+   * by the queue's record of that finished job).
+   */
+  train: { experimentId: string; resumeOf?: number };
+  /** Score one checkpoint on one dataset (the Evaluation row says which). */
+  evaluate: { evaluationId: string };
+  /** Free the bytes under one ArtifactDeletion's prefix (rows already deleted), then forget it. */
+  deleteArtifacts: { deletionId: string };
   /** Convert one dataset version's uploaded sources into the internal form (shards + index). */
   ingestDataset: { datasetVersionId: string };
   /** Convert one checkpoint to another format (ONNX) and store the file: a CheckpointExport row. */
@@ -33,7 +41,9 @@ export interface JobDefinition<N extends JobName> {
 }
 
 export const JOBS: { [N in JobName]: JobDefinition<N> } = {
-  train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}` },
+  train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}${p.resumeOf !== undefined ? `-resume-${p.resumeOf}` : ''}` },
+  evaluate: { lane: 'jobs', jobId: (p) => `evaluation-${p.evaluationId}` },
+  deleteArtifacts: { lane: 'jobs', jobId: (p) => `deletion-${p.deletionId}` },
   ingestDataset: { lane: 'jobs', jobId: (p) => `ingest-${p.datasetVersionId}` },
   exportCheckpoint: { lane: 'jobs', jobId: (p) => `export-${p.exportId}` },
 };

@@ -21,12 +21,17 @@ export interface NewExperiment {
   idempotencyKey?: string;
   spec: Prisma.InputJsonValue;
   totalSteps: number;
+  /** Fine-tuning: start from this checkpoint's weights, with these layers frozen. */
+  baseCheckpointId?: string;
+  frozenLayers?: string[];
 }
 
 export interface LossRecord {
   step: number;
   epoch: number;
   loss: number;
+  /** The learning rate in force at that step. */
+  lr?: number | null;
 }
 
 const TERMINAL: ExperimentStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -86,6 +91,22 @@ export class ExperimentRepository {
   }
 
   /**
+   * Puts a FAILED or CANCELLED experiment back in the queue, in one statement: QUEUED, cancel and
+   * failure cleared, and the attempt bumped so a straggler of the ended run can write nothing more.
+   * Returns the new attempt, or undefined when the experiment is not FAILED or CANCELLED.
+   */
+  async reopen(teamId: string, id: string): Promise<number | undefined> {
+    assertId('experiment', id);
+    const rows = await this.prisma.$queryRaw<Array<{ attempt: number }>>`
+      UPDATE "Experiment"
+         SET status = 'QUEUED', "cancelRequested" = false, "failureReason" = NULL, "finishedAt" = NULL,
+             attempt = attempt + 1, "updatedAt" = now()
+       WHERE id = ${id}::uuid AND "teamId" = ${teamId}::uuid AND status IN ('FAILED', 'CANCELLED')
+   RETURNING attempt`;
+    return rows[0]?.attempt;
+  }
+
+  /**
    * Starts (or resumes) a run: bumps the attempt and returns the new token, or undefined when the
    * experiment is already finished (a duplicate delivery of a done job).
    */
@@ -126,9 +147,9 @@ export class ExperimentRepository {
          WHERE id = ${id}::uuid AND attempt = ${attempt}
      RETURNING id, "cancelRequested"
       ), points AS (
-        INSERT INTO "LossPoint" ("experimentId", step, epoch, loss)
-        SELECT fenced.id, p.step, p.epoch, p.loss
-          FROM fenced, unnest(${losses.map((l) => l.step)}::int[], ${losses.map((l) => l.epoch)}::int[], ${losses.map((l) => l.loss)}::float8[]) AS p(step, epoch, loss)
+        INSERT INTO "LossPoint" ("experimentId", step, epoch, loss, lr)
+        SELECT fenced.id, p.step, p.epoch, p.loss, p.lr
+          FROM fenced, unnest(${losses.map((l) => l.step)}::int[], ${losses.map((l) => l.epoch)}::int[], ${losses.map((l) => l.loss)}::float8[], ${losses.map((l) => l.lr ?? null)}::float8[]) AS p(step, epoch, loss, lr)
         ON CONFLICT DO NOTHING
       )
       SELECT "cancelRequested" FROM fenced`;
@@ -154,6 +175,24 @@ export class ExperimentRepository {
   /** Experiments whose job may have been lost with an in-process queue (for recovery at start). */
   unfinished() {
     return this.prisma.experiment.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true } });
+  }
+
+  /**
+   * Stores one epoch's summary, fenced by the attempt in a single statement (a resumed run that
+   * re-runs an epoch overwrites its row). Throws SupersededError when the attempt is stale.
+   */
+  async recordEpochSummary(id: string, attempt: number, summary: { epoch: number; step: number; data: object }): Promise<void> {
+    const rows = await this.prisma.$queryRaw<Array<{ epoch: number }>>`
+      INSERT INTO "EpochSummary" ("experimentId", epoch, step, data)
+      SELECT id, ${summary.epoch}, ${summary.step}, ${JSON.stringify(summary.data)}::jsonb
+        FROM "Experiment" WHERE id = ${id}::uuid AND attempt = ${attempt}
+      ON CONFLICT ("experimentId", epoch) DO UPDATE SET step = EXCLUDED.step, data = EXCLUDED.data, "createdAt" = now()
+      RETURNING epoch`;
+    if (rows.length === 0) throw new SupersededError(id, attempt);
+  }
+
+  epochSummaries(experimentId: string) {
+    return this.prisma.epochSummary.findMany({ where: { experimentId }, orderBy: { epoch: 'asc' } });
   }
 
   losses(experimentId: string, afterStep = 0, limit = 10_000) {
