@@ -49,13 +49,7 @@ beforeAll(async () => {
   for (const slug of Object.keys(counts) as MnistSlug[]) {
     expect((await client.upload(datasetId, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
   }
-  // Ingest is a job too: one worker process runs it, then leaves before the tests start theirs.
-  const ingester = new WorkerProcess('ingester', env);
-  try {
-    await waitForDataset(client, datasetId);
-  } finally {
-    await ingester.stop();
-  }
+  await waitForDataset(client, datasetId);
 });
 
 afterEach(async () => {
