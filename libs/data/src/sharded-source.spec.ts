@@ -110,7 +110,7 @@ describe('buildShardedBatchSource', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000); // starts a worker thread: slow on a loaded machine
+  }, 60_000); // a thread starting from sources compiles them with swc first: seconds on a busy machine
 
   it('honours skip/take and drop_remainder', async () => {
     const { sink, index } = await cifar();
