@@ -9,6 +9,7 @@ import { DatasetFileController } from './datasets/dataset-file.controller';
 import { DatasetResolver } from './datasets/dataset.resolver';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentResolver } from './deployments/deployment.resolver';
+import { DeploymentService } from './deployments/deployment.service';
 import { ExperimentResolver } from './experiments/experiment.resolver';
 import { ExperimentService } from './experiments/experiment.service';
 import { TeamResolver } from './teams/team.resolver';
@@ -47,6 +48,7 @@ export class ApiModule {
         TeamResolver,
         DatasetResolver,
         ExperimentResolver,
+        DeploymentService,
         DeploymentResolver,
       ],
     };

@@ -1,14 +1,37 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@trainyard/auth';
+import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { DeploymentRepository } from '@trainyard/db';
-import { ModelCache } from './model-cache.service';
-import { PredictController } from './predict.controller';
-import { PredictService } from './predict.service';
+import { KeyCache } from './access/key-cache';
+import { PredictKeyGuard } from './access/predict-key.guard';
+import { DeploymentCache } from './inference/deployment-cache';
+import { InferenceService } from './inference/inference.service';
+import { defaultRuntimeLoader, ModelCache, RUNTIME_LOADER } from './inference/model-cache';
+import { MetricsController } from './metrics.controller';
+import { KServeController, KServeHealthController } from './protocols/kserve.controller';
+import { ServeExceptionFilter } from './protocols/serve-exception.filter';
+import { TfServingController } from './protocols/tf-serving.controller';
+import { ServeMetrics } from './serve-metrics';
 
-/** Hosted predictions: TF Serving's REST format over deployed checkpoints. */
+/**
+ * Hosted predictions: one protocol-neutral InferenceService (deployments cached, models loaded on
+ * demand into an LRU, dynamic batching per version) under thin TF Serving REST and KServe v2
+ * adapters, plus GET /metrics. Stateless: everything comes from the database and the artifact store.
+ */
 @Module({
   imports: [AuthModule],
-  controllers: [PredictController],
-  providers: [DeploymentRepository, ModelCache, PredictService],
+  controllers: [TfServingController, KServeHealthController, KServeController, MetricsController],
+  providers: [
+    DeploymentRepository,
+    ServeMetrics,
+    KeyCache,
+    PredictKeyGuard,
+    ServeExceptionFilter,
+    DeploymentCache,
+    ModelCache,
+    InferenceService,
+    { provide: RUNTIME_LOADER, useFactory: (config: AppConfig) => defaultRuntimeLoader(config), inject: [APP_CONFIG] },
+  ],
+  exports: [InferenceService, DeploymentCache, ModelCache],
 })
 export class ServeModule {}

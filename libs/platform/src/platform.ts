@@ -100,8 +100,21 @@ export function requireSharedServices(config: AppConfig, role: string): void {
  * bodies for :classify. Dataset uploads (application/octet-stream) are left unparsed and streamed.
  */
 export function configureHttp(app: NestExpressApplication): NestExpressApplication {
-  app.useBodyParser('json', { limit: '20mb' });
-  app.useBodyParser('raw', { type: ['image/*'], limit: '10mb' });
+  // The predict routes (TF Serving /v1/models, KServe /v2) read their own bodies: their own size
+  // limit, a nesting check before JSON is parsed, images and multipart.
+  const notPredict = (types: string[]) => (req: { url?: string; headers: Record<string, unknown> }) =>
+    !/^\/(v1\/models|v2)(\/|$|\?)/.test(req.url ?? '') && types.some((t) => typeIs(req, t));
+  app.useBodyParser('json', { limit: '20mb', type: notPredict(['application/json', '+json']) });
+  app.useBodyParser('raw', { type: notPredict(['image/*']), limit: '10mb' });
   app.enableShutdownHooks();
   return app;
+}
+
+function typeIs(req: { headers: Record<string, unknown> }, type: string): boolean {
+  const raw = req.headers['content-type'];
+  if (typeof raw !== 'string') return false;
+  const ct = raw.split(';')[0].trim().toLowerCase();
+  if (type.startsWith('+')) return ct.endsWith(type);
+  if (type.endsWith('/*')) return ct.startsWith(type.slice(0, -1));
+  return ct === type;
 }
