@@ -95,7 +95,7 @@ const envSchema = z.object({
   SERVE_MAX_INSTANCES: z.coerce.number().int().min(1).default(1024),
   SERVE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   SERVE_CACHE_TTL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
-  SERVE_MODEL_MEMORY_MB: z.coerce.number().min(1).default(512),
+  SERVE_MODEL_MEMORY_MB: z.coerce.number().positive().default(512),
   SERVE_MODEL_IDLE_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
   SERVE_MAX_QUEUE: z.coerce.number().int().min(1).default(2048),
   SERVE_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0),

@@ -111,11 +111,16 @@ export class DeploymentCache {
     };
   }
 
-  /** Before a new mapping replaces one whose default is loaded here: load and warm what it routes to. */
+  /**
+   * Before a new mapping replaces one whose default is loaded here: load and warm what it routes to
+   * (awaited: traffic moves only to a warm version), and start loading versions that were not
+   * deployed before (in the background: a canary or a future default is warm before anyone switches).
+   */
   private async warmSwitch(next: ResolvedModel, prev: ResolvedModel | undefined): Promise<void> {
     if (!prev || prev.defaultVersion === null) return;
     const prevDefault = prev.versions.get(prev.defaultVersion);
     if (!prevDefault || !this.models.peek(prevDefault)) return;
+    for (const [v, a] of next.versions) if (!prev.versions.has(v)) void this.models.load(a).catch(() => undefined);
     const targets = [next.defaultVersion, next.split?.version].filter((v): v is number => v !== null && v !== undefined);
     await Promise.all(targets.map((v) => next.versions.get(v)).filter((a): a is ServedVersion => !!a).map((a) => this.models.load(a)));
   }
