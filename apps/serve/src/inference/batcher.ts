@@ -75,6 +75,10 @@ export class DynamicBatcher {
           this.queue.splice(i, 1);
           this.queued -= pending.n;
           this.hooks.onQueueDepth?.(this.queued);
+          if (this.queue.length === 0 && this.timer) {
+            clearTimeout(this.timer);
+            this.timer = undefined;
+          }
         }
       },
     };
