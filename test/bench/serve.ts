@@ -68,6 +68,8 @@ async function main() {
       connections: { type: 'string', default: '64' },
       model: { type: 'string', default: 'lenet5' },
       port: { type: 'string', default: '3140' },
+      // Writes a V8 CPU profile of the serve process into this folder (open it in Chrome DevTools).
+      profile: { type: 'string' },
     },
   });
   const seconds = Number(values.seconds);
@@ -94,7 +96,8 @@ async function main() {
   await seeder.close();
 
   const url = `http://127.0.0.1:${values.port}`;
-  const serve = spawn(process.execPath, [path.join(__dirname, '../../apps/serve/src/main.js')], {
+  const profile = values.profile ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
+  const serve = spawn(process.execPath, [...profile, path.join(__dirname, '../../apps/serve/src/main.js')], {
     env: { ...env, PORT: values.port, HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

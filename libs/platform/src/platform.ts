@@ -106,6 +106,8 @@ export function configureHttp(app: NestExpressApplication): NestExpressApplicati
     !/^\/(v1\/models|v2)(\/|$|\?)/.test(req.url ?? '') && types.some((t) => typeIs(req, t));
   app.useBodyParser('json', { limit: '20mb', type: notPredict(['application/json', '+json']) });
   app.useBodyParser('raw', { type: notPredict(['image/*']), limit: '10mb' });
+  // No ETags: no route serves cacheable GETs, and hashing every predict answer cost ~1% of serve's CPU.
+  app.set('etag', false);
   app.enableShutdownHooks();
   return app;
 }
