@@ -3,9 +3,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuthModule } from '@trainyard/auth';
 import { AppConfig } from '@trainyard/config';
-import { CheckpointRepository, DatasetRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointRepository, DatasetRepository, DatasetVersionRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
 import { CheckpointController } from './datasets/checkpoint.controller';
-import { DatasetFileController } from './datasets/dataset-file.controller';
+import { DatasetFileController, DatasetVersionController } from './datasets/dataset-file.controller';
 import { DatasetResolver } from './datasets/dataset.resolver';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentResolver } from './deployments/deployment.resolver';
@@ -37,9 +37,10 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, CheckpointController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController],
       providers: [
         DatasetRepository,
+        DatasetVersionRepository,
         ExperimentRepository,
         CheckpointRepository,
         DeploymentRepository,

@@ -7,11 +7,11 @@ import { PredictKeyGuard } from './access/predict-key.guard';
 import { DeploymentCache } from './inference/deployment-cache';
 import { InferenceService } from './inference/inference.service';
 import { defaultRuntimeLoader, ModelCache, RUNTIME_LOADER } from './inference/model-cache';
-import { MetricsController } from './metrics.controller';
 import { KServeController, KServeHealthController } from './protocols/kserve.controller';
 import { ServeExceptionFilter } from './protocols/serve-exception.filter';
 import { TfServingController } from './protocols/tf-serving.controller';
 import { ServeMetrics } from './serve-metrics';
+import { ServeReadiness } from './serve-readiness';
 
 /**
  * Hosted predictions: one protocol-neutral InferenceService (deployments cached, models loaded on
@@ -20,7 +20,6 @@ import { ServeMetrics } from './serve-metrics';
  */
 @Module({
   imports: [AuthModule],
-  controllers: [TfServingController, KServeHealthController, KServeController, MetricsController],
   providers: [
     DeploymentRepository,
     ServeMetrics,
@@ -30,6 +29,7 @@ import { ServeMetrics } from './serve-metrics';
     DeploymentCache,
     ModelCache,
     InferenceService,
+    ServeReadiness,
     { provide: RUNTIME_LOADER, useFactory: (config: AppConfig) => defaultRuntimeLoader(config), inject: [APP_CONFIG] },
   ],
   exports: [InferenceService, DeploymentCache, ModelCache],

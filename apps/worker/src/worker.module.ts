@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
-import { CheckpointRepository, DatasetRepository, ExperimentRepository } from '@trainyard/db';
-import { TrainingProcessor } from './training/training.processor';
+import { CheckpointRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
+import { IngestService } from './ingest/ingest.service';
+import { DatasetLoader } from './training/dataset-loader';
+import { JobsProcessor } from './jobs.processor';
+import { WorkerMetrics } from './observability/worker-metrics';
+import { WorkerProbe } from './observability/worker-probe';
 import { TrainingService } from './training/training.service';
 
-/** Pulls training jobs and runs them. No HTTP: a worker is a Nest application context. */
+/** Pulls jobs (see libs/common/src/jobs.ts) and runs each through its handler. No HTTP: a worker is a Nest application context. */
 @Module({
-  providers: [DatasetRepository, ExperimentRepository, CheckpointRepository, TrainingService, TrainingProcessor],
+  providers: [DatasetRepository, DatasetVersionRepository, ExperimentRepository, CheckpointRepository, TrainingService, IngestService, DatasetLoader, JobsProcessor, WorkerMetrics, WorkerProbe],
 })
 export class WorkerModule {}

@@ -1,12 +1,41 @@
 /**
- * Queue names and job payloads. Jobs carry ids only, never data or secrets: the worker reads
- * everything else from Postgres and the artifact store, so a job run twice sees the same inputs.
+ * Every background job Trainyard runs: its name, its payload and the lane it runs in. One typed map,
+ * read by the producers (api), the queue drivers (BullMQ and in-process) and the worker, which must
+ * register exactly one handler per name (TypeScript checks that).
+ *
+ * Jobs carry ids only, never data or secrets: the worker reads everything else from Postgres and the
+ * artifact store, so a job delivered twice sees the same inputs, and its handler is idempotent.
+ *
+ * To add a job: its payload here, its entry in JOBS, and a handler in apps/worker (jobs.processor.ts).
  */
-export const TRAINING_QUEUE = 'training';
-
-export interface TrainExperimentJob {
-  experimentId: string;
+export interface JobPayloads {
+  /** Train (or resume) one experiment. */
+  train: { experimentId: string };
+  /** Convert one dataset version's uploaded sources into the internal form (shards + index). */
+  ingestDataset: { datasetVersionId: string };
 }
 
-/** The BullMQ job id of an experiment's training job: one job per experiment, ever. */
-export const trainingJobId = (experimentId: string) => `experiment-${experimentId}`;
+export type JobName = keyof JobPayloads;
+
+/**
+ * Lanes are separate queues, each with its own worker concurrency: long training runs must not hold
+ * up short jobs (an ingest, an export) behind them.
+ */
+export const JOB_LANES = ['training', 'jobs'] as const;
+export type JobLane = (typeof JOB_LANES)[number];
+
+export interface JobDefinition<N extends JobName> {
+  lane: JobLane;
+  /** The queue-wide id of the job for this payload: enqueueing the same id again is a no-op while it exists. */
+  jobId(payload: JobPayloads[N]): string;
+}
+
+export const JOBS: { [N in JobName]: JobDefinition<N> } = {
+  train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}` },
+  ingestDataset: { lane: 'jobs', jobId: (p) => `ingest-${p.datasetVersionId}` },
+};
+
+/** One job as it travels: its name and payload, typed together. */
+export type JobOf<N extends JobName = JobName> = { [K in N]: { name: K; payload: JobPayloads[K] } }[N];
+
+export const isJobName = (name: string): name is JobName => Object.prototype.hasOwnProperty.call(JOBS, name);

@@ -32,16 +32,34 @@ export interface AppConfig {
     backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
     /** Training jobs one worker process runs at once. */
     concurrency: number;
+    /** Other jobs (ingest, evaluate, export...) one worker process runs at once, beside training. */
+    jobConcurrency: number;
     /** BullMQ lock duration; a worker that does not renew it in time loses the job. */
     lockDurationMs: number;
     stalledIntervalMs: number;
     /** How often a running job checks for cancellation and fencing, in ms. */
     pollIntervalMs: number;
+    /** Port of the worker's own health and metrics server (/healthz, /readyz, /metrics); none when unset. */
+    healthPort?: number;
+    /** On SIGTERM: how long running jobs get to checkpoint and hand their job back before the process exits. */
+    shutdownGraceMs: number;
+  };
+  log: {
+    /** 'json': one JSON object per line (for log collectors); 'text': Nest's readable lines. */
+    format: 'text' | 'json';
+    /** Lowest level written. */
+    level: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   };
   /** Roles this process plays when launched by the all-in-one entry point. */
   roles: Array<'api' | 'worker' | 'serve'>;
   /** Hosted predictions (apps/serve). */
   serve: ServeConfig;
+  datasets: {
+    /** Largest dataset file one upload may carry (bytes). */
+    uploadMaxBytes: number;
+    /** Where the worker keeps a version's shards while training reads them. */
+    cacheDir: string;
+  };
 }
 
 const bool = z
@@ -87,6 +105,7 @@ const envSchema = z.object({
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   TRAINYARD_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  WORKER_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
   WORKER_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
@@ -100,11 +119,25 @@ const envSchema = z.object({
   SERVE_MAX_QUEUE: z.coerce.number().int().min(1).default(2048),
   SERVE_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0),
   SERVE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
+  DATASET_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 2 ** 30),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  LOG_FORMAT: z.enum(['text', 'json']).default('text'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   TRAINYARD_ROLES: z
     .string()
     .regex(/^(api|worker|serve)(,(api|worker|serve))*$/, 'a comma-separated list of api, worker, serve')
     .optional(),
 });
+
+/**
+ * Every environment variable Trainyard reads, from the schema itself: deployment files (compose,
+ * Kubernetes) are checked against this list, so a variable they set is one the processes read.
+ */
+export const CONFIG_ENV_VARS: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
+/** Variables whose values are secrets (or URLs that may carry a password): never logged. */
+export const SECRET_ENV_VARS: readonly string[] = Object.freeze(['DATABASE_URL', 'REDIS_URL', 'AWS_SECRET_ACCESS_KEY']);
 
 export class ConfigError extends Error {}
 
@@ -143,9 +176,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     worker: {
       backend: e.TRAINYARD_BACKEND,
       concurrency: e.WORKER_CONCURRENCY,
+      jobConcurrency: e.WORKER_JOB_CONCURRENCY,
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
       pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
+      healthPort: e.WORKER_HEALTH_PORT,
+      shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
     },
     serve: {
       maxBodyBytes: e.SERVE_MAX_BODY_BYTES,
@@ -159,7 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       rateLimitPerSecond: e.SERVE_RATE_LIMIT_RPS,
       rateLimitBurst: e.SERVE_RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(e.SERVE_RATE_LIMIT_RPS)),
     },
+    log: { format: e.LOG_FORMAT, level: e.LOG_LEVEL },
     roles: (e.TRAINYARD_ROLES?.split(',') as AppConfig['roles'] | undefined) ?? ['api', 'worker', 'serve'],
+    datasets: { uploadMaxBytes: e.DATASET_UPLOAD_MAX_BYTES, cacheDir: path.join(dataDir, 'dataset-cache') },
   };
 }
 

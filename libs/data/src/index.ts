@@ -6,3 +6,6 @@ export * from './ops';
 export * from './dataset';
 export * from './rng';
 export * from './batch-source';
+export * from './internal';
+export * from './formats';
+export * from './sharded-source';

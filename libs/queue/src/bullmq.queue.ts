@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { TRAINING_QUEUE, TrainExperimentJob, trainingJobId } from '@trainyard/common';
-import { Queue, Worker } from 'bullmq';
-import { ConsumerOptions, JOB_ATTEMPTS, JobConsumer, JobQueue, TrainingHandler } from './job-queue';
+import { isJobName, JOB_LANES, JobLane, JobName, JobPayloads, JOBS } from '@trainyard/common';
+import { JobType, Queue, WaitingError, Worker } from 'bullmq';
+import { ConsumerOptions, dispatch, JOB_ATTEMPTS, JOB_RELEASED, JobConsumer, JobHandlers, JobQueue, QueueDepth } from './job-queue';
 
 export interface RedisQueueConfig {
   url: string;
@@ -22,58 +22,100 @@ export function redisConnection(url: string) {
   };
 }
 
-/** Producer over a BullMQ queue (injected by @nestjs/bullmq). */
-export class BullMqJobQueue implements JobQueue {
-  constructor(private readonly queue: Queue) {}
+/** The BullMQ queue name of a lane. */
+export const laneQueueName = (lane: JobLane) => lane;
 
-  async enqueueTraining(job: TrainExperimentJob): Promise<void> {
-    // The job id makes a second add of the same experiment a no-op while the first job exists.
-    await this.queue.add('train', job, {
-      jobId: trainingJobId(job.experimentId),
+/** Producer over one BullMQ queue per lane (injected by @nestjs/bullmq); the BullMQ job name is the JobName. */
+export class BullMqJobQueue implements JobQueue {
+  constructor(private readonly queues: Record<JobLane, Queue>) {}
+
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
+    const def = JOBS[name];
+    // The job id makes a second add of the same payload a no-op while the first job exists.
+    await this.queues[def.lane].add(name, payload, {
+      jobId: def.jobId(payload),
       attempts: JOB_ATTEMPTS,
       backoff: { type: 'exponential', delay: 2000 },
       removeOnComplete: { age: 24 * 3600 },
       removeOnFail: { age: 7 * 24 * 3600 },
     });
   }
+
+  async depth(): Promise<QueueDepth[]> {
+    const out: QueueDepth[] = [];
+    for (const lane of JOB_LANES) {
+      const counts = await this.queues[lane].getJobCounts(...DEPTH_STATES);
+      for (const state of DEPTH_STATES) out.push({ lane, state, count: counts[state] ?? 0 });
+    }
+    return out;
+  }
 }
 
+const DEPTH_STATES: JobType[] = ['wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused', 'failed', 'completed'];
+
 /**
- * A BullMQ worker for training jobs. The handler keeps this process's event loop free (training
- * runs on a worker thread), so lock renewal keeps up and a live run is never picked up twice.
- * A worker that dies (SIGKILL) stops renewing; after lockDuration the stalled check hands the
- * job to another worker, which resumes from the last checkpoint.
+ * BullMQ workers, one per lane. Handlers keep this process's event loop free (training runs on a
+ * worker thread), so lock renewal keeps up and a live run is never picked up twice. A worker that
+ * dies (SIGKILL) stops renewing; after lockDuration the stalled check hands the job to another
+ * worker, which resumes from the last checkpoint.
  */
 export class BullMqConsumer implements JobConsumer {
   private readonly logger = new Logger('BullMqConsumer');
-  private worker?: Worker;
+  private workers: Worker[] = [];
+  private readonly shutdown = new AbortController();
+  private closing?: Promise<void>;
 
   constructor(
     private readonly config: RedisQueueConfig,
     private readonly options: ConsumerOptions,
   ) {}
 
-  async start(handler: TrainingHandler): Promise<void> {
-    this.worker = new Worker<TrainExperimentJob>(
-      TRAINING_QUEUE,
-      (job) => handler(job.data, { jobId: job.id ?? '', attemptsMade: job.attemptsMade }),
-      {
-        connection: redisConnection(this.config.url),
-        prefix: this.config.prefix,
-        concurrency: this.options.concurrency,
-        lockDuration: this.options.lockDurationMs,
-        stalledInterval: this.options.stalledIntervalMs,
-        // Each crash of a worker counts as one stall; allow several before giving up on a job.
-        maxStalledCount: 10,
-      },
-    );
-    this.worker.on('stalled', (id) => this.logger.warn(`job ${id} stalled; it will run again and resume`));
-    this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.id} failed: ${err.message}`));
-    this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
-    await this.worker.waitUntilReady();
+  async start(handlers: JobHandlers): Promise<void> {
+    for (const lane of JOB_LANES) {
+      const worker = new Worker(
+        laneQueueName(lane),
+        async (job, token) => {
+          if (!isJobName(job.name)) throw new Error(`no handler for job "${job.name.slice(0, 64)}"`);
+          const attemptsMade = job.attemptsMade;
+          const outcome = await dispatch(handlers, job.name, job.data, {
+            jobId: job.id ?? '',
+            attemptsMade,
+            lastTry: attemptsMade + 1 >= (job.opts.attempts ?? JOB_ATTEMPTS),
+            shutdown: this.shutdown.signal,
+          });
+          this.logger.log(`${job.name} job ${job.id} (delivery ${attemptsMade + 1}): ${outcome}`);
+          if (outcome === JOB_RELEASED) {
+            // Back to the head of the wait list, lock released, attemptsMade unchanged: the next
+            // worker to poll takes it at once, and it does not count as a failed attempt.
+            await job.moveToWait(token);
+            throw new WaitingError();
+          }
+          return outcome;
+        },
+        {
+          connection: redisConnection(this.config.url),
+          prefix: this.config.prefix,
+          concurrency: this.options.concurrency[lane],
+          lockDuration: this.options.lockDurationMs,
+          stalledInterval: this.options.stalledIntervalMs,
+          // Each crash of a worker counts as one stall; allow several before giving up on a job.
+          maxStalledCount: 10,
+        },
+      );
+      worker.on('stalled', (id) => this.logger.warn(`${lane} job ${id} stalled; it will run again and resume`));
+      worker.on('failed', (job, err) => this.logger.warn(`${lane} job ${job?.id} failed: ${err.message}`));
+      worker.on('error', (err) => this.logger.error(`${lane} worker error: ${err.message}`));
+      this.workers.push(worker);
+    }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
-  async close(): Promise<void> {
-    await this.worker?.close();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const closed = Promise.all(this.workers.map((w) => w.close()));
+      this.shutdown.abort();
+      await closed;
+    })();
+    return this.closing;
   }
 }

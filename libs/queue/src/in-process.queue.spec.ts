@@ -1,18 +1,25 @@
+import { JobHandlers } from './job-queue';
 import { InProcessQueue } from './in-process.queue';
+
+const lanes = { training: 1, jobs: 1 };
 
 describe('InProcessQueue', () => {
   it('runs each experiment once even when enqueued twice, in order, through the handler', async () => {
-    const q = new InProcessQueue(1);
+    const q = new InProcessQueue(lanes);
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    await q.start(async (job) => {
-      seen.push(job.experimentId);
-      if (job.experimentId === 'a') await gate;
-    });
-    await q.enqueueTraining({ experimentId: 'a' });
-    await q.enqueueTraining({ experimentId: 'a' });
-    await q.enqueueTraining({ experimentId: 'b' });
+    const handlers = {
+      train: async (job: { experimentId: string }) => {
+        seen.push(job.experimentId);
+        if (job.experimentId === 'a') await gate;
+        return 'succeeded';
+      },
+    } as unknown as JobHandlers;
+    await q.start(handlers);
+    await q.enqueue('train', { experimentId: 'a' });
+    await q.enqueue('train', { experimentId: 'a' });
+    await q.enqueue('train', { experimentId: 'b' });
     expect(seen).toEqual(['a']); // concurrency 1: b waits for a
     release();
     await new Promise((r) => setTimeout(r, 10));
@@ -20,18 +27,38 @@ describe('InProcessQueue', () => {
     await q.close();
   });
 
-  it('retries a handler that throws, counting attempts', async () => {
+  it('retries a handler that throws, counting attempts, and says which delivery is the last', async () => {
     jest.useFakeTimers();
-    const q = new InProcessQueue(1);
-    const attempts: number[] = [];
-    await q.start(async (_job, ctx) => {
-      attempts.push(ctx.attemptsMade);
-      if (ctx.attemptsMade === 0) throw new Error('store down');
-    });
-    await q.enqueueTraining({ experimentId: 'x' });
-    await jest.advanceTimersByTimeAsync(5000);
-    expect(attempts).toEqual([0, 1]);
+    const q = new InProcessQueue(lanes);
+    const deliveries: Array<[number, boolean]> = [];
+    await q.start({
+      train: async (_job: unknown, ctx: { attemptsMade: number; lastTry: boolean }) => {
+        deliveries.push([ctx.attemptsMade, ctx.lastTry]);
+        throw new Error('store down');
+      },
+    } as unknown as JobHandlers);
+    await q.enqueue('train', { experimentId: 'x' });
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(deliveries).toEqual([
+      [0, false],
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, true],
+    ]);
     jest.useRealTimers();
+    await q.close();
+  });
+
+  it('runs a job enqueued again after the first finished', async () => {
+    const q = new InProcessQueue(lanes);
+    let runs = 0;
+    await q.start({ train: async () => `run ${++runs}` } as unknown as JobHandlers);
+    await q.enqueue('train', { experimentId: 'y' });
+    await new Promise((r) => setTimeout(r, 10));
+    await q.enqueue('train', { experimentId: 'y' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(runs).toBe(2);
     await q.close();
   });
 });

@@ -1,67 +1,88 @@
 import { Logger } from '@nestjs/common';
-import { TrainExperimentJob, trainingJobId } from '@trainyard/common';
-import { JOB_ATTEMPTS, JobConsumer, JobQueue, TrainingHandler } from './job-queue';
+import { JOB_LANES, JobLane, JobName, JobOf, JobPayloads, JOBS } from '@trainyard/common';
+import { dispatch, JOB_ATTEMPTS, JobConsumer, JobHandlers, JobQueue, QueueDepth } from './job-queue';
+
+interface Pending {
+  id: string;
+  job: JobOf;
+  attemptsMade: number;
+}
 
 /**
- * The embedded queue: jobs run in this process, through the same handler the BullMQ worker calls.
- * Jobs live in memory, so the worker re-enqueues unfinished experiments at start (see the worker's
- * recovery), which is what BullMQ's stalled-job check does for the Redis path.
+ * The embedded queue: jobs run in this process, through the same handlers the BullMQ worker calls,
+ * one lane per JOB_LANES entry with its own concurrency. Jobs live in memory, so the worker re-enqueues
+ * unfinished work at start (see the worker's recovery), which is what BullMQ's stalled-job check does
+ * for the Redis path.
  */
 export class InProcessQueue implements JobQueue, JobConsumer {
   private readonly logger = new Logger('InProcessQueue');
-  private readonly pending: Array<{ id: string; job: TrainExperimentJob; attemptsMade: number }> = [];
+  private readonly pending = new Map<JobLane, Pending[]>(JOB_LANES.map((l) => [l, []]));
+  private readonly running = new Map<JobLane, number>(JOB_LANES.map((l) => [l, 0]));
   private readonly known = new Set<string>();
-  private handler?: TrainingHandler;
-  private running = 0;
-  private closed = false;
   private readonly active = new Set<Promise<void>>();
+  private handlers?: JobHandlers;
+  private closed = false;
+  private readonly shutdown = new AbortController();
 
-  constructor(private readonly concurrency = 1) {}
+  constructor(private readonly concurrency: Record<JobLane, number> = { training: 1, jobs: 1 }) {}
 
-  async enqueueTraining(job: TrainExperimentJob): Promise<void> {
-    const id = trainingJobId(job.experimentId);
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
+    const def = JOBS[name];
+    const id = def.jobId(payload);
     if (this.known.has(id) || this.closed) return;
     this.known.add(id);
-    this.pending.push({ id, job, attemptsMade: 0 });
-    this.pump();
+    this.pending.get(def.lane)!.push({ id, job: { name, payload } as JobOf, attemptsMade: 0 });
+    this.pump(def.lane);
   }
 
-  async start(handler: TrainingHandler): Promise<void> {
-    this.handler = handler;
-    this.pump();
+  async start(handlers: JobHandlers): Promise<void> {
+    this.handlers = handlers;
+    for (const lane of JOB_LANES) this.pump(lane);
   }
 
+  async depth(): Promise<QueueDepth[]> {
+    return JOB_LANES.flatMap((lane) => [
+      { lane, state: 'wait', count: this.pending.get(lane)!.length },
+      { lane, state: 'active', count: this.running.get(lane)! },
+    ]);
+  }
+
+  /** A released job is forgotten: it lives in memory only, and the worker re-enqueues unfinished work at its next start. */
   async close(): Promise<void> {
     this.closed = true;
-    this.pending.length = 0;
+    this.shutdown.abort();
+    for (const list of this.pending.values()) list.length = 0;
     await Promise.allSettled([...this.active]);
   }
 
-  private pump(): void {
-    while (this.handler && !this.closed && this.running < this.concurrency && this.pending.length > 0) {
-      const next = this.pending.shift()!;
-      this.running++;
-      const run = this.handler(next.job, { jobId: next.id, attemptsMade: next.attemptsMade })
-        .then(() => {
+  private pump(lane: JobLane): void {
+    const queue = this.pending.get(lane)!;
+    while (this.handlers && !this.closed && this.running.get(lane)! < this.concurrency[lane] && queue.length > 0) {
+      const next = queue.shift()!;
+      this.running.set(lane, this.running.get(lane)! + 1);
+      const ctx = { jobId: next.id, attemptsMade: next.attemptsMade, lastTry: next.attemptsMade + 1 >= JOB_ATTEMPTS, shutdown: this.shutdown.signal };
+      const run = dispatch(this.handlers, next.job.name, next.job.payload, ctx)
+        .then((outcome) => {
+          this.logger.log(`${next.job.name} job ${next.id} (delivery ${next.attemptsMade + 1}): ${outcome}`);
           this.known.delete(next.id);
         })
         .catch((err: Error) => {
           const attemptsMade = next.attemptsMade + 1;
           if (attemptsMade < JOB_ATTEMPTS && !this.closed) {
-            this.logger.warn(`job ${next.id} failed (attempt ${attemptsMade}/${JOB_ATTEMPTS}), retrying: ${err.message}`);
+            this.logger.warn(`${next.job.name} job ${next.id} failed (attempt ${attemptsMade}/${JOB_ATTEMPTS}), retrying: ${err.message}`);
             setTimeout(() => {
-              this.pending.push({ ...next, attemptsMade });
-              this.pump();
+              queue.push({ ...next, attemptsMade });
+              this.pump(lane);
             }, 1000 * 2 ** attemptsMade).unref();
           } else {
-            this.logger.error(`job ${next.id} failed for good: ${err.message}`);
+            this.logger.error(`${next.job.name} job ${next.id} failed for good: ${err.message}`);
             this.known.delete(next.id);
           }
         })
         .finally(() => {
-          this.running--;
+          this.running.set(lane, this.running.get(lane)! - 1);
           this.active.delete(run);
-          this.pump();
+          this.pump(lane);
         });
       this.active.add(run);
     }

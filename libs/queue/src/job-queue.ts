@@ -1,21 +1,50 @@
-import { TrainExperimentJob } from '@trainyard/common';
+import { JobLane, JobName, JobPayloads } from '@trainyard/common';
 
-/** Producer side: what the API calls. Both drivers dedupe by job id: one job per experiment. */
+/** Producer side: what the API calls. Both drivers dedupe by `JOBS[name].jobId(payload)`. */
 export interface JobQueue {
-  enqueueTraining(job: TrainExperimentJob): Promise<void>;
+  enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void>;
+  /** Jobs per lane and state (BullMQ's getJobCounts; the in-process queue reports waiting and active): what autoscaling reads. */
+  depth(): Promise<QueueDepth[]>;
+}
+
+export interface QueueDepth {
+  lane: JobLane;
+  /** BullMQ's state names: wait, active, delayed, prioritized, waiting-children, paused, completed, failed. */
+  state: string;
+  count: number;
 }
 
 export interface JobContext {
   jobId: string;
   /** How many times this job was started before (0 on the first run). */
   attemptsMade: number;
+  /** True when the queue will not deliver this job again: a handler records failure instead of throwing. */
+  lastTry: boolean;
+  /**
+   * Aborted when this worker is shutting down (SIGTERM): a long job stops at a point it can resume
+   * from (training: a checkpoint) and returns JOB_RELEASED, and the queue hands the job to another
+   * worker without counting a failed attempt.
+   */
+  shutdown: AbortSignal;
 }
 
-export type TrainingHandler = (job: TrainExperimentJob, ctx: JobContext) => Promise<void>;
+/** The outcome that gives a job back to the queue (see JobContext.shutdown). */
+export const JOB_RELEASED = 'released';
+
+/**
+ * Runs one job and returns its explicit outcome ('succeeded', 'failed', 'already-finished'...), which
+ * the consumer logs. Throwing means "try again later" (a store or database outage); the queue retries
+ * up to JOB_ATTEMPTS times with backoff.
+ */
+export type JobHandler<N extends JobName> = (payload: JobPayloads[N], ctx: JobContext) => Promise<string>;
+
+/** Exactly one handler per job name. */
+export type JobHandlers = { [N in JobName]: JobHandler<N> };
 
 /** Consumer side: what a worker process starts. */
 export interface JobConsumer {
-  start(handler: TrainingHandler): Promise<void>;
+  start(handlers: JobHandlers): Promise<void>;
+  /** Stops taking jobs, aborts JobContext.shutdown of the running ones and waits for them. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -23,10 +52,16 @@ export const JOB_QUEUE = Symbol('JOB_QUEUE');
 export const JOB_CONSUMER = Symbol('JOB_CONSUMER');
 
 export interface ConsumerOptions {
-  concurrency: number;
+  /** Concurrent jobs per lane in one process. */
+  concurrency: { training: number; jobs: number };
   lockDurationMs: number;
   stalledIntervalMs: number;
 }
 
-/** Retries for jobs that throw (a store or database outage); training failures are recorded, not thrown. */
+/** Deliveries of a job that throws (a store or database outage) before it is given up. */
 export const JOB_ATTEMPTS = 5;
+
+/** Calls the handler registered for a job's name. */
+export function dispatch<N extends JobName>(handlers: JobHandlers, name: N, payload: JobPayloads[N], ctx: JobContext): Promise<string> {
+  return (handlers[name] as JobHandler<N>)(payload, ctx);
+}

@@ -1,9 +1,9 @@
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { TRAINING_QUEUE } from '@trainyard/common';
+import { JOB_LANES } from '@trainyard/common';
 import type { AppConfig } from '@trainyard/config';
 import { Queue } from 'bullmq';
-import { BullMqConsumer, BullMqJobQueue, redisConnection } from './bullmq.queue';
+import { BullMqConsumer, BullMqJobQueue, laneQueueName, redisConnection } from './bullmq.queue';
 import { InProcessQueue } from './in-process.queue';
 import { JOB_CONSUMER, JOB_QUEUE, JobConsumer } from './job-queue';
 
@@ -16,13 +16,13 @@ class ConsumerShutdown implements OnApplicationShutdown {
 
 /**
  * JOB_QUEUE (producer) and JOB_CONSUMER (worker side), backed by BullMQ when REDIS_URL is set
- * and by an in-process queue otherwise. Both run the same handler.
+ * and by an in-process queue otherwise. Both run the same handlers, one per job name.
  */
 @Module({})
 export class QueueModule {
   static forRoot(config: Pick<AppConfig, 'queue' | 'worker'>): DynamicModule {
     const consumerOptions = {
-      concurrency: config.worker.concurrency,
+      concurrency: { training: config.worker.concurrency, jobs: config.worker.jobConcurrency },
       lockDurationMs: config.worker.lockDurationMs,
       stalledIntervalMs: config.worker.stalledIntervalMs,
     };
@@ -33,17 +33,21 @@ export class QueueModule {
         global: true,
         imports: [
           BullModule.forRoot({ connection: redisConnection(redis.url), prefix: redis.prefix }),
-          BullModule.registerQueue({ name: TRAINING_QUEUE }),
+          ...JOB_LANES.map((lane) => BullModule.registerQueue({ name: laneQueueName(lane) })),
         ],
         providers: [
-          { provide: JOB_QUEUE, useFactory: (q: Queue) => new BullMqJobQueue(q), inject: [getQueueToken(TRAINING_QUEUE)] },
+          {
+            provide: JOB_QUEUE,
+            useFactory: (training: Queue, jobs: Queue) => new BullMqJobQueue({ training, jobs }),
+            inject: [getQueueToken(laneQueueName('training')), getQueueToken(laneQueueName('jobs'))],
+          },
           { provide: JOB_CONSUMER, useFactory: () => new BullMqConsumer(redis, consumerOptions) },
           ConsumerShutdown,
         ],
         exports: [JOB_QUEUE, JOB_CONSUMER],
       };
     }
-    const inProcess = new InProcessQueue(config.worker.concurrency);
+    const inProcess = new InProcessQueue(consumerOptions.concurrency);
     return {
       module: QueueModule,
       global: true,

@@ -17,6 +17,13 @@ export const keys = {
   /** One uploaded file: role is e.g. train-images; each upload gets its own id, so a re-upload never overwrites. */
   datasetFile: (teamId: string, datasetId: string, role: string, uploadId: string) =>
     `${keys.dataset(teamId, datasetId)}files/${seg('role', role)}/${seg('uploadId', uploadId)}`,
+  /** A dataset version's folder: sources/ as uploaded, then index.json and <split>/shard-N.bin once ingested. */
+  datasetVersion: (teamId: string, datasetId: string, versionId: string) => `${keys.dataset(teamId, datasetId)}versions/${seg('versionId', versionId)}/`,
+  /** One uploaded source file of a version; each upload gets its own id, so a re-upload never overwrites. */
+  datasetSource: (teamId: string, datasetId: string, versionId: string, name: string, uploadId: string) =>
+    `${keys.datasetVersion(teamId, datasetId, versionId)}sources/${seg('uploadId', uploadId)}/${seg('name', name)}`,
+  /** Where ingest writes the internal form (index.json, train/shard-00000.bin ...). */
+  datasetData: (teamId: string, datasetId: string, versionId: string) => `${keys.datasetVersion(teamId, datasetId, versionId)}data/`,
   experiment: (teamId: string, experimentId: string) => `${keys.team(teamId)}experiments/${seg('experimentId', experimentId)}/`,
   checkpoints: (teamId: string, experimentId: string) => `${keys.experiment(teamId, experimentId)}checkpoints/`,
   /**

@@ -2,12 +2,15 @@ import { Controller, Get, Param, ParseUUIDPipe, Put, Req, Res, UseGuards } from 
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
-import { toDataset } from './dataset.resolver';
+import { DatasetVersionRepository } from '@trainyard/db';
 import { DatasetService } from './dataset.service';
+import { toDatasetVersion } from './dataset.types';
+
+const declared = (req: Request) => (req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined);
 
 /**
- * Dataset files travel over plain HTTP, streamed both ways:
- *   PUT /v1/datasets/:id/files/:file   (body: the idx file, gzipped or not)
+ * The idx way in, kept from before versions, streamed both ways:
+ *   PUT /v1/datasets/:id/files/:file   (body: the idx file, gzipped or not; the fourth file starts ingest)
  *   GET /v1/datasets/:id/files/:file
  * with :file one of train-images, train-labels, test-images, test-labels.
  */
@@ -17,26 +20,31 @@ export class DatasetFileController {
   constructor(private readonly datasets: DatasetService) {}
 
   @Put(':file')
-  async upload(
-    @CurrentTeam() team: TeamPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Param('file') file: string,
-    @Req() req: Request,
-  ) {
-    return toDataset(await this.datasets.upload(team.id, id, file, req));
+  async upload(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Param('file') file: string, @Req() req: Request) {
+    return toDatasetVersion(await this.datasets.uploadToDataset(team.id, id, file, req, declared(req)));
   }
 
   @Get(':file')
-  async download(
-    @CurrentTeam() team: TeamPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Param('file') file: string,
-    @Res() res: Response,
-  ) {
-    const { stream, file: row } = await this.datasets.download(team.id, id, file);
+  async download(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Param('file') file: string, @Res() res: Response) {
+    const { stream, sizeBytes, gzipped } = await this.datasets.download(team.id, id, file);
     res.setHeader('content-type', 'application/octet-stream');
-    res.setHeader('content-length', String(row.sizeBytes));
-    res.setHeader('content-disposition', `attachment; filename="${file}${row.gzipped ? '.gz' : ''}"`);
+    res.setHeader('content-length', String(sizeBytes));
+    res.setHeader('content-disposition', `attachment; filename="${file}${gzipped ? '.gz' : ''}"`);
     await pipeline(stream, res);
+  }
+}
+
+/** PUT /v1/dataset-versions/:id/sources/:name streams one source file (any format) into a version. */
+@Controller('v1/dataset-versions/:id')
+@UseGuards(ApiKeyGuard)
+export class DatasetVersionController {
+  constructor(
+    private readonly datasets: DatasetService,
+    private readonly versions: DatasetVersionRepository,
+  ) {}
+
+  @Put('sources/:name')
+  async upload(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Param('name') name: string, @Req() req: Request) {
+    return toDatasetVersion(await this.datasets.uploadSource(team.id, id, name, req, declared(req)));
   }
 }

@@ -1,14 +1,35 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import GraphQLJSON from 'graphql-type-json';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
 import { badInput } from '@trainyard/common';
-import { DatasetRepository } from '@trainyard/db';
-import { Dataset, DatasetFormat, DatasetStatus } from '../graphql/types';
+import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
+import { Dataset, DatasetFile, DatasetFormat, DatasetStatus } from '../graphql/types';
+import { DatasetService } from './dataset.service';
+import { DatasetVersion, toDatasetVersion } from './dataset.types';
 
 type DatasetRow = Awaited<ReturnType<DatasetRepository['get']>>;
+type VersionRow = NonNullable<Awaited<ReturnType<DatasetVersionRepository['current']>>>;
 
-/** The client's view of a dataset (also the JSON body of an upload): no storage keys, no internal ids. */
-export const toDataset = (d: DatasetRow): Dataset => ({
+/** An idx source as the files list shows it (role TRAIN_IMAGES for train-images). */
+const sourceAsFile = (s: VersionRow['sources'][number]): DatasetFile => {
+  const d = (s.details ?? {}) as { count?: number; dims?: number[]; gzipped?: boolean };
+  return {
+    role: s.name.toUpperCase().replace(/-/g, '_'),
+    sizeBytes: Number(s.bytesReceived),
+    gzipped: d.gzipped ?? false,
+    sha256: s.sha256 ?? '',
+    count: d.count ?? 0,
+    dims: d.dims?.slice(1) ?? [],
+    createdAt: s.createdAt,
+  };
+};
+
+/**
+ * The client's view of a dataset (also the JSON body of an upload): the summary of its current
+ * (newest READY) version, and that version's files; no storage keys, no internal ids.
+ */
+export const toDataset = (d: DatasetRow, shown?: VersionRow | null): Dataset => ({
   id: d.id,
   name: d.name,
   format: d.format as DatasetFormat,
@@ -18,15 +39,17 @@ export const toDataset = (d: DatasetRow): Dataset => ({
   trainCount: d.trainCount,
   testCount: d.testCount,
   classHistogram: d.classHistogram,
-  files: d.files.map((f) => ({
-    role: f.role,
-    sizeBytes: Number(f.sizeBytes),
-    gzipped: f.gzipped,
-    sha256: f.sha256,
-    count: f.count,
-    dims: f.dims,
-    createdAt: f.createdAt,
-  })),
+  files: shown
+    ? shown.sources.filter((s) => s.sha256).map(sourceAsFile)
+    : d.files.map((f) => ({
+        role: f.role,
+        sizeBytes: Number(f.sizeBytes),
+        gzipped: f.gzipped,
+        sha256: f.sha256,
+        count: f.count,
+        dims: f.dims,
+        createdAt: f.createdAt,
+      })),
   uploadUrl: `/v1/datasets/${d.id}/files`,
   createdAt: d.createdAt,
 });
@@ -34,13 +57,21 @@ export const toDataset = (d: DatasetRow): Dataset => ({
 @Resolver(() => Dataset)
 @UseGuards(ApiKeyGuard)
 export class DatasetResolver {
-  constructor(private readonly repo: DatasetRepository) {}
+  constructor(
+    private readonly repo: DatasetRepository,
+    private readonly versions: DatasetVersionRepository,
+    private readonly service: DatasetService,
+  ) {}
 
-  @Mutation(() => Dataset, { description: 'Creates an empty dataset; then PUT its files to uploadUrl.' })
+  private async view(d: DatasetRow) {
+    return toDataset(d, (await this.versions.current(d.id)) ?? (await this.versions.open(d.id)));
+  }
+
+  @Mutation(() => Dataset, { description: 'Creates an empty dataset; then createDatasetVersion (any format), or PUT idx files to uploadUrl.' })
   async createDataset(
     @CurrentTeam() team: TeamPrincipal,
     @Args('name') name: string,
-    @Args('format', { type: () => DatasetFormat, defaultValue: DatasetFormat.MNIST }) format: DatasetFormat,
+    @Args('format', { type: () => DatasetFormat, defaultValue: DatasetFormat.MNIST, deprecationReason: 'formats are per version: createDatasetVersion(format)' }) format: DatasetFormat,
   ) {
     if (!/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$/.test(name)) {
       throw badInput(`dataset name "${name}" must be 1-128 letters, digits, spaces, _ . -`, { field: 'name' });
@@ -50,11 +81,45 @@ export class DatasetResolver {
 
   @Query(() => [Dataset])
   async datasets(@CurrentTeam() team: TeamPrincipal) {
-    return (await this.repo.list(team.id)).map(toDataset);
+    return Promise.all((await this.repo.list(team.id)).map((d) => this.view(d)));
   }
 
   @Query(() => Dataset)
   async dataset(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toDataset(await this.repo.get(team.id, id));
+    return this.view(await this.repo.get(team.id, id));
+  }
+
+  @ResolveField('versions', () => [DatasetVersion], { description: 'Every version, newest first.' })
+  async versionList(@Parent() d: Dataset) {
+    return (await this.versions.list(d.id)).map(toDatasetVersion);
+  }
+
+  @ResolveField(() => DatasetVersion, { nullable: true, description: 'The newest READY version: what experiments train on unless they name one.' })
+  async currentVersion(@Parent() d: Dataset) {
+    const v = await this.versions.current(d.id);
+    return v ? toDatasetVersion(v) : null;
+  }
+
+  @Query(() => DatasetVersion)
+  async datasetVersion(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
+    return toDatasetVersion(await this.versions.getForTeam(team.id, id));
+  }
+
+  @Mutation(() => DatasetVersion, {
+    description: 'Opens a new version of a dataset for uploads. format: idx, cifar10, cifar100, imagefolder or csv; options per format; split: {testFraction, validationFraction, seed}.',
+  })
+  async createDatasetVersion(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('datasetId', { type: () => ID }) datasetId: string,
+    @Args('format') format: string,
+    @Args('options', { type: () => GraphQLJSON, nullable: true }) options?: unknown,
+    @Args('split', { type: () => GraphQLJSON, nullable: true }) split?: unknown,
+  ) {
+    return toDatasetVersion(await this.service.createVersion(team.id, datasetId, format, options, split));
+  }
+
+  @Mutation(() => DatasetVersion, { description: 'Closes the version for uploads and queues its ingest; poll status until READY or FAILED.' })
+  async ingestDatasetVersion(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
+    return toDatasetVersion(await this.service.ingest(team.id, id));
   }
 }

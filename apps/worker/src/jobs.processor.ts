@@ -1,0 +1,39 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@trainyard/config';
+import { JOB_CONSUMER, JobConsumer, JobHandlers } from '@trainyard/queue';
+import { IngestService } from './ingest/ingest.service';
+import { WorkerMetrics } from './observability/worker-metrics';
+import { TrainingService } from './training/training.service';
+
+/**
+ * Thin: takes jobs off the queue and hands each to the one service that handles its name. The map
+ * below is typed against libs/common's JobPayloads, so a job without a handler does not compile.
+ */
+@Injectable()
+export class JobsProcessor implements OnApplicationBootstrap {
+  private readonly logger = new Logger('JobsProcessor');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(JOB_CONSUMER) private readonly consumer: JobConsumer,
+    private readonly training: TrainingService,
+    private readonly ingest: IngestService,
+    private readonly metrics: WorkerMetrics,
+  ) {}
+
+  readonly handlers: JobHandlers = {
+    train: (payload, ctx) => this.training.handle(payload, ctx),
+    ingestDataset: (payload, ctx) => this.ingest.handle(payload, ctx),
+  };
+
+  async onApplicationBootstrap() {
+    await this.consumer.start(this.metrics.instrument(this.handlers));
+    if (this.config.queue.kind === 'in-process') {
+      // In-process jobs die with the process; pick up what a previous run left unfinished.
+      await this.training.requeueUnfinished();
+      await this.ingest.requeueUnfinished();
+    }
+    const w = this.config.worker;
+    this.logger.log(`worker started (${this.config.queue.kind} queue, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);
+  }
+}
