@@ -19,11 +19,11 @@ import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
 import { DeploymentRepository, PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { loadTfjsRuntime } from '../../apps/serve/src/runtime/tfjs-runtime';
+import { initBackend, loadOnnxRuntime, modelFromCheckpoint, tfjsRuntime } from '@trainyard/engine';
 import { startTrainyard } from '../../apps/trainyard/src/app';
 import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
 import { mnistTestSample } from '../support/mnist';
-import { seedCheckpoint } from '../support/serve-fixture';
+import { seedCheckpoint, seedOnnxExport } from '../support/serve-fixture';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
@@ -67,6 +67,8 @@ async function main() {
       seconds: { type: 'string', default: '30' },
       connections: { type: 'string', default: '64' },
       model: { type: 'string', default: 'lenet5' },
+      // onnx: the checkpoint gets an ONNX export first (as the exportCheckpoint job leaves it), so serve runs onnxruntime-node.
+      runtime: { type: 'string', default: 'onnx' },
       port: { type: 'string', default: '3140' },
       // Writes a V8 CPU profile of the serve process into this folder (open it in Chrome DevTools).
       profile: { type: 'string' },
@@ -91,8 +93,10 @@ async function main() {
   const { team, apiKey } = await seeder.app.get(AuthService).createTeam('bench');
   const store = seeder.app.get<ArtifactStore>(ARTIFACT_STORE);
   const seeded = await seedCheckpoint(seeder.app.get(PrismaService), store, team.id, { model: values.model as 'lenet5' | 'cnn' });
+  const onnxKey = values.runtime === 'onnx' ? await seedOnnxExport(seeder.app.get(PrismaService), store, team.id, seeded) : undefined;
   await seeder.app.get(DeploymentRepository).deployVersion(team.id, 'digits', seeded.checkpointId);
   const checkpointBytes = await store.getBytes(seeded.storageKey);
+  const onnxBytes = onnxKey ? await store.getBytes(onnxKey) : undefined;
   await seeder.close();
 
   const url = `http://127.0.0.1:${values.port}`;
@@ -125,13 +129,14 @@ async function main() {
     await new Promise((res) => serve.once('exit', res));
 
     // Raw inference of the same checkpoint, in this process, with the serve process stopped.
-    const rt = await loadTfjsRuntime(checkpointBytes);
+    // The same loader serve uses: ONNX Runtime for an export, else TensorFlow.js.
+    const rt = onnxBytes ? await loadOnnxRuntime(onnxBytes) : (await initBackend('auto'), tfjsRuntime(modelFromCheckpoint(checkpointBytes)));
     const modelShape = [32, 32, 1];
     const b1 = await rawRate((x, s) => rt.run(x, s), modelShape, 1, 3000);
     const bn = await rawRate((x, s) => rt.run(x, s), modelShape, meanBatch, 3000);
     const bmax = meta.trainyard.largest_batch_seen > meanBatch ? await rawRate((x, s) => rt.run(x, s), modelShape, meta.trainyard.largest_batch_seen, 3000) : bn;
-    rt.dispose();
-    console.log(`raw ${rt.kind} (${rt.backend}) inference: batch 1 ${b1.perSecond.toFixed(0)} samples/s (p50 ${b1.p50.toFixed(3)} ms, p99 ${b1.p99.toFixed(3)} ms); batch ${meanBatch} ${bn.perSecond.toFixed(0)} samples/s; batch ${meta.trainyard.largest_batch_seen} ${bmax.perSecond.toFixed(0)} samples/s`);
+    await rt.dispose();
+    console.log(`raw ${rt.kind} inference: batch 1 ${b1.perSecond.toFixed(0)} samples/s (p50 ${b1.p50.toFixed(3)} ms, p99 ${b1.p99.toFixed(3)} ms); batch ${meanBatch} ${bn.perSecond.toFixed(0)} samples/s; batch ${meta.trainyard.largest_batch_seen} ${bmax.perSecond.toFixed(0)} samples/s`);
     console.log(`HTTP / raw batch-1: ${(r.requests.average / b1.perSecond).toFixed(2)}; load average ${load()}`);
     result = `RESULT rps=${r.requests.average.toFixed(0)} p50_ms=${r.latency.p50} p99_ms=${r.latency.p99} errors=${errors} raw_per_s=${b1.perSecond.toFixed(0)} runtime=${runtime}`;
   } finally {

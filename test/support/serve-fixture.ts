@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PrismaService } from '@trainyard/db';
-import { buildModel, buildOptimizer, initBackend, saveCheckpoint } from '@trainyard/engine';
+import { buildModel, buildOptimizer, exportToOnnx, initBackend, modelFromCheckpoint, saveCheckpoint } from '@trainyard/engine';
 import { ArtifactStore, keys } from '@trainyard/storage';
 
 export const WALKTHROUGH_MAP = [
@@ -66,4 +66,20 @@ export async function seedCheckpoint(
   await store.put(storageKey, bytes);
   const checkpoint = await prisma.checkpoint.create({ data: { experimentId, step, epoch: 0, storageKey, sizeBytes: bytes.length } });
   return { checkpointId: checkpoint.id, experimentId, storageKey, datasetId };
+}
+
+/**
+ * What a succeeded exportCheckpoint job leaves: the checkpoint's ONNX file in the store (under the
+ * job's key), then its CheckpointExport row. Serving then runs the version on onnxruntime-node.
+ */
+export async function seedOnnxExport(prisma: PrismaService, store: ArtifactStore, teamId: string, seeded: SeededCheckpoint): Promise<string> {
+  const model = modelFromCheckpoint(await store.getBytes(seeded.storageKey));
+  const onnx = exportToOnnx(model);
+  model.dispose();
+  const storageKey = keys.checkpointExport(teamId, seeded.experimentId, seeded.checkpointId, 'onnx');
+  await store.put(storageKey, onnx.bytes);
+  await prisma.checkpointExport.create({
+    data: { checkpointId: seeded.checkpointId, format: 'ONNX', status: 'SUCCEEDED', storageKey, sizeBytes: onnx.bytes.length, opsetVersion: onnx.opsetVersion, finishedAt: new Date() },
+  });
+  return storageKey;
 }

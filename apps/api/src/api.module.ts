@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuthModule } from '@trainyard/auth';
 import { AppConfig } from '@trainyard/config';
-import { CheckpointRepository, DatasetRepository, DatasetVersionRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DatasetVersionRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
 import { CheckpointController } from './datasets/checkpoint.controller';
 import { DatasetFileController, DatasetVersionController } from './datasets/dataset-file.controller';
 import { DatasetResolver } from './datasets/dataset.resolver';
@@ -11,6 +11,9 @@ import { DatasetService } from './datasets/dataset.service';
 import { DeploymentResolver } from './deployments/deployment.resolver';
 import { DeploymentService } from './deployments/deployment.service';
 import { ExperimentResolver } from './experiments/experiment.resolver';
+import { CheckpointExportController } from './exports/export.controller';
+import { CheckpointExportResolver } from './exports/export.resolver';
+import { CheckpointExportService } from './exports/export.service';
 import { ExperimentService } from './experiments/experiment.service';
 import { TeamResolver } from './teams/team.resolver';
 
@@ -37,13 +40,16 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, DatasetVersionController, CheckpointController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController],
       providers: [
         DatasetRepository,
         DatasetVersionRepository,
         ExperimentRepository,
         CheckpointRepository,
         DeploymentRepository,
+        CheckpointExportRepository,
+        CheckpointExportService,
+        CheckpointExportResolver,
         DatasetService,
         ExperimentService,
         TeamResolver,

@@ -16,10 +16,11 @@ import { ServeReadiness } from './serve-readiness';
 /**
  * Hosted predictions: one protocol-neutral InferenceService (deployments cached, models loaded on
  * demand into an LRU, dynamic batching per version) under thin TF Serving REST and KServe v2
- * adapters, plus GET /metrics. Stateless: everything comes from the database and the artifact store.
+ * adapters; its metrics join the app's registry (GET /metrics). Stateless: everything comes from the database and the artifact store.
  */
 @Module({
   imports: [AuthModule],
+  controllers: [TfServingController, KServeHealthController, KServeController],
   providers: [
     DeploymentRepository,
     ServeMetrics,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JobConsumer, JobHandlers } from '@trainyard/queue';
 import { IngestService } from './ingest/ingest.service';
+import { ExportService } from './export/export.service';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { TrainingService } from './training/training.service';
 
@@ -18,12 +19,14 @@ export class JobsProcessor implements OnApplicationBootstrap {
     @Inject(JOB_CONSUMER) private readonly consumer: JobConsumer,
     private readonly training: TrainingService,
     private readonly ingest: IngestService,
+    private readonly exports: ExportService,
     private readonly metrics: WorkerMetrics,
   ) {}
 
   readonly handlers: JobHandlers = {
     train: (payload, ctx) => this.training.handle(payload, ctx),
     ingestDataset: (payload, ctx) => this.ingest.handle(payload, ctx),
+    exportCheckpoint: (payload, ctx) => this.exports.handle(payload, ctx),
   };
 
   async onApplicationBootstrap() {
@@ -32,6 +35,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();
       await this.ingest.requeueUnfinished();
+      await this.exports.requeueUnfinished();
     }
     const w = this.config.worker;
     this.logger.log(`worker started (${this.config.queue.kind} queue, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);

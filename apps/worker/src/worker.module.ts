@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { CheckpointRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
+import { ExportService } from './export/export.service';
 import { IngestService } from './ingest/ingest.service';
 import { DatasetLoader } from './training/dataset-loader';
 import { JobsProcessor } from './jobs.processor';
@@ -9,6 +10,19 @@ import { TrainingService } from './training/training.service';
 
 /** Pulls jobs (see libs/common/src/jobs.ts) and runs each through its handler. No HTTP: a worker is a Nest application context. */
 @Module({
-  providers: [DatasetRepository, DatasetVersionRepository, ExperimentRepository, CheckpointRepository, TrainingService, IngestService, DatasetLoader, JobsProcessor, WorkerMetrics, WorkerProbe],
+  providers: [
+    DatasetRepository,
+    DatasetVersionRepository,
+    ExperimentRepository,
+    CheckpointRepository,
+    CheckpointExportRepository,
+    TrainingService,
+    IngestService,
+    DatasetLoader,
+    ExportService,
+    JobsProcessor,
+    WorkerMetrics,
+    WorkerProbe,
+  ],
 })
 export class WorkerModule {}

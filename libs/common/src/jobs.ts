@@ -13,6 +13,8 @@ export interface JobPayloads {
   train: { experimentId: string };
   /** Convert one dataset version's uploaded sources into the internal form (shards + index). */
   ingestDataset: { datasetVersionId: string };
+  /** Convert one checkpoint to another format (ONNX) and store the file: a CheckpointExport row. */
+  exportCheckpoint: { exportId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -33,6 +35,7 @@ export interface JobDefinition<N extends JobName> {
 export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}` },
   ingestDataset: { lane: 'jobs', jobId: (p) => `ingest-${p.datasetVersionId}` },
+  exportCheckpoint: { lane: 'jobs', jobId: (p) => `export-${p.exportId}` },
 };
 
 /** One job as it travels: its name and payload, typed together. */

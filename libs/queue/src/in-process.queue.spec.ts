@@ -1,5 +1,5 @@
-import { JobHandlers } from './job-queue';
 import { InProcessQueue } from './in-process.queue';
+import { withHandlers } from './testing';
 
 const lanes = { training: 1, jobs: 1 };
 
@@ -9,13 +9,13 @@ describe('InProcessQueue', () => {
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const handlers = {
-      train: async (job: { experimentId: string }) => {
+    const handlers = withHandlers({
+      train: async (job) => {
         seen.push(job.experimentId);
         if (job.experimentId === 'a') await gate;
         return 'succeeded';
       },
-    } as unknown as JobHandlers;
+    });
     await q.start(handlers);
     await q.enqueue('train', { experimentId: 'a' });
     await q.enqueue('train', { experimentId: 'a' });
@@ -31,12 +31,14 @@ describe('InProcessQueue', () => {
     jest.useFakeTimers();
     const q = new InProcessQueue(lanes);
     const deliveries: Array<[number, boolean]> = [];
-    await q.start({
-      train: async (_job: unknown, ctx: { attemptsMade: number; lastTry: boolean }) => {
-        deliveries.push([ctx.attemptsMade, ctx.lastTry]);
-        throw new Error('store down');
-      },
-    } as unknown as JobHandlers);
+    await q.start(
+      withHandlers({
+        train: async (_job, ctx) => {
+          deliveries.push([ctx.attemptsMade, ctx.lastTry]);
+          throw new Error('store down');
+        },
+      }),
+    );
     await q.enqueue('train', { experimentId: 'x' });
     await jest.advanceTimersByTimeAsync(60_000);
     expect(deliveries).toEqual([
@@ -53,7 +55,7 @@ describe('InProcessQueue', () => {
   it('runs a job enqueued again after the first finished', async () => {
     const q = new InProcessQueue(lanes);
     let runs = 0;
-    await q.start({ train: async () => `run ${++runs}` } as unknown as JobHandlers);
+    await q.start(withHandlers({ train: async () => `run ${++runs}` }));
     await q.enqueue('train', { experimentId: 'y' });
     await new Promise((r) => setTimeout(r, 10));
     await q.enqueue('train', { experimentId: 'y' });

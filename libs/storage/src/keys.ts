@@ -43,4 +43,11 @@ export const keys = {
   /** An exported model file: format e.g. onnx or tfjs, file e.g. model.onnx or model.json. */
   export: (teamId: string, experimentId: string, format: string, file: string) =>
     `${keys.experiment(teamId, experimentId)}exports/${seg('format', format)}/${seg('file', file)}`,
+  /**
+   * A checkpoint's export (exportCheckpoint job), e.g. exports/onnx/<checkpointId>.onnx. Under the
+   * experiment's prefix, so removing an experiment's artifacts removes its exports too; the same key
+   * for the same checkpoint, so a job run twice overwrites identical bytes.
+   */
+  checkpointExport: (teamId: string, experimentId: string, checkpointId: string, format: 'onnx') =>
+    keys.export(teamId, experimentId, format, `${seg('checkpointId', checkpointId)}.${format}`),
 };

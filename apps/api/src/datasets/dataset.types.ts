@@ -21,7 +21,7 @@ export class DatasetSource {
   @Field(() => Float, { description: 'Bytes stored so far (updated while the upload streams).' }) bytesReceived: number;
   @Field(() => Float, { description: 'Content-Length of the upload when it was given, else 0.' }) expectedBytes: number;
   @Field(() => Float, { nullable: true, description: 'bytesReceived / expectedBytes, when the size is known.' }) progress?: number | null;
-  @Field({ nullable: true }) sha256?: string | null;
+  @Field(() => String, { nullable: true }) sha256?: string | null;
   @Field() updatedAt: Date;
 }
 
@@ -40,7 +40,7 @@ export class DatasetVersion {
   @Field(() => Int) version: number;
   @Field({ description: 'idx, cifar10, cifar100, imagefolder or csv' }) format: string;
   @Field(() => DatasetVersionStatus) status: DatasetVersionStatus;
-  @Field({ nullable: true }) failureReason?: string | null;
+  @Field(() => String, { nullable: true }) failureReason?: string | null;
   @Field(() => GraphQLJSON, { description: "The format's options and the split options." }) options: unknown;
   @Field(() => [Int], { description: '[height, width, channels]; a table is [1, 1, features].' }) sampleShape: number[];
   @Field(() => Int, { nullable: true }) numClasses?: number | null;
@@ -54,7 +54,7 @@ export class DatasetVersion {
   @Field({ description: 'PUT each source file to {uploadUrl}/{file name}.' }) uploadUrl: string;
   @Field({ description: 'GET a PNG grid of samples per class with the class histogram.' }) previewUrl: string;
   @Field() createdAt: Date;
-  @Field({ nullable: true }) readyAt?: Date | null;
+  @Field(() => Date, { nullable: true }) readyAt?: Date | null;
 }
 
 @ObjectType()

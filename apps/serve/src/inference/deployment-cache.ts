@@ -92,7 +92,7 @@ export class DeploymentCache {
         checkpointId: d.checkpointId,
         storageKey: d.checkpoint.storageKey,
         sizeBytes: d.checkpoint.sizeBytes,
-        onnxStorageKey: (d.checkpoint as { onnxStorageKey?: string | null }).onnxStorageKey ?? null,
+        onnxStorageKey: d.checkpoint.exports[0]?.storageKey ?? null,
         signature,
         maxBatchSize: d.maxBatchSize,
         maxBatchWaitMs: d.maxBatchWaitMs,

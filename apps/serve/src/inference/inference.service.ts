@@ -4,7 +4,7 @@ import { badInput, ErrorCode, TrainyardError } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { DeploymentRepository } from '@trainyard/db';
 import { assertModelAllowed } from '../access/predict-key.guard';
-import type { RuntimeKind } from '../runtime/inference-runtime';
+import type { RuntimeKind } from '@trainyard/engine';
 import { DeploymentCache, ModelRef, ResolvedModel, ServedVersion } from './deployment-cache';
 import { decodeImage } from './images';
 import { ModelCache } from './model-cache';

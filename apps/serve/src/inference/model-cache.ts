@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import type { InferenceRuntime, RuntimeKind } from '../runtime/inference-runtime';
-import { loadTfjsRuntime } from '../runtime/tfjs-runtime';
+import { InferenceRuntime, initBackend, loadOnnxRuntime, modelFromCheckpoint, tfjsRuntime } from '@trainyard/engine';
 import { ServeMetrics } from '../serve-metrics';
 import { DynamicBatcher } from './batcher';
 import { ModelSignature, softmaxRows } from './signature';
@@ -34,9 +33,16 @@ export interface LoadedVersion {
 export type RuntimeLoader = (artifact: VersionArtifact, store: ArtifactStore) => Promise<InferenceRuntime>;
 export const RUNTIME_LOADER = Symbol('RUNTIME_LOADER');
 
-/** ONNX (onnxruntime-node) where the checkpoint has an export, else TensorFlow.js. */
-export const defaultRuntimeLoader = (config: AppConfig): RuntimeLoader => async (artifact, store) =>
-  loadTfjsRuntime(await store.getBytes(artifact.storageKey), config.worker.backend === 'cpu' ? 'cpu' : 'auto');
+/**
+ * ONNX Runtime (onnxruntime-node, one thread per session) where the checkpoint has a succeeded ONNX
+ * export, else TensorFlow.js on the best backend that loads (never the pure-JS cpu one unless asked).
+ * Both take the preprocessed NHWC batch and return logits (libs/engine/src/onnx).
+ */
+export const defaultRuntimeLoader = (config: AppConfig): RuntimeLoader => async (artifact, store) => {
+  if (artifact.onnxStorageKey) return loadOnnxRuntime(await store.getBytes(artifact.onnxStorageKey));
+  await initBackend(config.worker.backend === 'cpu' ? 'cpu' : 'auto');
+  return tfjsRuntime(modelFromCheckpoint(await store.getBytes(artifact.storageKey)));
+};
 
 /**
  * Loaded model versions, by checkpoint and batching settings. A version loads on its first call
@@ -62,7 +68,7 @@ export class ModelCache implements OnModuleDestroy {
   }
 
   static keyOf(a: VersionArtifact): string {
-    return `${a.checkpointId}/${a.maxBatchSize}/${a.maxBatchWaitMs}`;
+    return `${a.checkpointId}/${a.onnxStorageKey ? 'onnx' : 'tfjs'}/${a.maxBatchSize}/${a.maxBatchWaitMs}`;
   }
 
   peek(a: VersionArtifact): LoadedVersion | undefined {
@@ -142,7 +148,7 @@ export class ModelCache implements OnModuleDestroy {
     if (!l) return;
     this.loaded.delete(key);
     this.logger.log(`unloading ${key} (${why})`);
-    void l.batcher.close().then(() => l.runtime.dispose());
+    void l.batcher.close().then(() => l.runtime.dispose()).catch(() => undefined);
     this.updateGauges();
   }
 

@@ -3,7 +3,13 @@ import { ErrorCode, notFound, TrainyardError } from '@trainyard/common';
 import { PrismaService } from '../prisma/prisma.service';
 
 const withCheckpoint = {
-  checkpoint: { include: { experiment: { select: { id: true, spec: true, datasetId: true } } } },
+  checkpoint: {
+    include: {
+      experiment: { select: { id: true, spec: true, datasetId: true } },
+      // Serving runs the ONNX export with onnxruntime where one exists, else TensorFlow.js.
+      exports: { where: { format: 'ONNX', status: 'SUCCEEDED', storageKey: { not: null } }, select: { storageKey: true } },
+    },
+  },
 } as const;
 const withVersions = { versions: { orderBy: { version: 'asc' }, include: withCheckpoint } } as const;
 
