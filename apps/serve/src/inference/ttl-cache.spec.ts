@@ -56,4 +56,28 @@ describe('TtlCache', () => {
     expect(await cache.get('k')).toBe(2);
     expect(order).toEqual(['prepare undefined->1', 'prepare 1->2']);
   });
+
+  it('reads again when prepare outlasted the ttl, so it never publishes what changed meanwhile', async () => {
+    let v = 1;
+    let t = 0;
+    const cache = new TtlCache(
+      async () => v,
+      100,
+      10_000,
+      async (next) => {
+        if (next === 2) {
+          v = 3; // changed while 2 was loading
+          t += 500; // a slow load
+        }
+      },
+      100,
+      () => t,
+    );
+    expect(await cache.get('k')).toBe(1);
+    v = 2;
+    t = 200;
+    await cache.get('k'); // stale: starts the refresh
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await cache.get('k')).toBe(3);
+  });
 });

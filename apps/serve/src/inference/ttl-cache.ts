@@ -41,9 +41,18 @@ export class TtlCache<K, V> {
   private async refresh(key: K, previous: V | undefined): Promise<void> {
     let next: { at: number; value?: V; error?: unknown };
     try {
-      const value = await this.fetch(key);
-      await this.prepare(value, previous).catch(() => undefined);
-      next = { at: this.now(), value };
+      let value!: V;
+      let fetchedAt = 0;
+      // A slow prepare (loading a model) may outlast newer changes: then read again and prepare what
+      // is current, so a refresh never publishes a value older than its own ttl (at most 3 rounds).
+      for (let round = 0; round < 3; round++) {
+        fetchedAt = this.now();
+        value = await this.fetch(key);
+        const t = this.now();
+        await this.prepare(value, previous).catch(() => undefined);
+        if (this.now() - t <= this.ttlMs) break;
+      }
+      next = { at: fetchedAt, value };
     } catch (error) {
       next = { at: this.now(), error };
     }
