@@ -1,4 +1,4 @@
-// Two tiers: unit tests sit beside the code they test (libs/**, apps/**);
+// Two tiers: unit tests sit beside the code they test (libs/**, apps/**; infra/test checks the deployment files offline);
 // end-to-end tests under test/ talk to the real Postgres, Redis and an s3rver on loopback.
 const fs = require('fs');
 const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
@@ -10,14 +10,14 @@ delete swcrc.$schema;
 const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^@trainyard/(.*)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: { '^@trainyard/([^/]+)/(.+)$': '<rootDir>/libs/$1/src/$2', '^@trainyard/(.*)$': '<rootDir>/libs/$1/src' },
   testEnvironment: 'node',
 };
 
 module.exports = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
-    { ...shared, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{apps,libs,infra}/**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', rootDir: __dirname, testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
 };

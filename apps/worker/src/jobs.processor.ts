@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JobConsumer, JobHandlers } from '@trainyard/queue';
 import { IngestService } from './ingest/ingest.service';
 import { ExportService } from './export/export.service';
+import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { TrainingService } from './training/training.service';
 
@@ -21,6 +22,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     private readonly ingest: IngestService,
     private readonly exports: ExportService,
     private readonly metrics: WorkerMetrics,
+    private readonly idle: IdleExit,
   ) {}
 
   readonly handlers: JobHandlers = {
@@ -30,7 +32,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
   };
 
   async onApplicationBootstrap() {
-    await this.consumer.start(this.metrics.instrument(this.handlers));
+    await this.consumer.start(this.idle.wrap(this.metrics.instrument(this.handlers)));
     if (this.config.queue.kind === 'in-process') {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();
@@ -38,6 +40,6 @@ export class JobsProcessor implements OnApplicationBootstrap {
       await this.exports.requeueUnfinished();
     }
     const w = this.config.worker;
-    this.logger.log(`worker started (${this.config.queue.kind} queue, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);
+    this.logger.log(`worker started (${this.config.queue.kind} queue, lanes ${w.lanes.join(',')}, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);
   }
 }

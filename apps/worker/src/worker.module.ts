@@ -4,6 +4,7 @@ import { ExportService } from './export/export.service';
 import { IngestService } from './ingest/ingest.service';
 import { DatasetLoader } from './training/dataset-loader';
 import { JobsProcessor } from './jobs.processor';
+import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { WorkerProbe } from './observability/worker-probe';
 import { TrainingService } from './training/training.service';
@@ -23,6 +24,7 @@ import { TrainingService } from './training/training.service';
     JobsProcessor,
     WorkerMetrics,
     WorkerProbe,
+    IdleExit,
   ],
 })
 export class WorkerModule {}

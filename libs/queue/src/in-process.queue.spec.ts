@@ -1,3 +1,4 @@
+import { JOB_RELEASED } from './job-queue';
 import { InProcessQueue } from './in-process.queue';
 import { withHandlers } from './testing';
 
@@ -63,4 +64,32 @@ describe('InProcessQueue', () => {
     expect(runs).toBe(2);
     await q.close();
   });
+
+  it('close() aborts ctx.shutdown of running jobs and waits for them to hand back', async () => {
+    const q = new InProcessQueue(lanes);
+    const events: string[] = [];
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    await q.start(
+      withHandlers({
+        train: (_job, ctx) =>
+          new Promise<string>((resolve) => {
+            started();
+            ctx.shutdown.addEventListener('abort', () => {
+              events.push('aborted');
+              setTimeout(() => {
+                events.push('checkpointed');
+                resolve(JOB_RELEASED);
+              }, 20);
+            });
+          }),
+      }),
+    );
+    await q.enqueue('train', { experimentId: 'z' });
+    await running;
+    await q.close();
+    expect(events).toEqual(['aborted', 'checkpointed']);
+    expect(await q.depth()).toEqual(expect.arrayContaining([{ lane: 'training', state: 'active', count: 0 }]));
+  });
 });
+

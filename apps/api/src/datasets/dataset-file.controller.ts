@@ -1,8 +1,8 @@
-import { Controller, Get, Param, ParseUUIDPipe, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { badInput } from '@trainyard/common';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
-import { DatasetVersionRepository } from '@trainyard/db';
 import { DatasetService } from './dataset.service';
 import { toDatasetVersion } from './dataset.types';
 
@@ -34,14 +34,23 @@ export class DatasetFileController {
   }
 }
 
-/** PUT /v1/dataset-versions/:id/sources/:name streams one source file (any format) into a version. */
+/**
+ * PUT /v1/dataset-versions/:id/sources/:name streams one source file (any format) into a version;
+ * GET /v1/dataset-versions/:id/preview.png?perClass=6 draws samples per class and the histogram.
+ */
 @Controller('v1/dataset-versions/:id')
 @UseGuards(ApiKeyGuard)
 export class DatasetVersionController {
-  constructor(
-    private readonly datasets: DatasetService,
-    private readonly versions: DatasetVersionRepository,
-  ) {}
+  constructor(private readonly datasets: DatasetService) {}
+
+  @Get('preview.png')
+  async preview(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Query('perClass') perClass: string | undefined, @Res() res: Response) {
+    const n = perClass === undefined ? undefined : Number(perClass);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 32)) throw badInput('perClass must be an integer 1-32', { field: 'perClass' });
+    const png = await this.datasets.preview(team.id, id, n);
+    res.setHeader('content-type', 'image/png');
+    res.send(png);
+  }
 
   @Put('sources/:name')
   async upload(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Param('name') name: string, @Req() req: Request) {

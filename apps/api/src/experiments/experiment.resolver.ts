@@ -2,8 +2,9 @@ import { UseGuards } from '@nestjs/common';
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
 import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
-import { Checkpoint, Experiment, ExperimentStatus, LossPoint } from '../graphql/types';
-import { SubmitExperimentInput } from './experiment.inputs';
+import type { EpochSummaryData } from '@trainyard/engine/spec';
+import { Checkpoint, EpochSummary, Experiment, ExperimentStatus, LossPoint, ModelSummary } from '../graphql/types';
+import { ModelInput, PipelineInput, SubmitExperimentInput } from './experiment.inputs';
 import { ExperimentService } from './experiment.service';
 
 type ExperimentRow = Awaited<ReturnType<ExperimentRepository['get']>>;
@@ -36,6 +37,16 @@ export class ExperimentResolver {
     return toExperiment(await this.repo.requestCancel(team.id, id));
   }
 
+  @Query(() => ModelSummary, { description: "A model's layers, output shapes and parameter counts on a dataset, validated as a submit would be; nothing is queued." })
+  modelSummary(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('datasetId', { type: () => ID }) datasetId: string,
+    @Args('model') model: ModelInput,
+    @Args('pipeline', { nullable: true }) pipeline?: PipelineInput,
+  ): Promise<ModelSummary> {
+    return this.service.modelSummary(team.id, datasetId, model, pipeline);
+  }
+
   @Query(() => Experiment)
   async experiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
     return toExperiment(await this.repo.get(team.id, id));
@@ -56,6 +67,23 @@ export class ExperimentResolver {
     @Args('limit', { type: () => Int, defaultValue: 1000 }) limit: number,
   ) {
     return this.repo.losses(e.id, afterStep, Math.min(Math.max(limit, 1), 10_000));
+  }
+
+  @ResolveField(() => [EpochSummary], { description: 'Per-epoch summaries, oldest first.' })
+  async epochSummaries(@Parent() e: Experiment): Promise<EpochSummary[]> {
+    return (await this.repo.epochSummaries(e.id)).map((row) => {
+      const d = row.data as unknown as EpochSummaryData;
+      return {
+        epoch: row.epoch,
+        step: row.step,
+        loss: d.meanLoss,
+        accuracy: d.accuracy,
+        learningRate: d.learningRate,
+        samplesPerSecond: d.samplesPerSecond,
+        validation: d.val,
+        layers: d.layers,
+      };
+    });
   }
 
   @ResolveField(() => [Checkpoint])

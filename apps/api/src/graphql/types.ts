@@ -79,10 +79,52 @@ export class LossPoint {
   @Field(() => Int) step: number;
   @Field(() => Int) epoch: number;
   @Field(() => Float) loss: number;
+  @Field(() => Float, { nullable: true, description: 'The learning rate in force at this step.' }) lr?: number | null;
+}
+
+@ObjectType()
+export class LayerSummary {
+  @Field() name: string;
+  @Field({ description: 'Keras layer class, e.g. Conv2D' }) className: string;
+  @Field(() => [Int], { description: 'Without the batch dimension.' }) outputShape: number[];
+  @Field(() => Int) params: number;
+  @Field(() => Int) trainableParams: number;
+  @Field(() => [String], { description: 'Layers feeding this one.' }) inbound: string[];
+}
+
+@ObjectType({ description: "A model's layers, output shapes and parameter counts (Keras summary())." })
+export class ModelSummary {
+  @Field() name: string;
+  @Field(() => [Int]) inputShape: number[];
+  @Field(() => [Int]) outputShape: number[];
+  @Field(() => [LayerSummary]) layers: LayerSummary[];
+  @Field(() => Int) totalParams: number;
+  @Field(() => Int) trainableParams: number;
+}
+
+@ObjectType()
+export class LayerNorm {
+  @Field() name: string;
+  @Field(() => Float) weightNorm: number;
+  @Field(() => Float, { nullable: true, description: "Gradient norm at the epoch's last step." }) gradNorm?: number | null;
+}
+
+@ObjectType({ description: 'One epoch: training and validation loss and metrics, learning rate, per-layer norms.' })
+export class EpochSummary {
+  @Field(() => Int) epoch: number;
+  @Field(() => Int) step: number;
+  @Field(() => Float, { nullable: true }) loss?: number | null;
+  @Field(() => Float, { nullable: true }) accuracy?: number | null;
+  @Field(() => Float) learningRate: number;
+  @Field(() => Float) samplesPerSecond: number;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Validation metrics (loss, accuracy, topKAccuracy, f1, precision, recall) when a validation split exists.' })
+  validation?: Record<string, number> | null;
+  @Field(() => [LayerNorm]) layers: LayerNorm[];
 }
 
 @ObjectType()
 export class ClassMetrics {
+  @Field(() => String, { nullable: true, description: "The class's name, when the dataset names its classes." }) name?: string | null;
   @Field(() => Float) precision: number;
   @Field(() => Float) recall: number;
   @Field(() => Float) f1: number;
@@ -98,6 +140,10 @@ export class EvalMetrics {
   @Field(() => Float) f1: number;
   @Field(() => [ClassMetrics]) perClass: ClassMetrics[];
   @Field(() => [[Int]], { description: 'rows: true class, columns: predicted class' }) confusionMatrix: number[][];
+  @Field(() => Float, { nullable: true }) topKAccuracy?: number | null;
+  @Field(() => Int, { nullable: true }) topK?: number | null;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Micro-averaged precision, recall, F1.' }) micro?: unknown;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Regression-style losses: mse, mae, r2.' }) regression?: unknown;
 }
 
 @ObjectType()
@@ -115,6 +161,7 @@ export class Experiment {
   @Field(() => ID) id: string;
   @Field() name: string;
   @Field(() => ID) datasetId: string;
+  @Field(() => ID, { nullable: true, description: 'The exact dataset version it trained on.' }) datasetVersionId?: string | null;
   @Field(() => ExperimentStatus) status: ExperimentStatus;
   @Field({ description: 'Set by cancelExperiment; the run stops within a few steps.' }) cancelRequested: boolean;
   @Field(() => String, { nullable: true }) failureReason?: string | null;

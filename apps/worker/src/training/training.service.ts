@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ExperimentSpec, JobPayloads } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { CheckpointRepository, ExperimentRepository, SupersededError } from '@trainyard/db';
-import { CheckpointMeta, LossReport, runTrainingThread } from '@trainyard/engine';
+import { CheckpointMeta, epochSummaryData, EpochLogs, LossReport, runTrainingThread } from '@trainyard/engine';
 import { JOB_QUEUE, JOB_RELEASED, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 import { DatasetLoader } from './dataset-loader';
@@ -105,6 +105,8 @@ export class TrainingService {
         spec,
         train: data.train,
         test: data.test,
+        validation: data.validation,
+        classNames: data.classNames,
         backend: this.config.worker.backend,
         resume,
       },
@@ -117,12 +119,16 @@ export class TrainingService {
           log(`epoch ${p.epoch + 1} step ${p.step}/${experiment.totalSteps} loss ${p.loss.toFixed(4)} ${Math.round(p.samplesPerSecond)} samples/s`);
           this.metrics.trainingProgress(id, p.samplesPerSecond);
           const state = await this.experiments.recordProgress(id, attempt, { epoch: p.epoch, step: p.step, samplesPerSecond: p.samplesPerSecond }, [
-            { step: p.step, epoch: p.epoch, loss: p.loss },
+            { step: p.step, epoch: p.epoch, loss: p.loss, lr: p.lr },
           ]);
           if (state.cancelRequested && !stopReason) {
             stopReason = 'cancelled';
             thread.stop();
           }
+        }),
+        onEpochEnd: io(async (e: EpochLogs) => {
+          log(`epoch ${e.epoch + 1} done: loss ${e.meanLoss.toFixed(4)}${e.val ? ` val_loss ${e.val.loss.toFixed(4)} val_accuracy ${e.val.accuracy?.toFixed(4)}` : ''} lr ${e.learningRate}`);
+          await this.experiments.recordEpochSummary(id, attempt, { epoch: e.epoch, step: e.step, data: epochSummaryData(e) });
         }),
         onCheckpoint: io(async (bytes: Uint8Array, meta: CheckpointMeta) => {
           // Bytes first, then the row: a row never points at a missing or half-written checkpoint.
@@ -136,7 +142,11 @@ export class TrainingService {
             throw err;
           }
           if (replaced) await this.store.delete(replaced);
-          for (const old of await this.checkpoints.expired(id, spec.checkpoint.keepCheckpointMax)) {
+          // keepBest: the engine's keep policy (newest K plus the best) decides; otherwise the newest K.
+          const expired = spec.checkpoint.keepBest
+            ? (await this.checkpoints.forExperiment(id)).filter((c) => meta.expired.includes(c.step))
+            : await this.checkpoints.expired(id, spec.checkpoint.keepCheckpointMax);
+          for (const old of expired) {
             await this.checkpoints.delete(old.id);
             await this.store.delete(old.storageKey);
           }

@@ -27,6 +27,8 @@ export interface LossRecord {
   step: number;
   epoch: number;
   loss: number;
+  /** The learning rate in force at that step. */
+  lr?: number | null;
 }
 
 const TERMINAL: ExperimentStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -126,9 +128,9 @@ export class ExperimentRepository {
          WHERE id = ${id}::uuid AND attempt = ${attempt}
      RETURNING id, "cancelRequested"
       ), points AS (
-        INSERT INTO "LossPoint" ("experimentId", step, epoch, loss)
-        SELECT fenced.id, p.step, p.epoch, p.loss
-          FROM fenced, unnest(${losses.map((l) => l.step)}::int[], ${losses.map((l) => l.epoch)}::int[], ${losses.map((l) => l.loss)}::float8[]) AS p(step, epoch, loss)
+        INSERT INTO "LossPoint" ("experimentId", step, epoch, loss, lr)
+        SELECT fenced.id, p.step, p.epoch, p.loss, p.lr
+          FROM fenced, unnest(${losses.map((l) => l.step)}::int[], ${losses.map((l) => l.epoch)}::int[], ${losses.map((l) => l.loss)}::float8[], ${losses.map((l) => l.lr ?? null)}::float8[]) AS p(step, epoch, loss, lr)
         ON CONFLICT DO NOTHING
       )
       SELECT "cancelRequested" FROM fenced`;
@@ -154,6 +156,24 @@ export class ExperimentRepository {
   /** Experiments whose job may have been lost with an in-process queue (for recovery at start). */
   unfinished() {
     return this.prisma.experiment.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true } });
+  }
+
+  /**
+   * Stores one epoch's summary, fenced by the attempt in a single statement (a resumed run that
+   * re-runs an epoch overwrites its row). Throws SupersededError when the attempt is stale.
+   */
+  async recordEpochSummary(id: string, attempt: number, summary: { epoch: number; step: number; data: object }): Promise<void> {
+    const rows = await this.prisma.$queryRaw<Array<{ epoch: number }>>`
+      INSERT INTO "EpochSummary" ("experimentId", epoch, step, data)
+      SELECT id, ${summary.epoch}, ${summary.step}, ${JSON.stringify(summary.data)}::jsonb
+        FROM "Experiment" WHERE id = ${id}::uuid AND attempt = ${attempt}
+      ON CONFLICT ("experimentId", epoch) DO UPDATE SET step = EXCLUDED.step, data = EXCLUDED.data, "createdAt" = now()
+      RETURNING epoch`;
+    if (rows.length === 0) throw new SupersededError(id, attempt);
+  }
+
+  epochSummaries(experimentId: string) {
+    return this.prisma.epochSummary.findMany({ where: { experimentId }, orderBy: { epoch: 'asc' } });
   }
 
   losses(experimentId: string, afterStep = 0, limit = 10_000) {
