@@ -18,6 +18,14 @@ describe('model signatures', () => {
     const named = signatureFromSpec({ ...spec, model: { numClasses: 3 }, classNames: ['cat', 'dog', 'bird'] });
     expect(named.classNames).toEqual(['cat', 'dog', 'bird']);
     expect(() => signatureFromSpec({ ...spec, imageShape: [28, 28] })).toThrow(/imageShape/);
+    // Training-only augmentations are not applied when serving.
+    const augmented = signatureFromSpec({ ...spec, pipeline: { map: [...spec.pipeline.map, { op: 'RandomHorizontalFlip', p: 1 }] } });
+    const a = new Float32Array(augmented.modelSize);
+    const b = new Float32Array(s.modelSize);
+    const img = Float32Array.from({ length: 784 }, (_, i) => i % 255);
+    augmented.program.run(img, 0, a, 0);
+    s.program.run(img, 0, b, 0);
+    expect(Array.from(a)).toEqual(Array.from(b));
   });
 
   it('softmax per row and top-k, best first', () => {

@@ -1,5 +1,5 @@
 import { badInput } from '@trainyard/common';
-import { compileMap, MapOpSpec, SampleProgram } from '@trainyard/data';
+import { compileMap, deterministicMap, MapOpSpec, SampleProgram } from '@trainyard/data';
 
 /**
  * What a deployed version takes and gives, derived once from its experiment's spec: one input
@@ -42,7 +42,8 @@ export function signatureFromSpec(specJson: unknown, datasetClassNames?: string[
   const numClasses = Number(spec.model?.numClasses);
   if (!Number.isInteger(numClasses) || numClasses < 1) throw badInput('the deployed experiment has no valid model.numClasses');
   const map = (Array.isArray(spec.pipeline?.map) ? spec.pipeline!.map : []) as MapOpSpec[];
-  const program = compileMap(map, rawShape);
+  // Evaluation's view of the map: random augmentations dropped (RandomCrop becomes CenterCrop).
+  const program = compileMap(deterministicMap(map), rawShape);
   const named = Array.isArray(spec.classNames) ? (spec.classNames as unknown[]).map(String) : datasetClassNames;
   const classNames = Array.from({ length: numClasses }, (_, i) => named?.[i] ?? String(i));
   return {
