@@ -258,8 +258,9 @@ describe('deployments and predictions', () => {
     const png = await sharp(Buffer.from(s.pixels), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
     const r = await alice.post('/v1/models/digits:classify', png, 'image/png');
     expect(r.status).toBe(200);
-    expect(r.body.class).toBe(s.label);
-    expect(r.body.probability).toBeGreaterThan(0.5);
+    // TF Serving's classify answer: [label, score] pairs, best first.
+    expect(r.body.results[0][0][0]).toBe(String(s.label));
+    expect(r.body.results[0][0][1]).toBeGreaterThan(0.5);
   });
 
   it('answers bad predict calls with a 4xx naming the problem', async () => {

@@ -23,6 +23,7 @@ import { DatasetService } from './datasets/dataset.service';
 import { DeploymentResolver } from './deployments/deployment.resolver';
 import { EvaluationResolver } from './evaluations/evaluation.resolver';
 import { EvaluationService } from './evaluations/evaluation.service';
+import { DeploymentService } from './deployments/deployment.service';
 import { ExperimentResolver } from './experiments/experiment.resolver';
 import { CheckpointExportController } from './exports/export.controller';
 import { CheckpointExportResolver } from './exports/export.resolver';
@@ -74,6 +75,7 @@ export class ApiModule {
         TeamResolver,
         DatasetResolver,
         ExperimentResolver,
+        DeploymentService,
         DeploymentResolver,
         EvaluationRepository,
         EvaluationService,

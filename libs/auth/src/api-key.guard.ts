@@ -1,4 +1,5 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
+import { ErrorCode, TrainyardError } from '@trainyard/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { Request } from 'express';
 import { bearerToken } from './api-key';
@@ -13,14 +14,21 @@ function requestOf(context: ExecutionContext): AuthedRequest {
   return context.switchToHttp().getRequest<AuthedRequest>();
 }
 
-/** Requires a valid team API key; puts the team on the request for @CurrentTeam(). */
+/**
+ * Requires a valid team API key with admin scope (predict-scoped keys are for the predict routes
+ * only); puts the team on the request for @CurrentTeam().
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(private readonly auth: AuthService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = requestOf(context);
-    req.team = await this.auth.authenticate(bearerToken(req.headers.authorization));
+    const team = await this.auth.authenticate(bearerToken(req.headers.authorization));
+    if (team.key && team.key.scope !== 'admin') {
+      throw new TrainyardError(ErrorCode.FORBIDDEN, `API key ${team.key.name} has ${team.key.scope} scope: it can call the predict routes only`);
+    }
+    req.team = team;
     return true;
   }
 }

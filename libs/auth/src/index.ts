@@ -1,4 +1,4 @@
 export { generateApiKey, hashApiKey, bearerToken } from './api-key';
-export { AuthService, TeamPrincipal } from './auth.service';
+export { AuthService, TeamPrincipal, ApiKeyPrincipal, ApiKeyScope, API_KEY_SCOPES } from './auth.service';
 export { ApiKeyGuard, CurrentTeam } from './api-key.guard';
 export { AuthModule } from './auth.module';

@@ -13,6 +13,16 @@ export enum ErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   /** The request conflicts with current state: a duplicate name, a dataset that is not ready. */
   CONFLICT = 'CONFLICT',
+  /** A valid key without the right to do this (a predict-only key on GraphQL, a model outside its list). */
+  FORBIDDEN = 'FORBIDDEN',
+  /** Too many calls for this key; the client should retry after the time given. */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** A request body over the size limit (or an image over the pixel limit). */
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  /** Busy right now (a full queue): retry later. */
+  UNAVAILABLE = 'UNAVAILABLE',
+  /** The call took longer than its time limit. */
+  TIMEOUT = 'TIMEOUT',
   /** Anything unexpected. Its message is not shown to clients in production. */
   INTERNAL = 'INTERNAL',
 }
@@ -44,6 +54,11 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.UNAUTHENTICATED]: 401,
   [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.UNAVAILABLE]: 503,
+  [ErrorCode.TIMEOUT]: 504,
   [ErrorCode.INTERNAL]: 500,
 };
 

@@ -56,6 +56,8 @@ export interface AppConfig {
   };
   /** Roles this process plays when launched by the all-in-one entry point. */
   roles: Array<'api' | 'worker' | 'serve'>;
+  /** Hosted predictions (apps/serve). */
+  serve: ServeConfig;
   datasets: {
     /** Largest dataset file one upload may carry (bytes). */
     uploadMaxBytes: number;
@@ -67,6 +69,28 @@ export interface AppConfig {
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export interface ServeConfig {
+  /** Largest request body (JSON, image or multipart), bytes. */
+  maxBodyBytes: number;
+  /** Largest image (width x height) decoded; checked from the header before decoding. */
+  maxPixels: number;
+  /** Most instances (samples) in one call. */
+  maxInstances: number;
+  /** A call that has not answered by then gets 504. */
+  requestTimeoutMs: number;
+  /** How long a resolved deployment or API key is reused before it is read again (revocation and a new default take effect within this). */
+  cacheTtlMs: number;
+  /** Loaded models are evicted (least recently used first) beyond this estimate of their memory. */
+  modelMemoryBytes: number;
+  /** A model not called for this long is unloaded. */
+  modelIdleMs: number;
+  /** Samples waiting per version; beyond it calls are refused at once with 503. */
+  maxQueue: number;
+  /** Calls per second per API key (0: no limit), with this burst. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+}
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -89,6 +113,16 @@ const envSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
   WORKER_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  SERVE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  SERVE_MAX_PIXELS: z.coerce.number().int().min(1).default(16 * 1024 * 1024),
+  SERVE_MAX_INSTANCES: z.coerce.number().int().min(1).default(1024),
+  SERVE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  SERVE_CACHE_TTL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  SERVE_MODEL_MEMORY_MB: z.coerce.number().positive().default(512),
+  SERVE_MODEL_IDLE_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+  SERVE_MAX_QUEUE: z.coerce.number().int().min(1).default(2048),
+  SERVE_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0),
+  SERVE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
   DATASET_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 2 ** 30),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
@@ -160,6 +194,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
       lanes: (e.WORKER_LANES ? [...new Set(e.WORKER_LANES.split(','))] : ['training', 'jobs']) as AppConfig['worker']['lanes'],
       idleExitMs: e.WORKER_IDLE_EXIT_MS,
+    },
+    serve: {
+      maxBodyBytes: e.SERVE_MAX_BODY_BYTES,
+      maxPixels: e.SERVE_MAX_PIXELS,
+      maxInstances: e.SERVE_MAX_INSTANCES,
+      requestTimeoutMs: e.SERVE_REQUEST_TIMEOUT_MS,
+      cacheTtlMs: e.SERVE_CACHE_TTL_MS,
+      modelMemoryBytes: Math.round(e.SERVE_MODEL_MEMORY_MB * 1024 * 1024),
+      modelIdleMs: e.SERVE_MODEL_IDLE_MS,
+      maxQueue: e.SERVE_MAX_QUEUE,
+      rateLimitPerSecond: e.SERVE_RATE_LIMIT_RPS,
+      rateLimitBurst: e.SERVE_RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(e.SERVE_RATE_LIMIT_RPS)),
     },
     log: { format: e.LOG_FORMAT, level: e.LOG_LEVEL },
     roles: (e.TRAINYARD_ROLES?.split(',') as AppConfig['roles'] | undefined) ?? ['api', 'worker', 'serve'],

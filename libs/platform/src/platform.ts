@@ -102,9 +102,24 @@ export function requireSharedServices(config: AppConfig, role: string): void {
  * bodies for :classify. Dataset uploads (application/octet-stream) are left unparsed and streamed.
  */
 export function configureHttp(app: NestExpressApplication): NestExpressApplication {
-  app.useBodyParser('json', { limit: '20mb' });
-  app.useBodyParser('raw', { type: ['image/*'], limit: '10mb' });
+  // The predict routes (TF Serving /v1/models, KServe /v2) read their own bodies: their own size
+  // limit, a nesting check before JSON is parsed, images and multipart.
+  const notPredict = (types: string[]) => (req: { url?: string; headers: Record<string, unknown> }) =>
+    !/^\/(v1\/models|v2)(\/|$|\?)/.test(req.url ?? '') && types.some((t) => typeIs(req, t));
+  app.useBodyParser('json', { limit: '20mb', type: notPredict(['application/json', '+json']) });
+  app.useBodyParser('raw', { type: notPredict(['image/*']), limit: '10mb' });
+  // No ETags: no route serves cacheable GETs, and hashing every predict answer cost ~1% of serve's CPU.
+  app.set('etag', false);
   // No enableShutdownHooks(): Nest's would disconnect the database before in-flight requests end
   // and re-raise the signal (exit 143); exitOnSignals (shutdown.ts) drains in order and exits 0.
   return app;
+}
+
+function typeIs(req: { headers: Record<string, unknown> }, type: string): boolean {
+  const raw = req.headers['content-type'];
+  if (typeof raw !== 'string') return false;
+  const ct = raw.split(';')[0].trim().toLowerCase();
+  if (type.startsWith('+')) return ct.endsWith(type);
+  if (type.endsWith('/*')) return ct.startsWith(type.slice(0, -1));
+  return ct === type;
 }

@@ -1,56 +1,87 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
-import { badInput } from '@trainyard/common';
-import { CheckpointRepository, DeploymentRepository } from '@trainyard/db';
-import { Deployment } from '../graphql/types';
+import { toDeployment, toServedModel } from './deployment.mapper';
+import { DeploymentService } from './deployment.service';
+import { Deployment, DeployOptionsInput, ServedModel } from './deployment.types';
 
-type DeploymentRow = Awaited<ReturnType<DeploymentRepository['getByName']>>;
-
-const toDeployment = (d: DeploymentRow): Deployment => ({
-  id: d.id,
-  name: d.name,
-  checkpointId: d.checkpointId,
-  experimentId: d.checkpoint.experiment.id,
-  step: d.checkpoint.step,
-  predictUrl: `/v1/models/${d.name}:predict`,
-  createdAt: d.createdAt,
-  updatedAt: d.updatedAt,
-});
-
-const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
-@Resolver(() => Deployment)
+@Resolver(() => ServedModel)
 @UseGuards(ApiKeyGuard)
 export class DeploymentResolver {
-  constructor(
-    private readonly repo: DeploymentRepository,
-    private readonly checkpointRepo: CheckpointRepository,
-  ) {}
+  constructor(private readonly service: DeploymentService) {}
 
-  @Mutation(() => Deployment, { description: 'Serves a checkpoint under a name; deploying an existing name moves it to the new checkpoint.' })
+  @Mutation(() => Deployment, {
+    description: 'Deploys a checkpoint under a model name as its next version (1, 2, 3...); by default it becomes the default version once loaded by each serve process.',
+  })
   async deployCheckpoint(
     @CurrentTeam() team: TeamPrincipal,
     @Args('name') name: string,
     @Args('checkpointId', { type: () => ID }) checkpointId: string,
+    @Args('options', { type: () => DeployOptionsInput, nullable: true }) options?: DeployOptionsInput,
   ) {
-    if (!NAME.test(name)) throw badInput(`deployment name "${name}" must match ${NAME}`, { field: 'name' });
-    await this.checkpointRepo.getForTeam(team.id, checkpointId);
-    return toDeployment(await this.repo.upsert(team.id, name, checkpointId));
+    const { deployment, model } = await this.service.deploy(team, name, checkpointId, options ?? {});
+    return toDeployment(model.versions.find((v) => v.id === deployment.id)!, model);
   }
 
-  @Mutation(() => Boolean, { description: 'Stops serving a name; its checkpoint may then be deleted by retention.' })
+  @Mutation(() => ServedModel, { description: 'Makes a deployed version the default of its model.' })
+  async setDefaultVersion(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string, @Args('version', { type: () => Int }) version: number) {
+    return toServedModel(await this.service.setDefault(team, name, version));
+  }
+
+  @Mutation(() => ServedModel, { description: 'Makes the previous default version the default again.' })
+  async rollbackModel(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
+    return toServedModel(await this.service.rollback(team, name));
+  }
+
+  @Mutation(() => ServedModel, { description: 'Points a label (stable, canary...) at a version; version null removes the label.' })
+  async setVersionLabel(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('name') name: string,
+    @Args('label') label: string,
+    @Args('version', { type: () => Int, nullable: true }) version?: number | null,
+  ) {
+    return toServedModel(await this.service.setLabel(team, name, label, version ?? null));
+  }
+
+  @Mutation(() => ServedModel, { description: 'Sends percent (0-100) of default-routed calls to version; version null or percent 0 turns the split off.' })
+  async setTrafficSplit(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('name') name: string,
+    @Args('percent', { type: () => Int }) percent: number,
+    @Args('version', { type: () => Int, nullable: true }) version?: number | null,
+  ) {
+    return toServedModel(await this.service.setTrafficSplit(team, name, version ?? null, percent));
+  }
+
+  @Mutation(() => Boolean, { description: 'Stops serving one version (not the default, unless it is the last one).' })
+  undeployVersion(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string, @Args('version', { type: () => Int }) version: number) {
+    return this.service.undeployVersion(team, name, version);
+  }
+
+  @Mutation(() => Boolean, { description: 'Stops serving a model name, every version; its checkpoints may then be deleted by retention.' })
   deleteDeployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    return this.repo.delete(team.id, name);
+    return this.service.undeploy(team, name);
   }
 
-  @Query(() => [Deployment])
+  @Query(() => [ServedModel], { description: "The team's served models with their versions." })
+  async models(@CurrentTeam() team: TeamPrincipal) {
+    return (await this.service.models(team)).map(toServedModel);
+  }
+
+  @Query(() => ServedModel)
+  async model(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
+    return toServedModel(await this.service.model(team, name));
+  }
+
+  @Query(() => [Deployment], { description: 'The default version of each served model.' })
   async deployments(@CurrentTeam() team: TeamPrincipal) {
-    return (await this.repo.list(team.id)).map(toDeployment);
+    return (await this.service.models(team)).flatMap((m) => m.versions.filter((v) => v.version === m.defaultVersion).map((v) => toDeployment(v, m)));
   }
 
-  @Query(() => Deployment)
+  @Query(() => Deployment, { description: 'The default version of a served model.' })
   async deployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    return toDeployment(await this.repo.getByName(team.id, name));
+    const m = await this.service.model(team, name);
+    const d = m.versions.find((v) => v.version === m.defaultVersion) ?? m.versions[m.versions.length - 1];
+    return toDeployment(d, m);
   }
 }

@@ -36,6 +36,8 @@ export class CreatedApiKey {
   @Field(() => ID) id: string;
   @Field({ description: 'Shown in listings to tell keys apart.' }) prefix: string;
   @Field({ description: 'The key itself. Shown once: only its digest is stored.' }) apiKey: string;
+  @Field({ description: 'admin (GraphQL and predict) or predict (the predict routes only).' }) scope: string;
+  @Field(() => [String], { description: 'Predict keys: the models it may call; empty means all.' }) models: string[];
 }
 
 @ObjectType()
@@ -175,16 +177,4 @@ export class Experiment {
   @Field() createdAt: Date;
   @Field(() => Date, { nullable: true }) startedAt?: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt?: Date | null;
-}
-
-@ObjectType()
-export class Deployment {
-  @Field(() => ID) id: string;
-  @Field() name: string;
-  @Field(() => ID) checkpointId: string;
-  @Field(() => ID) experimentId: string;
-  @Field(() => Int) step: number;
-  @Field({ description: 'POST {"instances": [...]} here with your API key.' }) predictUrl: string;
-  @Field() createdAt: Date;
-  @Field() updatedAt: Date;
 }

@@ -1,6 +1,6 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { ApiKeyGuard, AuthService, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, ApiKeyScope, AuthService, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
 import { CreatedApiKey, Team } from '../graphql/types';
 
 @Resolver(() => Team)
@@ -10,12 +10,19 @@ export class TeamResolver {
 
   @Query(() => Team, { description: 'The team whose API key made this call.' })
   me(@CurrentTeam() team: TeamPrincipal): Team {
-    return team;
+    return { id: team.id, name: team.name };
   }
 
-  @Mutation(() => CreatedApiKey, { description: 'A new key for this team. The key is returned once.' })
-  createApiKey(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    return this.auth.createApiKey(team.id, name);
+  @Mutation(() => CreatedApiKey, {
+    description: 'A new key for this team, returned once. scope "predict" makes a key for an application: predict routes only, and with models only those models.',
+  })
+  createApiKey(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('name') name: string,
+    @Args('scope', { nullable: true, defaultValue: 'admin', description: 'admin or predict' }) scope: string,
+    @Args('models', { type: () => [String], nullable: true }) models?: string[],
+  ) {
+    return this.auth.createApiKey(team.id, name, { scope: scope as ApiKeyScope, models: models ?? [] });
   }
 
   @Mutation(() => Boolean, { description: 'Revokes a key of this team; true if it was active.' })

@@ -1,0 +1,84 @@
+/**
+ * ONNX serving in a real serve process (`node dist/apps/serve/src/main.js`, built by `npm test`):
+ * a version is served on TensorFlow.js until its checkpoint gets an ONNX export, then on
+ * onnxruntime-node (loaded and warmed before it takes calls), with the same answers to 1e-4.
+ * (A child process because onnxruntime-node's native outputs are typed arrays of the main V8 realm,
+ * which Jest's sandbox does not recognise once a Nest app calls it from timers.)
+ */
+import { spawn, ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AuthService } from '@trainyard/auth';
+import { loadConfig } from '@trainyard/config';
+import { DeploymentRepository, PrismaService } from '@trainyard/db';
+import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
+import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
+import { mnistTestSample } from '../support/mnist';
+import { seedCheckpoint, seedOnnxExport } from '../support/serve-fixture';
+import { realServices } from '../support/services';
+
+jest.setTimeout(120_000);
+
+const MAIN = path.join(__dirname, '../../dist/apps/serve/src/main.js');
+let api: RunningTrainyard;
+let serve: ChildProcess;
+let url: string;
+let teardown: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
+  const services = await realServices();
+  teardown = [services.teardown];
+  api = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', TRAINYARD_ROLES: 'api' }));
+  teardown.unshift(() => api.close());
+  const port = 31400 + Math.floor(Math.random() * 90);
+  url = `http://127.0.0.1:${port}`;
+  serve = spawn(process.execPath, [MAIN], { env: { ...process.env, ...services.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test', SERVE_CACHE_TTL_MS: '200' }, stdio: 'ignore' });
+  teardown.unshift(async () => {
+    serve.kill('SIGTERM');
+    await new Promise((r) => serve.once('exit', r));
+  });
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`${url}/v2/health/live`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('serve did not start');
+});
+
+afterAll(async () => {
+  for (const step of teardown) await step().catch((e) => console.error(e));
+});
+
+it('moves a version from tfjs to its ONNX export, warm, with the same answers to 1e-4', async () => {
+  const { team, apiKey } = await api.app.get(AuthService).createTeam('onnx');
+  const prisma = api.app.get(PrismaService);
+  const store = api.app.get<ArtifactStore>(ARTIFACT_STORE);
+  const seeded = await seedCheckpoint(prisma, store, team.id, { seed: 7 });
+  await api.app.get(DeploymentRepository).deployVersion(team.id, 'portable', seeded.checkpointId);
+  const pixels = mnistTestSample(1).pixels;
+  const call = async () => {
+    const r = await fetch(`${url}/v1/models/portable:predict`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [pixels, mnistTestSample(2).pixels] }),
+    });
+    expect(r.status).toBe(200);
+    return { runtime: r.headers.get('x-model-runtime'), start: r.headers.get('x-model-start'), predictions: ((await r.json()) as any).predictions as number[][] };
+  };
+  const tfjs = await call();
+  expect(tfjs.runtime).toBe('tfjs');
+  await seedOnnxExport(prisma, store, team.id, seeded);
+  let onnx = await call();
+  for (let i = 0; i < 50 && onnx.runtime !== 'onnx'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    onnx = await call();
+  }
+  expect(onnx.runtime).toBe('onnx');
+  expect(onnx.start).toBe('warm'); // loaded and warmed before it took calls
+  const a = onnx.predictions.flat();
+  const b = tfjs.predictions.flat();
+  expect(a).toHaveLength(20);
+  a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-4));
+  const meta = (await (await fetch(`${url}/v2/models/portable`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as any;
+  expect(meta.platform).toBe('onnxruntime_onnx');
+});
