@@ -14,7 +14,7 @@ async function main() {
     PlatformModule.forRoot(config, platform, [ApiModule.forRoot(config)]),
     { bodyParser: false },
   );
-  await configureHttp(app).listen(config.port, config.host);
+  await configureHttp(app, config).listen(config.port, config.host);
   new Logger('Api').log(`GraphQL at http://localhost:${config.port}/graphql`);
 }
 

@@ -14,7 +14,7 @@ async function main() {
     PlatformModule.forRoot(config, platform, [{ module: ServeModule }]),
     { bodyParser: false },
   );
-  await configureHttp(app).listen(config.port, config.host);
+  await configureHttp(app, config).listen(config.port, config.host);
   new Logger('Serve').log(`predictions at http://localhost:${config.port}/v1/models/{name}:predict`);
 }
 

@@ -28,7 +28,7 @@ export async function startTrainyard(config: AppConfig): Promise<RunningTrainyar
     bodyParser: false,
     logger: config.env === 'test' ? ['error', 'warn'] : undefined,
   });
-  configureHttp(app);
+  configureHttp(app, config);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

@@ -20,7 +20,7 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = requestOf(context);
-    req.team = await this.auth.authenticate(bearerToken(req.headers.authorization));
+    req.team = await this.auth.authenticate(bearerToken(req.headers.authorization), req.ip ?? req.socket?.remoteAddress);
     return true;
   }
 }

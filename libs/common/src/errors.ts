@@ -13,6 +13,14 @@ export enum ErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   /** The request conflicts with current state: a duplicate name, a dataset that is not ready. */
   CONFLICT = 'CONFLICT',
+  /** The key is valid but may not do this (an audit log read by a key that is not the team's owner key). */
+  FORBIDDEN = 'FORBIDDEN',
+  /** A request body, document or value over its configured limit. */
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  /** Too many failed attempts from this address (authentication); retry after the Retry-After seconds. */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** A service the request needs (the queue, the store) is down; nothing was stored; retry later. */
+  UNAVAILABLE = 'UNAVAILABLE',
   /** Anything unexpected. Its message is not shown to clients in production. */
   INTERNAL = 'INTERNAL',
 }
@@ -32,7 +40,10 @@ export const badInput = (message: string, details?: Record<string, unknown>) =>
   new TrainyardError(ErrorCode.BAD_USER_INPUT, message, details);
 
 export const notFound = (what: string, id: string) =>
-  new TrainyardError(ErrorCode.NOT_FOUND, `${what} ${id} not found`, { what, id });
+  new TrainyardError(ErrorCode.NOT_FOUND, `${what} ${shortId(id)} not found`, { what, id: shortId(id) });
+
+/** Ids and names in messages: a short prefix only (ids are 36 chars; anything longer is hostile). */
+const shortId = (id: string) => (typeof id === 'string' && id.length > 64 ? `${id.slice(0, 64)}…` : id);
 
 export const invalidFile = (message: string, details?: Record<string, unknown>) =>
   new TrainyardError(ErrorCode.INVALID_DATASET_FILE, message, details);
@@ -44,6 +55,10 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.UNAUTHENTICATED]: 401,
   [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL]: 500,
 };
 

@@ -3,3 +3,6 @@ export * from './jobs';
 export * from './batch';
 export { TrainyardErrorFilter, toClientError, ClientError } from './error-filter';
 export * from './experiment-spec';
+export * from './limits';
+export { InputLimitsPipe } from './input-limits.pipe';
+export * from './digest';

@@ -40,6 +40,19 @@ export interface AppConfig {
     /** How often a running job checks for cancellation and fencing, in ms. */
     pollIntervalMs: number;
   };
+  /** Edge limits and browser policy of the HTTP servers (api, serve). */
+  http: {
+    /** JSON bodies (predict instances): bytes. */
+    jsonLimitBytes: number;
+    /** Image bodies for :classify: bytes. */
+    imageLimitBytes: number;
+    /** GraphQL request bodies (document and variables): bytes. */
+    graphqlLimitBytes: number;
+    /** Origins browsers may call from (CORS); empty: no cross-origin access. '*' allows any. */
+    corsOrigins: string[];
+    /** Failed authentications one address may make per minute before it gets 429s. */
+    authFailuresPerMinute: number;
+  };
   /** Roles this process plays when launched by the all-in-one entry point. */
   roles: Array<'api' | 'worker' | 'serve'>;
 }
@@ -69,6 +82,14 @@ const envSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
   WORKER_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  HTTP_JSON_LIMIT_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  HTTP_IMAGE_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  GRAPHQL_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  CORS_ORIGINS: z
+    .string()
+    .regex(/^(\*|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)?$/, "'*' or a comma-separated list of origins like https://app.example.com")
+    .default(''),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   TRAINYARD_ROLES: z
     .string()
     .regex(/^(api|worker|serve)(,(api|worker|serve))*$/, 'a comma-separated list of api, worker, serve')
@@ -116,6 +137,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
       pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
+    },
+    http: {
+      jsonLimitBytes: e.HTTP_JSON_LIMIT_BYTES,
+      imageLimitBytes: e.HTTP_IMAGE_LIMIT_BYTES,
+      graphqlLimitBytes: e.GRAPHQL_MAX_BYTES,
+      corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',') : [],
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     },
     roles: (e.TRAINYARD_ROLES?.split(',') as AppConfig['roles'] | undefined) ?? ['api', 'worker', 'serve'],
   };

@@ -1,7 +1,7 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
-import { badInput } from '@trainyard/common';
+import { badInput, quote } from '@trainyard/common';
 import { DatasetRepository } from '@trainyard/db';
 import { Dataset, DatasetFormat, DatasetStatus } from '../graphql/types';
 
@@ -43,7 +43,7 @@ export class DatasetResolver {
     @Args('format', { type: () => DatasetFormat, defaultValue: DatasetFormat.MNIST }) format: DatasetFormat,
   ) {
     if (!/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$/.test(name)) {
-      throw badInput(`dataset name "${name}" must be 1-128 letters, digits, spaces, _ . -`, { field: 'name' });
+      throw badInput(`dataset name ${quote(name)} must be 1-128 letters, digits, spaces, _ . -`, { field: 'name' });
     }
     return toDataset({ ...(await this.repo.create(team.id, name, format)), files: [] });
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { badInput, invalidFile, notFound } from '@trainyard/common';
+import { badInput, invalidFile, notFound, quote } from '@trainyard/common';
 import { checkMnistConsistency, createIdxValidator, IdxFileReport } from '@trainyard/data';
 import { DatasetRepository } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
@@ -15,6 +15,12 @@ export const FILE_ROLES = {
   'test-labels': { role: 'TEST_LABELS', kind: 'labels', split: 'test' },
 } as const;
 export type FileSlug = keyof typeof FILE_ROLES;
+
+/** The role of a URL slug; own properties only (a slug like "constructor" is not a file). */
+function fileRole(slug: string) {
+  if (!Object.hasOwn(FILE_ROLES, slug)) throw badInput(`unknown file ${quote(slug)}; expected one of ${Object.keys(FILE_ROLES).join(', ')}`, { field: 'file' });
+  return FILE_ROLES[slug as FileSlug];
+}
 const slugOf = (role: string) => (Object.keys(FILE_ROLES) as FileSlug[]).find((s) => FILE_ROLES[s].role === role)!;
 
 type FileRow = Awaited<ReturnType<DatasetRepository['get']>>['files'][number];
@@ -46,8 +52,7 @@ export class DatasetService {
    * dataset's other files replaces what was there; a rejected upload leaves the dataset as it was.
    */
   async upload(teamId: string, datasetId: string, slug: string, body: Readable) {
-    const spec = FILE_ROLES[slug as FileSlug];
-    if (!spec) throw badInput(`unknown file "${slug}"; expected one of ${Object.keys(FILE_ROLES).join(', ')}`, { field: 'file' });
+    const spec = fileRole(slug);
     const dataset = await this.datasets.get(teamId, datasetId);
 
     const key = keys.datasetFile(teamId, datasetId, slug, randomUUID());
@@ -126,8 +131,7 @@ export class DatasetService {
 
   /** Streams a stored file back, as uploaded. */
   async download(teamId: string, datasetId: string, slug: string) {
-    const spec = FILE_ROLES[slug as FileSlug];
-    if (!spec) throw badInput(`unknown file "${slug}"; expected one of ${Object.keys(FILE_ROLES).join(', ')}`, { field: 'file' });
+    const spec = fileRole(slug);
     const dataset = await this.datasets.get(teamId, datasetId);
     const file = dataset.files.find((f) => f.role === spec.role);
     if (!file) throw notFound('dataset file', slug);

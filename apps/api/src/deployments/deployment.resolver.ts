@@ -1,8 +1,8 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
-import { badInput } from '@trainyard/common';
-import { CheckpointRepository, DeploymentRepository } from '@trainyard/db';
+import { actorOf, ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { badInput, quote } from '@trainyard/common';
+import { AuditRepository, CheckpointRepository, DeploymentRepository } from '@trainyard/db';
 import { Deployment } from '../graphql/types';
 
 type DeploymentRow = Awaited<ReturnType<DeploymentRepository['getByName']>>;
@@ -26,6 +26,7 @@ export class DeploymentResolver {
   constructor(
     private readonly repo: DeploymentRepository,
     private readonly checkpointRepo: CheckpointRepository,
+    private readonly audit: AuditRepository,
   ) {}
 
   @Mutation(() => Deployment, { description: 'Serves a checkpoint under a name; deploying an existing name moves it to the new checkpoint.' })
@@ -34,14 +35,18 @@ export class DeploymentResolver {
     @Args('name') name: string,
     @Args('checkpointId', { type: () => ID }) checkpointId: string,
   ) {
-    if (!NAME.test(name)) throw badInput(`deployment name "${name}" must match ${NAME}`, { field: 'name' });
+    if (!NAME.test(name)) throw badInput(`deployment name ${quote(name)} must match ${NAME}`, { field: 'name' });
     await this.checkpointRepo.getForTeam(team.id, checkpointId);
-    return toDeployment(await this.repo.upsert(team.id, name, checkpointId));
+    const deployment = toDeployment(await this.repo.upsert(team.id, name, checkpointId));
+    await this.audit.record({ teamId: team.id, actor: actorOf(team), action: 'deployment.deploy', target: name, details: { checkpointId } });
+    return deployment;
   }
 
   @Mutation(() => Boolean, { description: 'Stops serving a name; its checkpoint may then be deleted by retention.' })
-  deleteDeployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    return this.repo.delete(team.id, name);
+  async deleteDeployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
+    const deleted = await this.repo.delete(team.id, name);
+    if (deleted) await this.audit.record({ teamId: team.id, actor: actorOf(team), action: 'deployment.delete', target: name });
+    return deleted;
   }
 
   @Query(() => [Deployment])

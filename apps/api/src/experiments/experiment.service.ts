@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { badInput, ErrorCode, ExperimentSpec, parseExperimentSpec, TrainyardError } from '@trainyard/common';
+import { badInput, checkName, checkText, ErrorCode, requestDigest, ExperimentSpec, LIMITS, parseExperimentSpec, TrainyardError } from '@trainyard/common';
 import { batchesPerEpoch, validatePipelineSpec } from '@trainyard/data';
 import { DatasetRepository, ExperimentRepository } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
@@ -23,19 +23,28 @@ export class ExperimentService {
   ) {}
 
   async submit(teamId: string, input: SubmitExperimentInput) {
+    checkName('name', input.name);
+    if (input.idempotencyKey !== undefined && input.idempotencyKey !== null) {
+      checkText('idempotencyKey', input.idempotencyKey, { max: LIMITS.maxIdempotencyKey });
+    }
     const dataset = await this.datasets.get(teamId, input.datasetId);
     if (dataset.status !== 'READY' || !dataset.trainCount || !dataset.numClasses) {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all four files first`, { datasetId: dataset.id });
     }
     const spec = this.buildSpec(input, dataset.numClasses, dataset.trainCount, dataset.imageShape);
     const stepsPerEpoch = batchesPerEpoch(spec.pipeline, dataset.trainCount);
+    const totalSteps = stepsPerEpoch * spec.epochs;
+    if (!Number.isSafeInteger(totalSteps) || totalSteps > LIMITS.int32Max) {
+      throw badInput(`the run would take ${totalSteps} steps (${stepsPerEpoch} per epoch x ${spec.epochs} epochs); at most ${LIMITS.int32Max} allowed`, { field: 'epochs' });
+    }
     const { experiment } = await this.experiments.createIdempotent({
       teamId,
       datasetId: dataset.id,
       name: input.name,
       idempotencyKey: input.idempotencyKey,
+      requestDigest: input.idempotencyKey ? requestDigest({ ...input, idempotencyKey: undefined }) : undefined,
       spec: spec as object,
-      totalSteps: stepsPerEpoch * spec.epochs,
+      totalSteps,
     });
     // Always enqueue: the job id dedupes, and a retried request whose first try died between the
     // insert and the enqueue still gets its job.
