@@ -66,5 +66,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Ids are UUIDs; anything else cannot name a row, so it is simply not found. */
 export function assertId(what: string, id: string): void {
-  if (!UUID.test(id)) throw notFound(what, id);
+  // Not echoed: whatever was sent in place of an id (a pasted API key, say) stays out of the reply.
+  if (typeof id !== 'string' || !UUID.test(id)) throw new TrainyardError(ErrorCode.NOT_FOUND, `${what} not found (the id is not a UUID)`, { what });
 }
