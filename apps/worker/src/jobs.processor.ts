@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JobConsumer, JobHandlers } from '@trainyard/queue';
+import { WorkerMetrics } from './observability/worker-metrics';
 import { TrainingService } from './training/training.service';
 
 /**
@@ -15,6 +16,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOB_CONSUMER) private readonly consumer: JobConsumer,
     private readonly training: TrainingService,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   readonly handlers: JobHandlers = {
@@ -22,7 +24,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
   };
 
   async onApplicationBootstrap() {
-    await this.consumer.start(this.handlers);
+    await this.consumer.start(this.metrics.instrument(this.handlers));
     if (this.config.queue.kind === 'in-process') {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();

@@ -39,6 +39,16 @@ export interface AppConfig {
     stalledIntervalMs: number;
     /** How often a running job checks for cancellation and fencing, in ms. */
     pollIntervalMs: number;
+    /** Port of the worker's own health and metrics server (/healthz, /readyz, /metrics); none when unset. */
+    healthPort?: number;
+    /** On SIGTERM: how long running jobs get to checkpoint and hand their job back before the process exits. */
+    shutdownGraceMs: number;
+  };
+  log: {
+    /** 'json': one JSON object per line (for log collectors); 'text': Nest's readable lines. */
+    format: 'text' | 'json';
+    /** Lowest level written. */
+    level: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   };
   /** Edge limits and browser policy of the HTTP servers (api, serve). */
   http: {
@@ -90,11 +100,24 @@ const envSchema = z.object({
     .regex(/^(\*|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)?$/, "'*' or a comma-separated list of origins like https://app.example.com")
     .default(''),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  LOG_FORMAT: z.enum(['text', 'json']).default('text'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   TRAINYARD_ROLES: z
     .string()
     .regex(/^(api|worker|serve)(,(api|worker|serve))*$/, 'a comma-separated list of api, worker, serve')
     .optional(),
 });
+
+/**
+ * Every environment variable Trainyard reads, from the schema itself: deployment files (compose,
+ * Kubernetes) are checked against this list, so a variable they set is one the processes read.
+ */
+export const CONFIG_ENV_VARS: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
+/** Variables whose values are secrets (or URLs that may carry a password): never logged. */
+export const SECRET_ENV_VARS: readonly string[] = Object.freeze(['DATABASE_URL', 'REDIS_URL', 'AWS_SECRET_ACCESS_KEY']);
 
 export class ConfigError extends Error {}
 
@@ -137,6 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
       pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
+      healthPort: e.WORKER_HEALTH_PORT,
+      shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
     },
     http: {
       jsonLimitBytes: e.HTTP_JSON_LIMIT_BYTES,
@@ -145,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',') : [],
       authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     },
+    log: { format: e.LOG_FORMAT, level: e.LOG_LEVEL },
     roles: (e.TRAINYARD_ROLES?.split(',') as AppConfig['roles'] | undefined) ?? ['api', 'worker', 'serve'],
   };
 }

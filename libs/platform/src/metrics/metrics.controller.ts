@@ -1,0 +1,14 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { MetricsRegistry } from './metrics.registry';
+
+/** Prometheus scrape endpoint (text exposition format). */
+@Controller()
+export class MetricsController {
+  constructor(private readonly registry: MetricsRegistry) {}
+
+  @Get('metrics')
+  async metrics(@Res() res: Response) {
+    res.type(this.registry.contentType).send(await this.registry.metrics());
+  }
+}
