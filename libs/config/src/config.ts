@@ -50,6 +50,13 @@ export interface AppConfig {
     /** Lowest level written. */
     level: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   };
+  /** Keeping Postgres (the truth) and the queue in step. */
+  reconcile: {
+    /** How often a worker re-enqueues unfinished experiments the queue lost; 0 turns it off. */
+    intervalMs: number;
+    /** How long the API waits for the queue on submit before answering (the reconciler enqueues later). */
+    enqueueTimeoutMs: number;
+  };
   /** Edge limits and browser policy of the HTTP servers (api, serve). */
   http: {
     /** JSON bodies (predict instances): bytes. */
@@ -92,6 +99,8 @@ const envSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
   WORKER_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
   HTTP_JSON_LIMIT_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
   HTTP_IMAGE_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   GRAPHQL_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
@@ -163,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       healthPort: e.WORKER_HEALTH_PORT,
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
     },
+    reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, enqueueTimeoutMs: e.ENQUEUE_TIMEOUT_MS },
     http: {
       jsonLimitBytes: e.HTTP_JSON_LIMIT_BYTES,
       imageLimitBytes: e.HTTP_IMAGE_LIMIT_BYTES,

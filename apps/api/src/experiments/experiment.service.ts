@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { badInput, checkName, checkText, ErrorCode, requestDigest, ExperimentSpec, LIMITS, parseExperimentSpec, TrainyardError } from '@trainyard/common';
 import { batchesPerEpoch, validatePipelineSpec } from '@trainyard/data';
 import { DatasetRepository, ExperimentRepository } from '@trainyard/db';
@@ -20,7 +21,10 @@ export class ExperimentService {
     private readonly experiments: ExperimentRepository,
     private readonly datasets: DatasetRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
   ) {}
+
+  private readonly logger = new Logger('Experiments');
 
   async submit(teamId: string, input: SubmitExperimentInput) {
     checkName('name', input.name);
@@ -47,8 +51,23 @@ export class ExperimentService {
       totalSteps,
     });
     // Always enqueue: the job id dedupes, and a retried request whose first try died between the
-    // insert and the enqueue still gets its job.
-    await this.queue.enqueue('train', { experimentId: experiment.id });
+    // insert and the enqueue still gets its job. The row (QUEUED) is the outbox: when the queue does
+    // not answer in time (Redis down), the answer goes out anyway and the workers' reconciler
+    // enqueues the job once Redis is back. Never a row that no one will ever run.
+    const enqueued = this.queue.enqueue('train', { experimentId: experiment.id });
+    const timeoutMs = this.config?.reconcile?.enqueueTimeoutMs ?? 3_000;
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      enqueued.then(
+        () => false,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]).finally(() => clearTimeout(timer));
+    if (late) {
+      enqueued.catch((e: Error) => this.logger.warn(`experiment ${experiment.id}: enqueue failed (${e.message}); the reconciler will queue it`));
+      this.logger.warn(`experiment ${experiment.id}: the queue did not take the job within ${timeoutMs} ms; accepted, the reconciler will queue it`);
+    }
     return experiment;
   }
 
