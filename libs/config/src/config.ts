@@ -25,6 +25,10 @@ export interface AppConfig {
         accessKeyId?: string;
         secretAccessKey?: string;
         createBucket: boolean;
+        /** Tries per S3 request (the SDK's standard retry mode: exponential backoff with jitter on 5xx, SlowDown, timeouts). */
+        maxAttempts: number;
+        /** A request with no response bytes for this long is abandoned and retried. */
+        requestTimeoutMs: number;
       }
     | { kind: 'local'; root: string };
   worker: {
@@ -91,6 +95,8 @@ const envSchema = z.object({
   S3_ENDPOINT: z.string().url().optional(),
   S3_FORCE_PATH_STYLE: bool.optional(),
   S3_CREATE_BUCKET: bool.default('false'),
+  S3_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  S3_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   TRAINYARD_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
@@ -160,6 +166,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           accessKeyId: e.AWS_ACCESS_KEY_ID,
           secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
           createBucket: e.S3_CREATE_BUCKET,
+          maxAttempts: e.S3_MAX_ATTEMPTS,
+          requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS,
         }
       : { kind: 'local', root: path.join(dataDir, 'artifacts') },
     worker: {
