@@ -43,7 +43,7 @@ export const notFound = (what: string, id: string) =>
   new TrainyardError(ErrorCode.NOT_FOUND, `${what} ${shortId(id)} not found`, { what, id: shortId(id) });
 
 /** Ids and names in messages: a short prefix only (ids are 36 chars; anything longer is hostile). */
-const shortId = (id: string) => (typeof id === 'string' && id.length > 64 ? `${id.slice(0, 64)}…` : id);
+const shortId = (id: string) => (typeof id === "string" && id.length > 200 ? `${id.slice(0, 200)}…` : id);
 
 export const invalidFile = (message: string, details?: Record<string, unknown>) =>
   new TrainyardError(ErrorCode.INVALID_DATASET_FILE, message, details);
