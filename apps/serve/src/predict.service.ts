@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { badInput, ExperimentSpec } from '@trainyard/common';
+import { badInput, ExperimentSpec, assertJsonDepth } from '@trainyard/common';
 import { compileMap, PipelineSpec } from '@trainyard/data';
 import { DeploymentRepository } from '@trainyard/db';
 import { predictProbabilities } from '@trainyard/engine';
@@ -31,6 +31,8 @@ export class PredictService {
   ) {}
 
   async predict(teamId: string, name: string, body: unknown) {
+    // Before the recursive walk below (the HTTP edge refuses deep bodies too; this guards other callers).
+    assertJsonDepth('body', body, 16);
     const instances = (body as { instances?: unknown })?.instances;
     if (!Array.isArray(instances) || instances.length === 0) {
       throw badInput('body must be {"instances": [...]} with at least one instance');
