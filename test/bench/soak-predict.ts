@@ -11,7 +11,7 @@ async function main() {
     options: {
       url: { type: 'string' },
       model: { type: 'string', default: 'soak' },
-      rate: { type: 'string', default: '20' },
+      rate: { type: 'string', default: '5' },
       seconds: { type: 'string', default: '600' },
     },
   });

@@ -1,5 +1,5 @@
 /**
- * npm run bench:soak -- [--minutes 10] [--port 3170] [--experiments 2] [--rate 20] [--warmup 30]
+ * npm run bench:soak -- [--minutes 10] [--port 3170] [--experiments 2] [--rate 5] [--warmup 30]
  *
  * A soak on real services: a fresh Postgres database, Redis (a fresh queue prefix) and an s3rver,
  * with the API, the worker and the predict server each as its own OS process (the compiled dist/),
@@ -89,7 +89,7 @@ async function main() {
       minutes: { type: 'string', default: '10' },
       port: { type: 'string', default: '3170' },
       experiments: { type: 'string', default: '2' },
-      rate: { type: 'string', default: '20' },
+      rate: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '30' },
     },
   });
