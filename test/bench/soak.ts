@@ -217,7 +217,7 @@ async function main() {
     const deadline = started + minutes * 60_000;
     predict = new Proc(
       'predict',
-      [path.join(DIST, 'test/bench/soak-predict.js'), '--url', `http://127.0.0.1:${servePort}`, '--rate', String(values.rate), '--seconds', String(Math.ceil((deadline - Date.now()) / 1000))],
+      [path.join(DIST, 'test/bench/soak-predict.js'), '--url', `http://127.0.0.1:${servePort}`, '--rate', String(values.rate), '--seconds', String(Math.ceil((deadline - Date.now()) / 1000) + 600)],
       { SOAK_API_KEY: key },
       logDir,
     );
@@ -275,7 +275,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 1000));
     }
     rssStart ??= rssNow();
-    const rssEnd = rssNow();
+    const rssEnd = rssNow(); // the predict process runs until stopped below, so it is measured too
     log(`time is up; waiting for ${tracked.filter((t) => !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(t.status ?? '')).length} runs to finish`);
     for (const t of tracked) {
       if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(t.status ?? '')) continue;
