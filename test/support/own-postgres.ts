@@ -1,4 +1,5 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +14,6 @@ const BIN = process.env.TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
  * runs as root (initdb refuses root).
  */
 export class OwnPostgres {
-  private child?: ChildProcess;
   private constructor(
     readonly dir: string,
     readonly port: number,
@@ -23,7 +23,7 @@ export class OwnPostgres {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ty-pg-'));
     const pg = new OwnPostgres(dir, await freePort());
     if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
-    pg.run(`${BIN}/initdb`, ['-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], true);
+    await pg.run(`${BIN}/initdb`, ['-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
     await pg.up();
     return pg;
   }
@@ -32,44 +32,28 @@ export class OwnPostgres {
     return `postgresql://postgres@127.0.0.1:${this.port}/postgres`;
   }
 
-  private run(bin: string, args: string[], sync: true): void;
-  private run(bin: string, args: string[], sync: false): ChildProcess;
-  private run(bin: string, args: string[], sync: boolean): ChildProcess | void {
+  private async run(bin: string, args: string[]): Promise<void> {
     const [cmd, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-    if (sync) {
-      execFileSync(cmd as string, argv as string[], { stdio: 'ignore' });
-      return;
-    }
-    return spawn(cmd as string, argv as string[], { stdio: 'ignore' });
+    await promisify(execFile)(cmd, argv as string[]);
   }
 
-  /** Starts the server (data kept from before) and waits until it accepts queries. */
+  private get data() {
+    return path.join(this.dir, 'data');
+  }
+
+  /** Starts the server (data kept from before) with pg_ctl and waits until it accepts queries. */
   async up(): Promise<void> {
-    this.child = this.run(`${BIN}/postgres`, ['-D', path.join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], false);
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const c = new Client({ connectionString: this.url });
-      try {
-        await c.connect();
-        await c.query('SELECT 1');
-        await c.end();
-        return;
-      } catch {
-        await c.end().catch(() => undefined);
-      }
-      if (Date.now() > deadline) throw new Error(`own postgres on ${this.port} did not start`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+    await this.run(`${BIN}/pg_ctl`, ['-D', this.data, '-o', options, '-l', path.join(this.dir, 'server.log'), '-w', 'start']);
+    const c = new Client({ connectionString: this.url });
+    await c.connect();
+    await c.query('SELECT 1');
+    await c.end();
   }
 
-  /** Fast shutdown (SIGINT to the postmaster): every connection is cut, the data stays. */
+  /** Fast shutdown: every connection is cut, the data stays. */
   async down(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    // runuser forwards the signal to the postmaster.
-    child.kill('SIGINT');
-    await exited;
+    await this.run(`${BIN}/pg_ctl`, ['-D', this.data, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
   }
 
   async destroy(): Promise<void> {
