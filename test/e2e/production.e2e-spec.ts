@@ -5,6 +5,7 @@
  * mid-epoch and hands its job to another worker, which resumes from that checkpoint), JSON logs
  * without secrets.
  */
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { AuthService } from '@trainyard/auth';
@@ -12,7 +13,7 @@ import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient, waitForExperiment } from '../support/client';
+import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { startS3rver } from '../support/s3rver';
 import { realServices } from '../support/services';
@@ -39,7 +40,9 @@ beforeAll(async () => {
   const services = await realServices();
   teardown.push(services.teardown);
   env = services.env;
-  trainyard = await startTrainyard(loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api' }));
+  // The API in this process, with a worker on the `jobs` lane only (dataset ingest); training runs
+  // only in the worker processes the tests start.
+  trainyard = await startTrainyard(loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api,worker', WORKER_LANES: 'jobs' }));
   teardown.unshift(() => trainyard.close());
   client = new TrainyardClient(trainyard.url, (await trainyard.app.get(AuthService).createTeam('ops')).apiKey);
   prisma = trainyard.app.get(PrismaService);
@@ -61,6 +64,7 @@ async function uploadMnist(name: string, train = TRAIN, test = TEST) {
   for (const slug of Object.keys(counts) as MnistSlug[]) {
     expect((await client.upload(createDataset.id, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
   }
+  await waitForDataset(client, createDataset.id);
   return createDataset.id as string;
 }
 
@@ -100,6 +104,12 @@ describe('health and readiness', () => {
     const serveReady = await getJson(`http://127.0.0.1:${servePort}/readyz`);
     expect(serveReady.status).toBe(200);
     expect(Object.keys(serveReady.body.checks).sort()).toEqual(['database', 'deployments', 'redis', 'store']);
+
+    // Prometheus text from the HTTP processes: requests by status, queue depth (what scales workers).
+    const metrics = await (await fetch(`http://127.0.0.1:${servePort}/metrics`)).text();
+    expect(metrics).toMatch(/^trainyard_http_requests_total\{status="2xx"\} [1-9]/m);
+    expect(metrics).toMatch(/^trainyard_http_requests_in_flight 1$/m); // this scrape itself
+    expect(metrics).toMatch(/^trainyard_queue_jobs\{queue="training",state="wait"\} 0$/m);
   });
 
   it('/readyz answers 503 naming the dependency that is down, while /healthz stays 200', async () => {
@@ -120,6 +130,22 @@ describe('health and readiness', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('worker lanes and idle exit (KEDA ScaledJob workers)', () => {
+  it('a jobs-lane worker leaves training alone, and stops itself cleanly when idle', async () => {
+    const { submitExperiment: exp } = await client.data(
+      `mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { id } }`,
+      { input: { name: 'waits', datasetId, model: { name: 'lenet5' }, optimizer: { name: 'Momentum', learningRate: 0.01, momentum: 0.9 }, epochs: 1 } },
+    );
+    const w = start('worker-jobs', APP_MAINS.worker, { WORKER_LANES: 'jobs', WORKER_IDLE_EXIT_MS: '2000' });
+    await w.waitFor(/worker started \(redis queue, lanes jobs,/);
+    await w.waitFor(/no job for 2000 ms \(WORKER_IDLE_EXIT_MS\): stopping/, 30_000);
+    expect(await w.exited).toBe(0);
+    const { experiment } = await client.data(`query($id: ID!) { experiment(id: $id) { status attempt } }`, { id: exp.id });
+    expect(experiment).toEqual({ status: 'QUEUED', attempt: 0 });
+    await client.data(`mutation($id: ID!) { cancelExperiment(id: $id) { status } }`, { id: exp.id });
   });
 });
 
@@ -154,8 +180,10 @@ describe('graceful shutdown', () => {
     finish();
     const done = await response;
     expect(done.status).toBe(200);
-    // The whole body arrived and was stored: the count is only known after its last byte.
-    expect(JSON.parse(done.body).files).toEqual([expect.objectContaining({ role: 'TRAIN_LABELS', count: 2000 })]);
+    // The whole body arrived and was stored: its digest is only known after its last byte.
+    expect(JSON.parse(done.body).sources).toEqual([
+      expect.objectContaining({ status: 'STORED', bytesReceived: body.length, sha256: createHash('sha256').update(body).digest('hex') }),
+    ]);
     expect(await api.exited).toBe(0);
   });
 

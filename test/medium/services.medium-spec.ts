@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { Queue } from 'bullmq';
 import { ErrorCode, TrainyardError } from '@trainyard/common';
 import { loadConfig } from '@trainyard/config';
-import { CheckpointRepository, DatasetRepository, DeploymentRepository, ExperimentRepository, migrate, PrismaService } from '@trainyard/db';
+import { CheckpointRepository, DatasetRepository, DatasetVersionRepository, DeploymentRepository, ExperimentRepository, migrate, PrismaService } from '@trainyard/db';
 import { buildModel, buildOptimizer, saveCheckpoint } from '@trainyard/engine';
 import { S3ArtifactStore } from '@trainyard/storage';
 import { DatasetService } from '../../apps/api/src/datasets/dataset.service';
@@ -53,12 +53,18 @@ afterAll(async () => {
 
 const newTeam = async () => (await prisma.team.create({ data: { name: `team-${randomUUID()}` } })).id;
 
-async function readyDataset(datasets: DatasetService, teamId: string, n = 64) {
-  const d = await new DatasetRepository(prisma).create(teamId, `ds-${randomUUID().slice(0, 8)}`, 'MNIST');
-  const counts: Record<MnistSlug, number> = { 'train-images': n, 'train-labels': n, 'test-images': 16, 'test-labels': 16 };
-  for (const slug of Object.keys(counts) as MnistSlug[]) await datasets.upload(teamId, d.id, slug, Readable.from([mnistSubset(slug, counts[slug])]));
+/** A READY dataset row as the ingest leaves it (the experiment and predict services read only these fields). */
+async function readyDataset(teamId: string, n = 64) {
+  const d = await prisma.dataset.create({
+    data: { teamId, name: `ds-${randomUUID().slice(0, 8)}`, format: 'MNIST', status: 'READY', imageShape: [28, 28, 1], numClasses: 10, trainCount: n, testCount: 16, classHistogram: Array(10).fill(n / 10) },
+  });
   return d.id;
 }
+
+const datasetService = () => new DatasetService(loadConfig({}), new DatasetRepository(prisma), new DatasetVersionRepository(prisma), store, jobQueue);
+const experimentService = (queue: JobQueueLike = jobQueue, config?: ReturnType<typeof loadConfig>) =>
+  new ExperimentService(new ExperimentRepository(prisma), new DatasetRepository(prisma), queue as BullMqJobQueue, new DatasetVersionRepository(prisma), config);
+type JobQueueLike = Pick<BullMqJobQueue, 'enqueue' | 'ensure' | 'depth'>;
 
 const errorOf = async (p: Promise<unknown>) => {
   try {
@@ -69,36 +75,40 @@ const errorOf = async (p: Promise<unknown>) => {
   throw new Error('expected an error');
 };
 
-describe('DatasetService.upload', () => {
-  it('stores four valid files and marks the dataset READY with its summary', async () => {
-    const service = new DatasetService(new DatasetRepository(prisma), store);
+describe('DatasetService.uploadToDataset', () => {
+  it('streams the four idx files into the store and queues one ingest job for the version', async () => {
+    const service = datasetService();
     const teamId = await newTeam();
-    const id = await readyDataset(service, teamId, 100);
-    const d = await new DatasetRepository(prisma).get(teamId, id);
-    expect(d).toMatchObject({ status: 'READY', trainCount: 100, testCount: 16, imageShape: [28, 28, 1] });
-    for (const f of d.files) expect(await store.exists(f.storageKey)).toBe(true);
+    const d = await new DatasetRepository(prisma).create(teamId, 'mnist', 'MNIST');
+    const counts: Record<MnistSlug, number> = { 'train-images': 100, 'train-labels': 100, 'test-images': 16, 'test-labels': 16 };
+    for (const slug of Object.keys(counts) as MnistSlug[]) await service.uploadToDataset(teamId, d.id, slug, Readable.from([mnistSubset(slug, counts[slug])]));
+    const versions = await prisma.datasetVersion.findMany({ where: { datasetId: d.id }, include: { sources: true } });
+    expect(versions).toHaveLength(1);
+    expect(versions[0].sources.map((x) => x.name).sort()).toEqual(Object.keys(counts).sort());
+    for (const src of versions[0].sources) {
+      expect(src.status).toBe('STORED');
+      expect(await store.exists(src.storageKey)).toBe(true);
+    }
+    const jobs = await queues[1].getJobs(['wait', 'active', 'delayed', 'prioritized']);
+    expect(jobs.filter((j) => (j.data as { datasetVersionId?: string }).datasetVersionId === versions[0].id)).toHaveLength(1);
   });
 
-  it('rejects an invalid file without a row and without leftover bytes; the stored file stays', async () => {
-    const repo = new DatasetRepository(prisma);
-    const service = new DatasetService(repo, store);
+  it('refuses a file name that is not one of the format\'s (own properties only), storing nothing', async () => {
+    const service = datasetService();
     const teamId = await newTeam();
-    const d = await repo.create(teamId, 'labels', 'MNIST');
-    await service.upload(teamId, d.id, 'train-labels', Readable.from([mnistSubset('train-labels', 50)]));
-    const before = await store.list(`teams/${teamId}/`);
-    const bad = Buffer.from(mnistSubset('train-labels', 50, { raw: true }));
-    bad.writeUInt32BE(0x0803, 0);
-    const e = await errorOf(service.upload(teamId, d.id, 'train-labels', Readable.from([bad])));
-    expect(e.code).toBe(ErrorCode.INVALID_DATASET_FILE);
-    expect((await repo.get(teamId, d.id)).files).toHaveLength(1);
-    expect((await store.list(`teams/${teamId}/`)).map((o) => o.key)).toEqual(before.map((o) => o.key));
+    const d = await new DatasetRepository(prisma).create(teamId, 'names', 'MNIST');
+    for (const name of ['constructor', '__proto__', 'validation-images']) {
+      const e = await errorOf(service.uploadToDataset(teamId, d.id, name, Readable.from([Buffer.from('x')])));
+      expect(e.code).toBe(ErrorCode.BAD_USER_INPUT);
+    }
+    expect(await store.list(`teams/${teamId}/`)).toEqual([]);
   });
 
   it("does not touch another team's dataset", async () => {
-    const service = new DatasetService(new DatasetRepository(prisma), store);
+    const service = datasetService();
     const owner = await newTeam();
     const d = await new DatasetRepository(prisma).create(owner, 'mine', 'MNIST');
-    const e = await errorOf(service.upload(await newTeam(), d.id, 'train-labels', Readable.from([mnistSubset('train-labels', 5)])));
+    const e = await errorOf(service.uploadToDataset(await newTeam(), d.id, 'train-labels', Readable.from([mnistSubset('train-labels', 5)])));
     expect(e.code).toBe(ErrorCode.NOT_FOUND);
   });
 });
@@ -109,8 +119,8 @@ describe('ExperimentService.submit', () => {
 
   it('stores the experiment and queues exactly one train job for it', async () => {
     const teamId = await newTeam();
-    const datasetId = await readyDataset(new DatasetService(new DatasetRepository(prisma), store), teamId);
-    const service = new ExperimentService(new ExperimentRepository(prisma), new DatasetRepository(prisma), jobQueue);
+    const datasetId = await readyDataset(teamId);
+    const service = experimentService();
     const e = await service.submit(teamId, input(datasetId, { idempotencyKey: 'k1' }));
     const again = await service.submit(teamId, input(datasetId, { idempotencyKey: 'k1' }));
     expect(again.id).toBe(e.id);
@@ -125,10 +135,9 @@ describe('ExperimentService.submit', () => {
 
   it('answers within the enqueue timeout when the queue does not, keeping the row for the reconciler', async () => {
     const teamId = await newTeam();
-    const datasetId = await readyDataset(new DatasetService(new DatasetRepository(prisma), store), teamId);
-    const stuck = { enqueue: () => new Promise<void>(() => undefined), ensure: async () => 'present' as const, depth: async () => [] };
-    const config = loadConfig({ ENQUEUE_TIMEOUT_MS: '300' });
-    const service = new ExperimentService(new ExperimentRepository(prisma), new DatasetRepository(prisma), stuck, config);
+    const datasetId = await readyDataset(teamId);
+    const stuck: JobQueueLike = { enqueue: () => new Promise<void>(() => undefined), ensure: async () => 'present' as const, depth: async () => [] };
+    const service = experimentService(stuck, loadConfig({ ENQUEUE_TIMEOUT_MS: '300' }));
     const started = Date.now();
     const e = await service.submit(teamId, input(datasetId));
     expect(Date.now() - started).toBeLessThan(2000);
@@ -138,7 +147,7 @@ describe('ExperimentService.submit', () => {
   it('refuses a dataset that is not ready, and bad names, before storing anything', async () => {
     const teamId = await newTeam();
     const d = await new DatasetRepository(prisma).create(teamId, 'empty', 'MNIST');
-    const service = new ExperimentService(new ExperimentRepository(prisma), new DatasetRepository(prisma), jobQueue);
+    const service = experimentService();
     expect((await errorOf(service.submit(teamId, input(d.id)))).code).toBe(ErrorCode.CONFLICT);
     expect((await errorOf(service.submit(teamId, input(d.id, { name: 'x\u0000' })))).code).toBe(ErrorCode.BAD_USER_INPUT);
     expect(await prisma.experiment.count({ where: { teamId } })).toBe(0);
@@ -148,8 +157,8 @@ describe('ExperimentService.submit', () => {
 describe('PredictService', () => {
   it('predicts with a deployed checkpoint read from the store, and refuses malformed instances', async () => {
     const teamId = await newTeam();
-    const datasetId = await readyDataset(new DatasetService(new DatasetRepository(prisma), store), teamId);
-    const experiments = new ExperimentService(new ExperimentRepository(prisma), new DatasetRepository(prisma), jobQueue);
+    const datasetId = await readyDataset(teamId);
+    const experiments = experimentService();
     const exp = await experiments.submit(teamId, ({ name: 'p', datasetId, model: { name: 'lenet5' }, optimizer: { name: 'SGD', learningRate: 0.01 }, epochs: 1, pipeline: { batchSize: 16 } }) as never);
     const modelSpec = { name: 'lenet5' as const, inputShape: [32, 32, 1] as [number, number, number], numClasses: 10 };
     const optimizerSpec = { name: 'SGD' as const, learningRate: 0.01 };

@@ -3,13 +3,16 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuthModule } from '@trainyard/auth';
 import { AppConfig } from '@trainyard/config';
-import { CheckpointRepository, DatasetRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DatasetVersionRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
 import { CheckpointController } from './datasets/checkpoint.controller';
-import { DatasetFileController } from './datasets/dataset-file.controller';
+import { DatasetFileController, DatasetVersionController } from './datasets/dataset-file.controller';
 import { DatasetResolver } from './datasets/dataset.resolver';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentResolver } from './deployments/deployment.resolver';
 import { ExperimentResolver } from './experiments/experiment.resolver';
+import { CheckpointExportController } from './exports/export.controller';
+import { CheckpointExportResolver } from './exports/export.resolver';
+import { CheckpointExportService } from './exports/export.service';
 import { ExperimentService } from './experiments/experiment.service';
 import { TeamResolver } from './teams/team.resolver';
 import { AuditResolver } from './audit/audit.resolver';
@@ -45,12 +48,16 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, CheckpointController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController],
       providers: [
         DatasetRepository,
+        DatasetVersionRepository,
         ExperimentRepository,
         CheckpointRepository,
         DeploymentRepository,
+        CheckpointExportRepository,
+        CheckpointExportService,
+        CheckpointExportResolver,
         DatasetService,
         ExperimentService,
         TeamResolver,

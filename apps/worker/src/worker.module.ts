@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
-import { CheckpointRepository, DatasetRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
+import { ExportService } from './export/export.service';
+import { IngestService } from './ingest/ingest.service';
+import { DatasetLoader } from './training/dataset-loader';
 import { JobsProcessor } from './jobs.processor';
+import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { WorkerProbe } from './observability/worker-probe';
 import { ReconcilerService } from './reconciler/reconciler.service';
@@ -8,6 +12,21 @@ import { TrainingService } from './training/training.service';
 
 /** Pulls jobs (see libs/common/src/jobs.ts) and runs each through its handler. No HTTP: a worker is a Nest application context. */
 @Module({
-  providers: [DatasetRepository, ExperimentRepository, CheckpointRepository, TrainingService, JobsProcessor, WorkerMetrics, WorkerProbe, ReconcilerService],
+  providers: [
+    DatasetRepository,
+    DatasetVersionRepository,
+    ExperimentRepository,
+    CheckpointRepository,
+    CheckpointExportRepository,
+    TrainingService,
+    IngestService,
+    DatasetLoader,
+    ExportService,
+    JobsProcessor,
+    WorkerMetrics,
+    WorkerProbe,
+    IdleExit,
+    ReconcilerService,
+  ],
 })
 export class WorkerModule {}

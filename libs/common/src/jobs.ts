@@ -11,6 +11,10 @@
 export interface JobPayloads {
   /** Train (or resume) one experiment. */
   train: { experimentId: string };
+  /** Convert one dataset version's uploaded sources into the internal form (shards + index). */
+  ingestDataset: { datasetVersionId: string };
+  /** Convert one checkpoint to another format (ONNX) and store the file: a CheckpointExport row. */
+  exportCheckpoint: { exportId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -30,6 +34,8 @@ export interface JobDefinition<N extends JobName> {
 
 export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}` },
+  ingestDataset: { lane: 'jobs', jobId: (p) => `ingest-${p.datasetVersionId}` },
+  exportCheckpoint: { lane: 'jobs', jobId: (p) => `export-${p.exportId}` },
 };
 
 /** One job as it travels: its name and payload, typed together. */

@@ -1,5 +1,6 @@
-import { JobHandlers } from './job-queue';
+import { JOB_RELEASED } from './job-queue';
 import { InProcessQueue } from './in-process.queue';
+import { withHandlers } from './testing';
 
 const lanes = { training: 1, jobs: 1 };
 
@@ -9,13 +10,13 @@ describe('InProcessQueue', () => {
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const handlers: JobHandlers = {
+    const handlers = withHandlers({
       train: async (job) => {
         seen.push(job.experimentId);
         if (job.experimentId === 'a') await gate;
         return 'succeeded';
       },
-    };
+    });
     await q.start(handlers);
     await q.enqueue('train', { experimentId: 'a' });
     await q.enqueue('train', { experimentId: 'a' });
@@ -31,12 +32,14 @@ describe('InProcessQueue', () => {
     jest.useFakeTimers();
     const q = new InProcessQueue(lanes);
     const deliveries: Array<[number, boolean]> = [];
-    await q.start({
-      train: async (_job, ctx) => {
-        deliveries.push([ctx.attemptsMade, ctx.lastTry]);
-        throw new Error('store down');
-      },
-    });
+    await q.start(
+      withHandlers({
+        train: async (_job, ctx) => {
+          deliveries.push([ctx.attemptsMade, ctx.lastTry]);
+          throw new Error('store down');
+        },
+      }),
+    );
     await q.enqueue('train', { experimentId: 'x' });
     await jest.advanceTimersByTimeAsync(60_000);
     expect(deliveries).toEqual([
@@ -53,7 +56,7 @@ describe('InProcessQueue', () => {
   it('runs a job enqueued again after the first finished', async () => {
     const q = new InProcessQueue(lanes);
     let runs = 0;
-    await q.start({ train: async () => `run ${++runs}` });
+    await q.start(withHandlers({ train: async () => `run ${++runs}` }));
     await q.enqueue('train', { experimentId: 'y' });
     await new Promise((r) => setTimeout(r, 10));
     await q.enqueue('train', { experimentId: 'y' });
@@ -61,4 +64,32 @@ describe('InProcessQueue', () => {
     expect(runs).toBe(2);
     await q.close();
   });
+
+  it('close() aborts ctx.shutdown of running jobs and waits for them to hand back', async () => {
+    const q = new InProcessQueue(lanes);
+    const events: string[] = [];
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    await q.start(
+      withHandlers({
+        train: (_job, ctx) =>
+          new Promise<string>((resolve) => {
+            started();
+            ctx.shutdown.addEventListener('abort', () => {
+              events.push('aborted');
+              setTimeout(() => {
+                events.push('checkpointed');
+                resolve(JOB_RELEASED);
+              }, 20);
+            });
+          }),
+      }),
+    );
+    await q.enqueue('train', { experimentId: 'z' });
+    await running;
+    await q.close();
+    expect(events).toEqual(['aborted', 'checkpointed']);
+    expect(await q.depth()).toEqual(expect.arrayContaining([{ lane: 'training', state: 'active', count: 0 }]));
+  });
 });
+

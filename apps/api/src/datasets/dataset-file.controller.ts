@@ -1,13 +1,16 @@
-import { Controller, Get, Param, ParseUUIDPipe, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { badInput } from '@trainyard/common';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
-import { toDataset } from './dataset.resolver';
 import { DatasetService } from './dataset.service';
+import { toDatasetVersion } from './dataset.types';
+
+const declared = (req: Request) => (req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined);
 
 /**
- * Dataset files travel over plain HTTP, streamed both ways:
- *   PUT /v1/datasets/:id/files/:file   (body: the idx file, gzipped or not)
+ * The idx way in, kept from before versions, streamed both ways:
+ *   PUT /v1/datasets/:id/files/:file   (body: the idx file, gzipped or not; the fourth file starts ingest)
  *   GET /v1/datasets/:id/files/:file
  * with :file one of train-images, train-labels, test-images, test-labels.
  */
@@ -17,26 +20,40 @@ export class DatasetFileController {
   constructor(private readonly datasets: DatasetService) {}
 
   @Put(':file')
-  async upload(
-    @CurrentTeam() team: TeamPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Param('file') file: string,
-    @Req() req: Request,
-  ) {
-    return toDataset(await this.datasets.upload(team.id, id, file, req));
+  async upload(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Param('file') file: string, @Req() req: Request) {
+    return toDatasetVersion(await this.datasets.uploadToDataset(team.id, id, file, req, declared(req)));
   }
 
   @Get(':file')
-  async download(
-    @CurrentTeam() team: TeamPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Param('file') file: string,
-    @Res() res: Response,
-  ) {
-    const { stream, file: row } = await this.datasets.download(team.id, id, file);
+  async download(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Param('file') file: string, @Res() res: Response) {
+    const { stream, sizeBytes, gzipped } = await this.datasets.download(team.id, id, file);
     res.setHeader('content-type', 'application/octet-stream');
-    res.setHeader('content-length', String(row.sizeBytes));
-    res.setHeader('content-disposition', `attachment; filename="${file}${row.gzipped ? '.gz' : ''}"`);
+    res.setHeader('content-length', String(sizeBytes));
+    res.setHeader('content-disposition', `attachment; filename="${file}${gzipped ? '.gz' : ''}"`);
     await pipeline(stream, res);
+  }
+}
+
+/**
+ * PUT /v1/dataset-versions/:id/sources/:name streams one source file (any format) into a version;
+ * GET /v1/dataset-versions/:id/preview.png?perClass=6 draws samples per class and the histogram.
+ */
+@Controller('v1/dataset-versions/:id')
+@UseGuards(ApiKeyGuard)
+export class DatasetVersionController {
+  constructor(private readonly datasets: DatasetService) {}
+
+  @Get('preview.png')
+  async preview(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Query('perClass') perClass: string | undefined, @Res() res: Response) {
+    const n = perClass === undefined ? undefined : Number(perClass);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 32)) throw badInput('perClass must be an integer 1-32', { field: 'perClass' });
+    const png = await this.datasets.preview(team.id, id, n);
+    res.setHeader('content-type', 'image/png');
+    res.send(png);
+  }
+
+  @Put('sources/:name')
+  async upload(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Param('name') name: string, @Req() req: Request) {
+    return toDatasetVersion(await this.datasets.uploadSource(team.id, id, name, req, declared(req)));
   }
 }

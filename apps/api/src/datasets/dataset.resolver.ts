@@ -1,14 +1,35 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Float, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import GraphQLJSON from 'graphql-type-json';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
-import { badInput, quote } from '@trainyard/common';
-import { DatasetRepository } from '@trainyard/db';
-import { Dataset, DatasetFormat, DatasetStatus } from '../graphql/types';
+import { badInput } from '@trainyard/common';
+import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
+import { Dataset, DatasetFile, DatasetFormat, DatasetStatus } from '../graphql/types';
+import { DatasetService } from './dataset.service';
+import { DatasetVersion, PresignedUpload, toDatasetVersion, UploadedPartInput } from './dataset.types';
 
 type DatasetRow = Awaited<ReturnType<DatasetRepository['get']>>;
+type VersionRow = NonNullable<Awaited<ReturnType<DatasetVersionRepository['current']>>>;
 
-/** The client's view of a dataset (also the JSON body of an upload): no storage keys, no internal ids. */
-export const toDataset = (d: DatasetRow): Dataset => ({
+/** An idx source as the files list shows it (role TRAIN_IMAGES for train-images). */
+const sourceAsFile = (s: VersionRow['sources'][number]): DatasetFile => {
+  const d = (s.details ?? {}) as { count?: number; dims?: number[]; gzipped?: boolean };
+  return {
+    role: s.name.toUpperCase().replace(/-/g, '_'),
+    sizeBytes: Number(s.bytesReceived),
+    gzipped: d.gzipped ?? false,
+    sha256: s.sha256 ?? '',
+    count: d.count ?? 0,
+    dims: d.dims?.slice(1) ?? [],
+    createdAt: s.createdAt,
+  };
+};
+
+/**
+ * The client's view of a dataset (also the JSON body of an upload): the summary of its current
+ * (newest READY) version, and that version's files; no storage keys, no internal ids.
+ */
+export const toDataset = (d: DatasetRow, shown?: VersionRow | null): Dataset => ({
   id: d.id,
   name: d.name,
   format: d.format as DatasetFormat,
@@ -18,15 +39,17 @@ export const toDataset = (d: DatasetRow): Dataset => ({
   trainCount: d.trainCount,
   testCount: d.testCount,
   classHistogram: d.classHistogram,
-  files: d.files.map((f) => ({
-    role: f.role,
-    sizeBytes: Number(f.sizeBytes),
-    gzipped: f.gzipped,
-    sha256: f.sha256,
-    count: f.count,
-    dims: f.dims,
-    createdAt: f.createdAt,
-  })),
+  files: shown
+    ? shown.sources.filter((s) => s.sha256).map(sourceAsFile)
+    : d.files.map((f) => ({
+        role: f.role,
+        sizeBytes: Number(f.sizeBytes),
+        gzipped: f.gzipped,
+        sha256: f.sha256,
+        count: f.count,
+        dims: f.dims,
+        createdAt: f.createdAt,
+      })),
   uploadUrl: `/v1/datasets/${d.id}/files`,
   createdAt: d.createdAt,
 });
@@ -34,27 +57,90 @@ export const toDataset = (d: DatasetRow): Dataset => ({
 @Resolver(() => Dataset)
 @UseGuards(ApiKeyGuard)
 export class DatasetResolver {
-  constructor(private readonly repo: DatasetRepository) {}
+  constructor(
+    private readonly repo: DatasetRepository,
+    private readonly versions: DatasetVersionRepository,
+    private readonly service: DatasetService,
+  ) {}
 
-  @Mutation(() => Dataset, { description: 'Creates an empty dataset; then PUT its files to uploadUrl.' })
+  private async view(d: DatasetRow) {
+    return toDataset(d, (await this.versions.current(d.id)) ?? (await this.versions.open(d.id)));
+  }
+
+  @Mutation(() => Dataset, { description: 'Creates an empty dataset; then createDatasetVersion (any format), or PUT idx files to uploadUrl.' })
   async createDataset(
     @CurrentTeam() team: TeamPrincipal,
     @Args('name') name: string,
-    @Args('format', { type: () => DatasetFormat, defaultValue: DatasetFormat.MNIST }) format: DatasetFormat,
+    @Args('format', { type: () => DatasetFormat, defaultValue: DatasetFormat.MNIST, deprecationReason: 'formats are per version: createDatasetVersion(format)' }) format: DatasetFormat,
   ) {
     if (!/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$/.test(name)) {
-      throw badInput(`dataset name ${quote(name)} must be 1-128 letters, digits, spaces, _ . -`, { field: 'name' });
+      throw badInput(`dataset name "${name}" must be 1-128 letters, digits, spaces, _ . -`, { field: 'name' });
     }
     return toDataset({ ...(await this.repo.create(team.id, name, format)), files: [] });
   }
 
   @Query(() => [Dataset])
   async datasets(@CurrentTeam() team: TeamPrincipal) {
-    return (await this.repo.list(team.id)).map(toDataset);
+    return Promise.all((await this.repo.list(team.id)).map((d) => this.view(d)));
   }
 
   @Query(() => Dataset)
   async dataset(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toDataset(await this.repo.get(team.id, id));
+    return this.view(await this.repo.get(team.id, id));
+  }
+
+  @ResolveField('versions', () => [DatasetVersion], { description: 'Every version, newest first.' })
+  async versionList(@Parent() d: Dataset) {
+    return (await this.versions.list(d.id)).map(toDatasetVersion);
+  }
+
+  @ResolveField(() => DatasetVersion, { nullable: true, description: 'The newest READY version: what experiments train on unless they name one.' })
+  async currentVersion(@Parent() d: Dataset) {
+    const v = await this.versions.current(d.id);
+    return v ? toDatasetVersion(v) : null;
+  }
+
+  @Query(() => DatasetVersion)
+  async datasetVersion(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
+    return toDatasetVersion(await this.versions.getForTeam(team.id, id));
+  }
+
+  @Mutation(() => DatasetVersion, {
+    description: 'Opens a new version of a dataset for uploads. format: idx, cifar10, cifar100, imagefolder or csv; options per format; split: {testFraction, validationFraction, seed}.',
+  })
+  async createDatasetVersion(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('datasetId', { type: () => ID }) datasetId: string,
+    @Args('format') format: string,
+    @Args('options', { type: () => GraphQLJSON, nullable: true }) options?: unknown,
+    @Args('split', { type: () => GraphQLJSON, nullable: true }) split?: unknown,
+  ) {
+    return toDatasetVersion(await this.service.createVersion(team.id, datasetId, format, options, split));
+  }
+
+  @Mutation(() => PresignedUpload, { description: 'S3 storage only: presigned multipart part URLs so a large file goes straight to the bucket; then completeSourceUpload.' })
+  async createSourceUpload(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('versionId', { type: () => ID }) versionId: string,
+    @Args('name') name: string,
+    @Args('sizeBytes', { type: () => Float }) sizeBytes: number,
+    @Args('partSizeBytes', { type: () => Float, nullable: true }) partSizeBytes?: number,
+  ) {
+    return this.service.beginPresignedUpload(team.id, versionId, name, sizeBytes, partSizeBytes ?? undefined);
+  }
+
+  @Mutation(() => DatasetVersion, { description: 'Assembles a presigned upload from its parts (ETags from the part PUTs) and checks the file.' })
+  async completeSourceUpload(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('versionId', { type: () => ID }) versionId: string,
+    @Args('name') name: string,
+    @Args('parts', { type: () => [UploadedPartInput] }) parts: UploadedPartInput[],
+  ) {
+    return toDatasetVersion(await this.service.completePresignedUpload(team.id, versionId, name, parts));
+  }
+
+  @Mutation(() => DatasetVersion, { description: 'Closes the version for uploads and queues its ingest; poll status until READY or FAILED.' })
+  async ingestDatasetVersion(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
+    return toDatasetVersion(await this.service.ingest(team.id, id));
   }
 }

@@ -15,6 +15,8 @@ export class SupersededError extends Error {
 export interface NewExperiment {
   teamId: string;
   datasetId: string;
+  /** The exact dataset version trained on. */
+  datasetVersionId?: string | null;
   name: string;
   idempotencyKey?: string;
   /** Digest of the request the key was used with; another request under the same key is a CONFLICT. */

@@ -3,3 +3,5 @@ export { ExperimentRepository, SupersededError, LossRecord, NewExperiment } from
 export { CheckpointRepository, NewCheckpoint } from './checkpoint.repository';
 export { DeploymentRepository } from './deployment.repository';
 export { AuditRepository, AuditActor, NewAuditEvent } from './audit.repository';
+export { DatasetVersionRepository, VersionSummary, STALE_UPLOAD_MS } from './dataset-version.repository';
+export { CheckpointExportRepository, ExportFormatName, ExportRow, FinishedExport } from './checkpoint-export.repository';
