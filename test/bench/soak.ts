@@ -21,7 +21,7 @@ import { parseArgs, promisify } from 'node:util';
 import { Client } from 'pg';
 import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
 import { S3ArtifactStore } from '../../libs/storage/src/s3.artifact-store';
-import { TrainyardClient } from '../support/client';
+import { TrainyardClient, waitForDataset } from '../support/client';
 import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
 import { startS3rver } from '../support/s3rver';
 import { freshQueuePrefix, REDIS_URL } from '../support/services';
@@ -163,6 +163,13 @@ async function main() {
         if (r.status !== 200) error(`upload ${slug}: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
       }
       uploaded.push(d.createDataset.id);
+      // The fourth file starts the ingest job: the dataset is usable once its version is READY.
+      try {
+        await waitForDataset(client, d.createDataset.id, 300_000);
+      } catch (e) {
+        error(`dataset ${name}: ${(e as Error).message}`);
+        return undefined;
+      }
       return d.createDataset.id as string;
     };
 
@@ -330,8 +337,8 @@ async function main() {
     const { rows: extra } = await pg.query(`SELECT count(*)::int AS n FROM "Experiment"`);
     if (extra[0].n > tracked.length) duplicated += extra[0].n - tracked.length;
     for (const id of uploaded) {
-      const { rows: files } = await pg.query(`SELECT "storageKey" FROM "DatasetFile" WHERE "datasetId" = $1`, [id]);
-      if (files.length !== 4) lose(`dataset ${id}: ${files.length} of 4 files`);
+      const { rows: files } = await pg.query(`SELECT s."storageKey" FROM "DatasetSource" s JOIN "DatasetVersion" v ON v.id = s."versionId" WHERE v."datasetId" = $1`, [id]);
+      if (files.length !== 4) lose(`dataset ${id}: ${files.length} of 4 source files`);
       for (const { storageKey } of files) if (!(await store.exists(storageKey))) lose(`dataset bytes missing: ${storageKey}`);
     }
     await pg.end();

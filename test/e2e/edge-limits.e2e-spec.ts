@@ -10,7 +10,7 @@ import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { randomUUID } from 'node:crypto';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient } from '../support/client';
+import { TrainyardClient, waitForDataset } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { realServices } from '../support/services';
 
@@ -30,7 +30,7 @@ beforeAll(async () => {
     PORT: '0',
     HOST: '127.0.0.1',
     NODE_ENV: 'test',
-    TRAINYARD_ROLES: 'api,serve',
+    TRAINYARD_ROLES: 'api,worker,serve',
     HTTP_JSON_LIMIT_BYTES: String(LIMITS.json),
     HTTP_IMAGE_LIMIT_BYTES: String(LIMITS.image),
     GRAPHQL_MAX_BYTES: String(LIMITS.graphql),
@@ -47,6 +47,7 @@ beforeAll(async () => {
   datasetId = createDataset.id;
   const counts: Record<MnistSlug, number> = { 'train-images': 64, 'train-labels': 64, 'test-images': 16, 'test-labels': 16 };
   for (const slug of Object.keys(counts) as MnistSlug[]) expect((await client.upload(datasetId, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
+  await waitForDataset(client, datasetId);
 });
 
 afterAll(async () => {

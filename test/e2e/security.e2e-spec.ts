@@ -15,7 +15,7 @@ import { Client } from 'pg';
 import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient, waitForExperiment } from '../support/client';
+import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
 import { REDIS_URL, realServices } from '../support/services';
 
@@ -114,6 +114,7 @@ describe('audit log and secrets', () => {
     const { createDataset } = await member.data(`mutation { createDataset(name: "tiny") { id } }`);
     const counts: Record<MnistSlug, number> = { 'train-images': 64, 'train-labels': 64, 'test-images': 16, 'test-labels': 16 };
     for (const slug of Object.keys(counts) as MnistSlug[]) expect((await member.upload(createDataset.id, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
+    await waitForDataset(member, createDataset.id);
     const { submitExperiment } = await member.data(
       `mutation($i: SubmitExperimentInput!) { submitExperiment(input: $i) { id } }`,
       { i: { name: 'tiny', datasetId: createDataset.id, model: { name: 'lenet5' }, pipeline: { batchSize: 16 }, optimizer: { name: 'SGD', learningRate: 0.01 }, epochs: 1, idempotencyKey: 'audit-run' } },

@@ -8,7 +8,7 @@ import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient, waitForExperiment } from '../support/client';
+import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { OwnPostgres } from '../support/own-postgres';
 import { realServices } from '../support/services';
@@ -43,6 +43,7 @@ it('finishes a run across a Postgres restart, with no loss point duplicated or m
   const { createDataset } = await client.data(`mutation { createDataset(name: "mnist") { id } }`);
   const counts: Record<MnistSlug, number> = { 'train-images': 256, 'train-labels': 256, 'test-images': 64, 'test-labels': 64 };
   for (const slug of Object.keys(counts) as MnistSlug[]) expect((await client.upload(createDataset.id, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
+  await waitForDataset(client, createDataset.id);
   const { submitExperiment: exp } = await client.data(
     `mutation($i: SubmitExperimentInput!) { submitExperiment(input: $i) { id progress { totalSteps } } }`,
     { i: { name: 'pg', datasetId: createDataset.id, model: { name: 'lenet5' }, pipeline: { batchSize: 32 }, optimizer: { name: 'SGD', learningRate: 0.01 }, epochs: 20, perPrintTimes: 2, checkpoint: { saveCheckpointSteps: 8, keepCheckpointMax: 2 } } },

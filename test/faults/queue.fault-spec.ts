@@ -10,7 +10,7 @@ import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient, waitForExperiment } from '../support/client';
+import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { OwnRedis } from '../support/redis-server';
 import { realServices } from '../support/services';
@@ -46,6 +46,7 @@ beforeAll(async () => {
   worker = new WorkerProcess('worker', env);
   teardown.unshift(() => worker.stop());
   await worker.waitFor(/worker started/);
+  await waitForDataset(client, datasetId); // the ingest job runs on the worker
 });
 
 afterAll(async () => {

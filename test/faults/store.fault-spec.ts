@@ -15,7 +15,7 @@ import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore, S3ArtifactStore } from '@trainyard/storage';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient, waitForExperiment } from '../support/client';
+import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { FaultProxy } from '../support/fault-proxy';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { realServices } from '../support/services';
@@ -100,6 +100,7 @@ describe('the app on a faulty store', () => {
     store = trainyard.app.get(ARTIFACT_STORE);
     datasetId = (await client.data(`mutation { createDataset(name: "mnist") { id } }`)).createDataset.id;
     for (const slug of Object.keys(counts) as MnistSlug[]) expect((await client.upload(datasetId, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
+    await waitForDataset(client, datasetId);
   });
 
   it('answers an upload during an outage with 503 and no row; the retry after it succeeds', async () => {
