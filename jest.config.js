@@ -19,5 +19,9 @@ module.exports = {
   projects: [
     { ...shared, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{apps,libs,infra}/**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', rootDir: __dirname, testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    // Services against real Postgres, Redis and s3rver, below e2e (no HTTP).
+    { ...shared, displayName: 'medium', rootDir: __dirname, testMatch: ['<rootDir>/test/medium/**/*.medium-spec.ts'] },
+    // Faults injected into real processes (own Redis/Postgres on other ports, a faulty S3 proxy): slower.
+    { ...shared, displayName: 'faults', rootDir: __dirname, testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },
   ],
 };

@@ -72,12 +72,28 @@ async function uploadMnist(client: TrainyardClient, name: string) {
   return createDataset.id as string;
 }
 
-let datasetId: string;
-let experiment: any;
+/**
+ * Fixtures, built on first use by whichever test needs them (memoized): every test states what it
+ * needs and runs alone (`-t`), and one failing test does not hide the others' results.
+ */
+let datasetOnce: Promise<string> | undefined;
+const readyDataset = () => (datasetOnce ??= uploadMnist(alice, 'mnist-small'));
+const TRAINED_INPUT = async () => experimentInput(await readyDataset(), { idempotencyKey: 'lenet-run-1' });
+let submittedOnce: Promise<any> | undefined;
+const submittedExperiment = () => (submittedOnce ??= TRAINED_INPUT().then(async (input) => (await alice.data(SUBMIT, { input })).submitExperiment));
+let trainedOnce: Promise<any> | undefined;
+const trainedExperiment = () =>
+  (trainedOnce ??= submittedExperiment().then((e) => waitForExperiment(alice, e.id, (x) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(x.status))));
+let deployedOnce: Promise<any> | undefined;
+const deployedModel = () =>
+  (deployedOnce ??= trainedExperiment().then(
+    async (e) =>
+      (await alice.data(`mutation($c: ID!) { deployCheckpoint(name: "digits", checkpointId: $c) { name predictUrl step } }`, { c: e.checkpoints[1].id })).deployCheckpoint,
+  ));
 
 describe('datasets', () => {
   it('accepts the four MNIST files, gzipped or not, and records what they hold', async () => {
-    datasetId = await uploadMnist(alice, 'mnist-small');
+    const datasetId = await readyDataset();
     const { dataset } = await alice.data(DATASET, { id: datasetId });
     expect(dataset).toMatchObject({ status: 'READY', imageShape: [28, 28, 1], numClasses: 10, trainCount: TRAIN, testCount: TEST });
     expect(dataset.classHistogram).toHaveLength(10);
@@ -87,6 +103,7 @@ describe('datasets', () => {
   });
 
   it('rejects bad files with a 422 naming the problem, and keeps what was stored', async () => {
+    const datasetId = await readyDataset();
     const before = (await alice.data(DATASET, { id: datasetId })).dataset;
     const good = mnistSubset('train-labels', TRAIN, { raw: true });
     const wrongMagic = Buffer.from(good);
@@ -112,12 +129,14 @@ describe('datasets', () => {
   });
 
   it('refuses a second dataset of the same name with CONFLICT', async () => {
+    await readyDataset();
     const r = await alice.gql(CREATE_DATASET, { name: 'mnist-small' });
     expect(r.errors?.[0].extensions?.code).toBe('CONFLICT');
     expect(r.errors?.[0].message).toBe('a dataset with this name already exists');
   });
 
   it('names an unknown file slug', async () => {
+    const datasetId = await readyDataset();
     const r = await alice.upload(datasetId, 'validation-images', mnistSubset('test-images', 10));
     expect(r.status).toBe(400);
     expect(r.body.error).toMatch(/unknown file "validation-images"/);
@@ -154,13 +173,14 @@ describe('experiments', () => {
     ],
     [{ model: { name: 'custom', params: { topology: '['.repeat(10_000) + ']'.repeat(10_000) } } }, /nested deeper than 40 levels/],
   ])('rejects a bad spec with BAD_USER_INPUT (%#)', async (override, message) => {
-    const r = await alice.gql(SUBMIT, { input: experimentInput(datasetId, override) });
+    const r = await alice.gql(SUBMIT, { input: experimentInput(await readyDataset(), override) });
     expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(r.errors?.[0].message).toMatch(message);
   });
 
   it('summarizes a model on a dataset before training (and only the owning team can)', async () => {
     const q = `query($d: ID!, $m: ModelInput!) { modelSummary(datasetId: $d, model: $m) { name inputShape outputShape totalParams trainableParams layers { name className outputShape params } } }`;
+    const datasetId = await readyDataset();
     const { modelSummary } = await alice.data(q, { d: datasetId, m: { name: 'lenet5' } });
     // The walkthrough pipeline resizes 28x28 to 32x32.
     expect(modelSummary).toMatchObject({ inputShape: [32, 32, 1], outputShape: [10], totalParams: 61706, trainableParams: 61706 });
@@ -172,18 +192,19 @@ describe('experiments', () => {
   });
 
   it('makes one experiment for two submits with the same idempotency key', async () => {
-    const input = experimentInput(datasetId, { idempotencyKey: 'lenet-run-1' });
-    const [a, b] = await Promise.all([alice.data(SUBMIT, { input }), alice.data(SUBMIT, { input })]);
+    const input = await TRAINED_INPUT();
+    const [a, b, fixture] = await Promise.all([alice.data(SUBMIT, { input }), alice.data(SUBMIT, { input }), submittedExperiment()]);
     expect(a.submitExperiment.id).toBe(b.submitExperiment.id);
+    expect(fixture.id).toBe(a.submitExperiment.id);
     const { experiments } = await alice.data(`{ experiments { id } }`);
     expect(experiments.filter((e: any) => e.id === a.submitExperiment.id)).toHaveLength(1);
-    experiment = a.submitExperiment;
   });
 
   it('trains LeNet-5 on the worker, with progress, losses, checkpoints and metrics readable', async () => {
-    const seenRunning = await waitForExperiment(alice, experiment.id, (e) => e.status !== 'QUEUED');
+    const submitted = await submittedExperiment();
+    const seenRunning = await waitForExperiment(alice, submitted.id, (e) => e.status !== 'QUEUED');
     expect(['RUNNING', 'SUCCEEDED']).toContain(seenRunning.status);
-    experiment = await waitForExperiment(alice, experiment.id, (e) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status));
+    const experiment = await trainedExperiment();
     expect(experiment.failureReason).toBeNull();
     expect(experiment.status).toBe('SUCCEEDED');
     const steps = 2 * Math.floor(TRAIN / 32);
@@ -219,7 +240,7 @@ describe('experiments', () => {
   });
 
   it('streams a checkpoint back to its team only', async () => {
-    const c = experiment.checkpoints[1];
+    const c = (await trainedExperiment()).checkpoints[1];
     const mine = await alice.get(c.downloadUrl);
     expect(mine.status).toBe(200);
     expect((mine.body as Buffer).length).toBe(c.sizeBytes);
@@ -229,11 +250,7 @@ describe('experiments', () => {
 
 describe('deployments and predictions', () => {
   it('deploys a checkpoint and predicts in TF Serving format', async () => {
-    const checkpointId = experiment.checkpoints[1].id;
-    const { deployCheckpoint } = await alice.data(
-      `mutation($c: ID!) { deployCheckpoint(name: "digits", checkpointId: $c) { name predictUrl step } }`,
-      { c: checkpointId },
-    );
+    const deployCheckpoint = await deployedModel();
     expect(deployCheckpoint.predictUrl).toBe('/v1/models/digits:predict');
     const samples = Array.from({ length: 20 }, (_, i) => mnistTestSample(i));
     const shapes = [
@@ -254,6 +271,7 @@ describe('deployments and predictions', () => {
   });
 
   it('classifies a posted PNG of a digit', async () => {
+    await deployedModel();
     const s = mnistTestSample(0);
     const png = await sharp(Buffer.from(s.pixels), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
     const r = await alice.post('/v1/models/digits:classify', png, 'image/png');
@@ -264,6 +282,7 @@ describe('deployments and predictions', () => {
   });
 
   it('answers bad predict calls with a 4xx naming the problem', async () => {
+    await deployedModel();
     const wrongShape = await alice.post('/v1/models/digits:predict', { instances: [[1, 2, 3]] });
     expect(wrongShape.status).toBe(400);
     expect(wrongShape.body.error).toMatch(/instances\[0\] has 3 values; model "digits" takes images of shape \[28, 28, 1\]/);
@@ -287,6 +306,7 @@ describe('keys and tenants', () => {
   });
 
   it("hides every team's data from the others", async () => {
+    const [datasetId, experiment] = await Promise.all([readyDataset(), trainedExperiment()]);
     const r = await bob.gql(`query($id: ID!) { dataset(id: $id) { id } }`, { id: datasetId });
     expect(r.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const e = await bob.gql(`query($id: ID!) { experiment(id: $id) { id } }`, { id: experiment.id });
@@ -318,7 +338,7 @@ describe('keys and tenants', () => {
 describe('divergence', () => {
   it('fails a run whose loss becomes NaN or Inf, with the step and value in the reason', async () => {
     const { submitExperiment } = await alice.data(SUBMIT, {
-      input: experimentInput(datasetId, { name: 'diverges', optimizer: { name: 'SGD', learningRate: 1e9 }, perPrintTimes: 1 }),
+      input: experimentInput(await readyDataset(), { name: 'diverges', optimizer: { name: 'SGD', learningRate: 1e9 }, perPrintTimes: 1 }),
     });
     const done = await waitForExperiment(alice, submitExperiment.id, (e) => ['SUCCEEDED', 'FAILED'].includes(e.status));
     expect(done.status).toBe('FAILED');
@@ -344,7 +364,7 @@ describe('production mode', () => {
 describe('cancel', () => {
   it('stops a running experiment within a few steps and keeps its last checkpoint', async () => {
     const { submitExperiment } = await alice.data(SUBMIT, {
-      input: experimentInput(datasetId, { name: 'long', epochs: 20, checkpoint: { saveCheckpointSteps: 5, keepCheckpointMax: 3 } }),
+      input: experimentInput(await readyDataset(), { name: 'long', epochs: 20, checkpoint: { saveCheckpointSteps: 5, keepCheckpointMax: 3 } }),
     });
     const running = await waitForExperiment(alice, submitExperiment.id, (e) => e.status === 'RUNNING' && e.checkpoints.length > 0);
     const cancelledAt = Date.now();

@@ -36,6 +36,9 @@ import { RetentionService } from './retention/retention.service';
 import { SweepResolver } from './sweeps/sweep.resolver';
 import { SweepService } from './sweeps/sweep.service';
 import { TeamResolver } from './teams/team.resolver';
+import { AuditResolver } from './audit/audit.resolver';
+import { Loaders } from './graphql/loaders';
+import { DEFAULT_QUERY_LIMITS, MAX_TOKENS, queryLimitsRule } from './graphql/query-limits';
 
 /**
  * The GraphQL API (/graphql) and the REST routes GraphQL serves badly: dataset file uploads and
@@ -57,6 +60,12 @@ export class ApiModule {
           sortSchema: true,
           introspection: development,
           includeStacktraceInErrorResponses: false,
+          // Edge limits before execution: tokens at parse time, then depth, aliases and cost.
+          parseOptions: { maxTokens: MAX_TOKENS },
+          validationRules: [queryLimitsRule(DEFAULT_QUERY_LIMITS)],
+          // graphql-js quotes bad values in its own messages (a 1 MB string sent as an Int): cut them short.
+          formatError: (formatted) =>
+            formatted.message.length > 300 ? { ...formatted, message: `${formatted.message.slice(0, 300)}… (truncated)` } : formatted,
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
@@ -89,6 +98,8 @@ export class ApiModule {
         SweepRepository,
         SweepService,
         SweepResolver,
+        AuditResolver,
+        Loaders,
       ],
     };
   }

@@ -16,7 +16,7 @@ async function main() {
     PlatformModule.forRoot(config, platform, [ApiModule.forRoot(config)]),
     { bodyParser: false, logger },
   );
-  await configureHttp(app).listen(config.port, config.host);
+  await configureHttp(app, config).listen(config.port, config.host);
   exitOnSignals(app, platform, config);
   new Logger('Api').log(`GraphQL at http://localhost:${config.port}/graphql`);
 }

@@ -16,7 +16,7 @@ async function main() {
     PlatformModule.forRoot(config, platform, [{ module: ServeModule }]),
     { bodyParser: false, logger },
   );
-  await configureHttp(app).listen(config.port, config.host);
+  await configureHttp(app, config).listen(config.port, config.host);
   exitOnSignals(app, platform, config);
   new Logger('Serve').log(`predictions at http://localhost:${config.port}/v1/models/{name}:predict`);
 }

@@ -28,7 +28,7 @@ export async function startTrainyard(config: AppConfig, opts: { exitOnSignals?: 
     bodyParser: false,
     logger: createLogger(config, config.env === 'test' ? ['error', 'warn'] : undefined),
   });
-  configureHttp(app);
+  configureHttp(app, config);
   await app.listen(config.port, config.host);
   if (opts.exitOnSignals) exitOnSignals(app, platform, config);
   const address = app.getHttpServer().address() as { port: number };

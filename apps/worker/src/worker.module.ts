@@ -19,6 +19,7 @@ import { JobsProcessor } from './jobs.processor';
 import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { WorkerProbe } from './observability/worker-probe';
+import { ReconcilerService } from './reconciler/reconciler.service';
 import { TrainingService } from './training/training.service';
 
 /** Pulls jobs (see libs/common/src/jobs.ts) and runs each through its handler. No HTTP: a worker is a Nest application context. */
@@ -43,6 +44,7 @@ import { TrainingService } from './training/training.service';
     WorkerMetrics,
     WorkerProbe,
     IdleExit,
+    ReconcilerService,
   ],
 })
 export class WorkerModule {}

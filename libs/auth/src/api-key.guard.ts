@@ -24,7 +24,7 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = requestOf(context);
-    const team = await this.auth.authenticate(bearerToken(req.headers.authorization));
+    const team = await this.auth.authenticate(bearerToken(req.headers.authorization), req.ip ?? req.socket?.remoteAddress);
     if (team.key && team.key.scope !== 'admin') {
       throw new TrainyardError(ErrorCode.FORBIDDEN, `API key ${team.key.name} has ${team.key.scope} scope: it can call the predict routes only`);
     }

@@ -26,6 +26,8 @@ export function toClientError(err: unknown, production: boolean, logger?: Logger
   if (err instanceof TrainyardError) {
     return { code: err.code, message: err.message, status: httpStatusOf[err.code], details: err.details };
   }
+  const parserError = bodyParserError(err);
+  if (parserError) return parserError;
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const body = err.getResponse() as string | { message?: string | string[] };
@@ -35,6 +37,23 @@ export function toClientError(err: unknown, production: boolean, logger?: Logger
   logger?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   const message = production ? 'internal error' : err instanceof Error ? err.message : String(err);
   return { code: ErrorCode.INTERNAL, message, status: 500 };
+}
+
+/**
+ * body-parser's errors (a body over the limit, malformed JSON, an unsupported charset) carry
+ * `type` and a 4xx `status`: they are the client's, never INTERNAL.
+ */
+function bodyParserError(err: unknown): ClientError | undefined {
+  const e = err as { type?: unknown; status?: unknown; limit?: unknown; expose?: unknown; message?: unknown };
+  if (!e || typeof e !== 'object' || typeof e.type !== 'string' || typeof e.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
+  if (e.type === 'entity.too.large') {
+    const limit = typeof e.limit === 'number' ? ` of ${e.limit} bytes` : '';
+    return { code: ErrorCode.PAYLOAD_TOO_LARGE, message: `request body is over the limit${limit} for this route`, status: 413 };
+  }
+  if (e.type === 'entity.parse.failed') {
+    return { code: ErrorCode.BAD_USER_INPUT, message: `request body is not valid JSON: ${String(e.message).slice(0, 120)}`, status: 400 };
+  }
+  return { code: ErrorCode.BAD_USER_INPUT, message: String(e.message).slice(0, 200), status: e.status === 415 ? 415 : 400 };
 }
 
 /** The one place errors meet transports: GraphQL errors carry extensions.code, REST gets a JSON body. */
@@ -58,6 +77,8 @@ export class TrainyardErrorFilter implements ExceptionFilter {
       res.destroy();
       return;
     }
+    const retryAfter = e.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
     res.status(e.status).json({ error: e.message, code: e.code, ...(e.details ? { details: e.details } : {}) });
   }
 }

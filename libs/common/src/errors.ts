@@ -42,7 +42,10 @@ export const badInput = (message: string, details?: Record<string, unknown>) =>
   new TrainyardError(ErrorCode.BAD_USER_INPUT, message, details);
 
 export const notFound = (what: string, id: string) =>
-  new TrainyardError(ErrorCode.NOT_FOUND, `${what} ${id} not found`, { what, id });
+  new TrainyardError(ErrorCode.NOT_FOUND, `${what} ${shortId(id)} not found`, { what, id: shortId(id) });
+
+/** Ids and names in messages: a short prefix only (ids are 36 chars; anything longer is hostile). */
+const shortId = (id: string) => (typeof id === "string" && id.length > 200 ? `${id.slice(0, 200)}…` : id);
 
 export const invalidFile = (message: string, details?: Record<string, unknown>) =>
   new TrainyardError(ErrorCode.INVALID_DATASET_FILE, message, details);
@@ -66,5 +69,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Ids are UUIDs; anything else cannot name a row, so it is simply not found. */
 export function assertId(what: string, id: string): void {
-  if (!UUID.test(id)) throw notFound(what, id);
+  // Not echoed: whatever was sent in place of an id (a pasted API key, say) stays out of the reply.
+  if (typeof id !== 'string' || !UUID.test(id)) throw new TrainyardError(ErrorCode.NOT_FOUND, `${what} not found (the id is not a UUID)`, { what });
 }

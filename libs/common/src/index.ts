@@ -6,3 +6,6 @@ export * from './experiment-spec';
 export * from './checkpoint-header';
 export * from './retention';
 export * from './receipt';
+export * from './limits';
+export { InputLimitsPipe } from './input-limits.pipe';
+export * from './digest';

@@ -25,6 +25,10 @@ export interface AppConfig {
         accessKeyId?: string;
         secretAccessKey?: string;
         createBucket: boolean;
+        /** Tries per S3 request (the SDK's standard retry mode: exponential backoff with jitter on 5xx, SlowDown, timeouts). */
+        maxAttempts: number;
+        /** A request with no response bytes for this long is abandoned and retried. */
+        requestTimeoutMs: number;
       }
     | { kind: 'local'; root: string };
   worker: {
@@ -53,6 +57,26 @@ export interface AppConfig {
     format: 'text' | 'json';
     /** Lowest level written. */
     level: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  };
+  /** Keeping Postgres (the truth) and the queue in step. */
+  reconcile: {
+    /** How often a worker re-enqueues unfinished experiments the queue lost; 0 turns it off. */
+    intervalMs: number;
+    /** How long the API waits for the queue on submit before answering (the reconciler enqueues later). */
+    enqueueTimeoutMs: number;
+  };
+  /** Edge limits and browser policy of the HTTP servers (api, serve). */
+  http: {
+    /** JSON bodies (predict instances): bytes. */
+    jsonLimitBytes: number;
+    /** Image bodies for :classify: bytes. */
+    imageLimitBytes: number;
+    /** GraphQL request bodies (document and variables): bytes. */
+    graphqlLimitBytes: number;
+    /** Origins browsers may call from (CORS); empty: no cross-origin access. '*' allows any. */
+    corsOrigins: string[];
+    /** Failed authentications one address may make per minute before it gets 429s. */
+    authFailuresPerMinute: number;
   };
   /** Roles this process plays when launched by the all-in-one entry point. */
   roles: Array<'api' | 'worker' | 'serve'>;
@@ -105,6 +129,8 @@ const envSchema = z.object({
   S3_ENDPOINT: z.string().url().optional(),
   S3_FORCE_PATH_STYLE: bool.optional(),
   S3_CREATE_BUCKET: bool.default('false'),
+  S3_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  S3_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   TRAINYARD_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
@@ -123,6 +149,16 @@ const envSchema = z.object({
   SERVE_MAX_QUEUE: z.coerce.number().int().min(1).default(2048),
   SERVE_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0),
   SERVE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  HTTP_JSON_LIMIT_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  HTTP_IMAGE_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  GRAPHQL_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  CORS_ORIGINS: z
+    .string()
+    .regex(/^(\*|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)?$/, "'*' or a comma-separated list of origins like https://app.example.com")
+    .default(''),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   DATASET_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 2 ** 30),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
@@ -181,6 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           accessKeyId: e.AWS_ACCESS_KEY_ID,
           secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
           createBucket: e.S3_CREATE_BUCKET,
+          maxAttempts: e.S3_MAX_ATTEMPTS,
+          requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS,
         }
       : { kind: 'local', root: path.join(dataDir, 'artifacts') },
     worker: {
@@ -206,6 +244,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxQueue: e.SERVE_MAX_QUEUE,
       rateLimitPerSecond: e.SERVE_RATE_LIMIT_RPS,
       rateLimitBurst: e.SERVE_RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(e.SERVE_RATE_LIMIT_RPS)),
+    },
+    reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, enqueueTimeoutMs: e.ENQUEUE_TIMEOUT_MS },
+    http: {
+      jsonLimitBytes: e.HTTP_JSON_LIMIT_BYTES,
+      imageLimitBytes: e.HTTP_IMAGE_LIMIT_BYTES,
+      graphqlLimitBytes: e.GRAPHQL_MAX_BYTES,
+      corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',') : [],
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     },
     log: { format: e.LOG_FORMAT, level: e.LOG_LEVEL },
     roles: (e.TRAINYARD_ROLES?.split(',') as AppConfig['roles'] | undefined) ?? ['api', 'worker', 'serve'],

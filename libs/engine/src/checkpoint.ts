@@ -151,6 +151,9 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
     throw new CheckpointFormatError(`format version ${version} is not supported (this build reads ${CHECKPOINT_VERSION})`);
   }
   const headerLength = view.getUint32(12, true);
+  if (headerLength > CHECKPOINT_LIMITS.maxHeaderBytes) {
+    throw new CheckpointFormatError(`header of ${headerLength} bytes is over the ${CHECKPOINT_LIMITS.maxHeaderBytes}-byte limit`);
+  }
   if (16 + headerLength > bytes.byteLength) {
     throw new CheckpointFormatError(`truncated: header needs ${headerLength} bytes, file has ${bytes.byteLength - 16}`);
   }
@@ -163,6 +166,7 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
   if (header?.format !== 'trainyard-checkpoint' || !Array.isArray(header.tensors)) {
     throw new CheckpointFormatError('header lacks the format tag or the tensor manifest');
   }
+  checkManifest(header);
   const dataStart = align8(16 + headerLength);
   const expected = dataStart + header.dataByteLength;
   if (bytes.byteLength !== expected) {
@@ -185,11 +189,56 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
     const raw = data.slice(e.offset, e.offset + e.byteLength).buffer;
     const arr = e.dtype === 'int32' ? new Int32Array(raw) : e.dtype === 'float32' ? new Float32Array(raw) : undefined;
     if (!arr) throw new CheckpointFormatError(`tensor ${e.name}: unsupported dtype ${e.dtype}`);
-    const group = groups[e.group];
+    const group = Object.hasOwn(groups, e.group) ? groups[e.group] : undefined;
     if (!group) throw new CheckpointFormatError(`tensor ${e.name}: unknown group ${e.group}`);
     group.push({ name: e.name, shape: e.shape, dtype: e.dtype, data: arr });
   }
   return { header, model, optimizer, optimizerExtra };
+}
+
+/** Bounds on what a checkpoint's header may declare, checked before anything is allocated from it. */
+export const CHECKPOINT_LIMITS = {
+  maxHeaderBytes: 1 << 20,
+  maxTensors: 4096,
+  maxRank: 8,
+  maxNameLength: 256,
+  /** Elements in one tensor (1 GiB of float32). */
+  maxElements: 1 << 28,
+} as const;
+
+/**
+ * The manifest's shape: counts, names, groups, dtypes, shapes (small non-negative integers whose
+ * product fits), offsets and lengths inside the data section. A hostile header fails here, with a
+ * reason, instead of making the loader allocate or index by what it declares.
+ */
+function checkManifest(header: CheckpointHeader): void {
+  const L = CHECKPOINT_LIMITS;
+  const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+  if (!isCount(header.dataByteLength)) throw new CheckpointFormatError('dataByteLength is not a non-negative integer');
+  // The model is built from the header before its weights are checked: bound what building allocates.
+  const m = header.modelSpec as Partial<ModelSpec> | undefined;
+  const dimOk = (n: unknown, max: number) => isCount(n) && n >= 1 && n <= max;
+  if (!m || typeof m !== 'object' || !dimOk(m.numClasses, 10_000) || !Array.isArray(m.inputShape) || m.inputShape.length !== 3 || !m.inputShape.every((d) => dimOk(d, 4096))) {
+    throw new CheckpointFormatError('modelSpec missing, or its numClasses (1-10000) or inputShape (3 dims of 1-4096) out of range');
+  }
+  if (header.tensors.length > L.maxTensors) throw new CheckpointFormatError(`${header.tensors.length} tensors; at most ${L.maxTensors}`);
+  header.tensors.forEach((e: Partial<TensorEntry> | null, i) => {
+    if (!e || typeof e !== 'object') throw new CheckpointFormatError(`tensor ${i}: not an object`);
+    if (typeof e.name !== 'string' || e.name.length > L.maxNameLength) throw new CheckpointFormatError(`tensor ${i}: name missing or over ${L.maxNameLength} characters`);
+    if (e.group !== 'model' && e.group !== 'optimizer' && e.group !== 'optimizerExtra') throw new CheckpointFormatError(`tensor ${i}: unknown group`);
+    if (e.dtype !== 'float32' && e.dtype !== 'int32') throw new CheckpointFormatError(`tensor ${i}: unsupported dtype`);
+    if (!Array.isArray(e.shape) || e.shape.length > L.maxRank || !e.shape.every(isCount)) {
+      throw new CheckpointFormatError(`tensor ${i}: shape must be at most ${L.maxRank} non-negative integers`);
+    }
+    let elements = 1;
+    for (const d of e.shape) {
+      elements *= d;
+      if (elements > L.maxElements) throw new CheckpointFormatError(`tensor ${i}: more than ${L.maxElements} elements`);
+    }
+    if (!isCount(e.offset) || !isCount(e.byteLength) || e.byteLength !== elements * 4 || e.offset + e.byteLength > header.dataByteLength) {
+      throw new CheckpointFormatError(`tensor ${i}: offset and length do not fit the data section`);
+    }
+  });
 }
 
 /** Loads the checkpoint's weights into `model` (same architecture: count and shapes are checked). */

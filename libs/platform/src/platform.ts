@@ -1,9 +1,11 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { TrainyardErrorFilter } from '@trainyard/common';
+import { json } from 'express';
+import helmet from 'helmet';
+import { badInput, InputLimitsPipe, LIMITS, rawJsonDepth, TrainyardErrorFilter } from '@trainyard/common';
 import { AppConfig, ConfigModule, describeConfig } from '@trainyard/config';
 import { DbModule, migrate, startEmbeddedPostgres, translatePrismaError } from '@trainyard/db';
 import { QueueModule } from '@trainyard/queue';
@@ -75,7 +77,10 @@ export class PlatformModule {
         HealthModule,
         ...features,
       ],
-      providers: [{ provide: APP_FILTER, useValue: new TrainyardErrorFilter(config.env === 'production', translatePrismaError) }],
+      providers: [
+        { provide: APP_FILTER, useValue: new TrainyardErrorFilter(config.env === 'production', translatePrismaError) },
+        { provide: APP_PIPE, useClass: InputLimitsPipe },
+      ],
     };
   }
 }
@@ -98,16 +103,39 @@ export function requireSharedServices(config: AppConfig, role: string): void {
 }
 
 /**
- * HTTP settings every Trainyard server shares: JSON bodies up to 20 MB (predict batches), raw image
- * bodies for :classify. Dataset uploads (application/octet-stream) are left unparsed and streamed.
+ * HTTP settings every Trainyard server shares, the edge limits first:
+ * - helmet's security headers (its Content-Security-Policy only in production: the development
+ *   GraphQL landing page loads scripts);
+ * - CORS only for the origins in CORS_ORIGINS (none by default: API keys are for servers and CLIs);
+ * - GraphQL bodies up to GRAPHQL_MAX_BYTES, JSON bodies (predict batches) up to HTTP_JSON_LIMIT_BYTES,
+ *   raw image bodies for :classify up to HTTP_IMAGE_LIMIT_BYTES; over a limit answers 413;
+ * - JSON nested deeper than LIMITS.maxJsonDepth is refused (400) before it is parsed, so no handler
+ *   ever walks it. Dataset uploads (application/octet-stream) are left unparsed and streamed.
  */
-export function configureHttp(app: NestExpressApplication): NestExpressApplication {
+export function configureHttp(app: NestExpressApplication, config: Pick<AppConfig, 'env' | 'http'>): NestExpressApplication {
+  const { http } = config;
+  app.use(helmet({ contentSecurityPolicy: config.env === 'production' ? undefined : false }));
+  if (http.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: http.corsOrigins.includes('*') ? true : http.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type'],
+      maxAge: 600,
+    });
+  }
+  const verify = (_req: unknown, _res: unknown, buf: Buffer) => {
+    if (rawJsonDepth(buf, LIMITS.maxJsonDepth) > LIMITS.maxJsonDepth) {
+      throw badInput(`request body nests deeper than ${LIMITS.maxJsonDepth} levels`, { maxDepth: LIMITS.maxJsonDepth });
+    }
+  };
   // The predict routes (TF Serving /v1/models, KServe /v2) read their own bodies: their own size
   // limit, a nesting check before JSON is parsed, images and multipart.
   const notPredict = (types: string[]) => (req: { url?: string; headers: Record<string, unknown> }) =>
     !/^\/(v1\/models|v2)(\/|$|\?)/.test(req.url ?? '') && types.some((t) => typeIs(req, t));
-  app.useBodyParser('json', { limit: '20mb', type: notPredict(['application/json', '+json']) });
-  app.useBodyParser('raw', { type: notPredict(['image/*']), limit: '10mb' });
+  // Mounted first: a GraphQL body parsed here is skipped by the general parser below.
+  app.use('/graphql', json({ limit: http.graphqlLimitBytes, verify }));
+  app.useBodyParser('json', { limit: http.jsonLimitBytes, verify, type: notPredict(['application/json', '+json']) });
+  app.useBodyParser('raw', { type: notPredict(['image/*']), limit: http.imageLimitBytes });
   // No ETags: no route serves cacheable GETs, and hashing every predict answer cost ~1% of serve's CPU.
   app.set('etag', false);
   // No enableShutdownHooks(): Nest's would disconnect the database before in-flight requests end

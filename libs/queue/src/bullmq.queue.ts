@@ -41,6 +41,20 @@ export class BullMqJobQueue implements JobQueue {
     });
   }
 
+  async ensure<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<'present' | 'added' | 'replaced'> {
+    const queue = this.queues[JOBS[name].lane];
+    const existing = await queue.getJob(JOBS[name].jobId(payload));
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return 'present';
+      await existing.remove();
+      await this.enqueue(name, payload);
+      return 'replaced';
+    }
+    await this.enqueue(name, payload);
+    return 'added';
+  }
+
   async depth(): Promise<QueueDepth[]> {
     const out: QueueDepth[] = [];
     for (const lane of JOB_LANES) {

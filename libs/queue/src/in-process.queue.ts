@@ -35,6 +35,12 @@ export class InProcessQueue implements JobQueue, JobConsumer {
     this.pump(def.lane);
   }
 
+  async ensure<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<'present' | 'added' | 'replaced'> {
+    if (this.known.has(JOBS[name].jobId(payload))) return 'present';
+    await this.enqueue(name, payload);
+    return 'added';
+  }
+
   async start(handlers: JobHandlers): Promise<void> {
     this.handlers = handlers;
     for (const lane of JOB_LANES) this.pump(lane);

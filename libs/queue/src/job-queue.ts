@@ -3,6 +3,13 @@ import { JobLane, JobName, JobPayloads } from '@trainyard/common';
 /** Producer side: what the API calls. Both drivers dedupe by `JOBS[name].jobId(payload)`. */
 export interface JobQueue {
   enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void>;
+  /**
+   * For a job whose work Postgres says is unfinished (the reconciler): makes sure the queue holds it
+   * waiting or running. 'present': it does; 'added': it was missing (Redis lost its data) and is
+   * queued again; 'replaced': it had ended (completed or failed) without finishing its work, and is
+   * queued again.
+   */
+  ensure<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<'present' | 'added' | 'replaced'>;
   /** Jobs per lane and state (BullMQ's getJobCounts; the in-process queue reports waiting and active): what autoscaling reads. */
   depth(): Promise<QueueDepth[]>;
 }

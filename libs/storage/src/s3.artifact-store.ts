@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Upload } from '@aws-sdk/lib-storage';
-import { notFound } from '@trainyard/common';
+import { ErrorCode, notFound, TrainyardError } from '@trainyard/common';
 import { ArtifactInfo, ArtifactStore, assertValidKey, MultipartUploads, PutOptions } from './artifact-store';
 
 export interface S3StoreConfig {
@@ -33,6 +33,19 @@ export interface S3StoreConfig {
   /** Multipart part size in bytes (min 5 MiB); memory per put is about partSize * queueSize. */
   partSize?: number;
   queueSize?: number;
+  /** Tries per request (default 6) with the SDK's standard retry strategy: exponential backoff with jitter. */
+  maxAttempts?: number;
+  /** Abandon (and retry) a request not answered in full within this long (default 30 s). */
+  requestTimeoutMs?: number;
+}
+
+/** A store failure that outlived the retries: the client's request may be repeated later (503). */
+function unavailable(e: unknown, attempts: number): unknown {
+  const status = statusOf(e);
+  const name = (e as { name?: string })?.name ?? '';
+  const transient = status === undefined || status >= 500 || status === 429 || /SlowDown|Timeout|Throttl|ECONNRESET|ECONNREFUSED|socket hang up/i.test(`${name} ${(e as Error)?.message ?? ''}`);
+  if (!transient) return e;
+  return new TrainyardError(ErrorCode.UNAVAILABLE, `the artifact store is unavailable (${name || 'error'}${status ? ` ${status}` : ''} after ${attempts} attempts); nothing was stored, try again later`);
 }
 
 const statusOf = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
@@ -59,6 +72,15 @@ export class S3ArtifactStore implements ArtifactStore {
       ...(config.accessKeyId && config.secretAccessKey
         ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } }
         : {}),
+      // Throttling (503 SlowDown), 5xx, timeouts and dropped connections are retried with backoff.
+      retryMode: 'standard',
+      maxAttempts: config.maxAttempts ?? 6,
+      // A request (one part of at most partSize bytes) that takes longer is abandoned with a TimeoutError and retried.
+      requestHandler: {
+        requestTimeout: config.requestTimeoutMs ?? 30_000,
+        throwOnRequestTimeout: true,
+        connectionTimeout: Math.min(config.requestTimeoutMs ?? 30_000, 10_000),
+      },
     });
   }
 
@@ -136,7 +158,7 @@ export class S3ArtifactStore implements ArtifactStore {
     } catch (e) {
       // The source's error says what went wrong; an abort failure (some S3 look-alikes do not
       // implement AbortMultipartUpload) must not hide it.
-      throw sourceError ?? e;
+      throw sourceError ?? unavailable(e, this.config.maxAttempts ?? 6);
     }
     if (sourceError) throw sourceError;
     return { sizeBytes };

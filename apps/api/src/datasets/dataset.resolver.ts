@@ -2,7 +2,7 @@ import { UseGuards } from '@nestjs/common';
 import { Args, Float, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
-import { badInput } from '@trainyard/common';
+import { badInput, quote } from '@trainyard/common';
 import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
 import { Dataset, DatasetFile, DatasetFormat, DatasetStatus } from '../graphql/types';
 import { DatasetService } from './dataset.service';
@@ -74,7 +74,7 @@ export class DatasetResolver {
     @Args('format', { type: () => DatasetFormat, defaultValue: DatasetFormat.MNIST, deprecationReason: 'formats are per version: createDatasetVersion(format)' }) format: DatasetFormat,
   ) {
     if (!/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$/.test(name)) {
-      throw badInput(`dataset name "${name}" must be 1-128 letters, digits, spaces, _ . -`, { field: 'name' });
+      throw badInput(`dataset name ${quote(name)} must be 1-128 letters, digits, spaces, _ . -`, { field: 'name' });
     }
     return toDataset({ ...(await this.repo.create(team.id, name, format)), files: [] });
   }

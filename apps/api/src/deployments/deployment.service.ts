@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { TeamPrincipal } from '@trainyard/auth';
+import { actorOf, type TeamPrincipal } from '@trainyard/auth';
 import { badInput } from '@trainyard/common';
-import { CheckpointRepository, DeploymentRepository } from '@trainyard/db';
+import { AuditRepository, CheckpointRepository, DeploymentRepository } from '@trainyard/db';
 import { DeployOptionsInput } from './deployment.types';
 
 export const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -16,6 +16,7 @@ export class DeploymentService {
   constructor(
     private readonly repo: DeploymentRepository,
     private readonly checkpoints: CheckpointRepository,
+    private readonly audit: AuditRepository,
   ) {}
 
   checkName(name: string) {
@@ -44,6 +45,7 @@ export class DeploymentService {
       deployedByKeyId: team.key?.id,
       deployedBy: team.key?.name,
     });
+    await this.audit.record({ teamId: team.id, actor: actorOf(team), action: 'deployment.deploy', target: name, details: { checkpointId, version: d.version } });
     return { deployment: d, model: await this.repo.getModel(team.id, name) };
   }
 
@@ -65,12 +67,16 @@ export class DeploymentService {
     return this.repo.setSplit(team.id, name, version, percent);
   }
 
-  undeployVersion(team: TeamPrincipal, name: string, version: number) {
-    return this.repo.undeployVersion(team.id, name, version);
+  async undeployVersion(team: TeamPrincipal, name: string, version: number) {
+    const deleted = await this.repo.undeployVersion(team.id, name, version);
+    if (deleted) await this.audit.record({ teamId: team.id, actor: actorOf(team), action: 'deployment.delete', target: name, details: { version } });
+    return deleted;
   }
 
-  undeploy(team: TeamPrincipal, name: string) {
-    return this.repo.deleteModel(team.id, name);
+  async undeploy(team: TeamPrincipal, name: string) {
+    const deleted = await this.repo.deleteModel(team.id, name);
+    if (deleted) await this.audit.record({ teamId: team.id, actor: actorOf(team), action: 'deployment.delete', target: name });
+    return deleted;
   }
 
   models(team: TeamPrincipal) {

@@ -1,9 +1,10 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
-import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
+import { ExperimentRepository } from '@trainyard/db';
 import type { EpochSummaryData } from '@trainyard/engine/spec';
 import { Checkpoint, EpochSummary, Experiment, ExperimentStatus, LossPoint, ModelSummary } from '../graphql/types';
+import { Loaders } from '../graphql/loaders';
 import { ModelInput, PipelineInput, SubmitExperimentInput } from './experiment.inputs';
 import { ExperimentService } from './experiment.service';
 import { FineTuneService } from './fine-tune.service';
@@ -28,7 +29,7 @@ export class ExperimentResolver {
   constructor(
     private readonly service: ExperimentService,
     private readonly repo: ExperimentRepository,
-    private readonly checkpointRepo: CheckpointRepository,
+    private readonly loaders: Loaders,
     private readonly fineTunes: FineTuneService,
     private readonly reruns: RerunService,
   ) {}
@@ -96,10 +97,11 @@ export class ExperimentResolver {
   @ResolveField(() => [LossPoint], { description: 'The loss every perPrintTimes steps, oldest first.' })
   losses(
     @Parent() e: Experiment,
+    @Context('req') req: object,
     @Args('afterStep', { type: () => Int, defaultValue: 0 }) afterStep: number,
     @Args('limit', { type: () => Int, defaultValue: 1000 }) limit: number,
   ) {
-    return this.repo.losses(e.id, afterStep, Math.min(Math.max(limit, 1), 10_000));
+    return this.loaders.losses(req, e.id, afterStep, Math.min(Math.max(limit, 1), 10_000));
   }
 
   @ResolveField(() => [EpochSummary], { description: 'Per-epoch summaries, oldest first.' })
@@ -120,7 +122,7 @@ export class ExperimentResolver {
   }
 
   @ResolveField(() => [Checkpoint])
-  async checkpoints(@Parent() e: Experiment): Promise<Checkpoint[]> {
-    return (await this.checkpointRepo.forExperiment(e.id)).map((c) => ({ ...c, downloadUrl: `/v1/checkpoints/${c.id}` }));
+  async checkpoints(@Parent() e: Experiment, @Context('req') req: object): Promise<Checkpoint[]> {
+    return (await this.loaders.checkpoints(req, e.id)).map((c) => ({ ...c, downloadUrl: `/v1/checkpoints/${c.id}` }));
   }
 }

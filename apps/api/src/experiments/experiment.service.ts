@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { badInput, ErrorCode, ExperimentSpec, parseExperimentSpec, TrainyardError } from '@trainyard/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@trainyard/config';
+import { badInput, checkName, checkText, ErrorCode, ExperimentSpec, LIMITS, parseExperimentSpec, requestDigest, TrainyardError } from '@trainyard/common';
 import { batchesPerEpoch, outputShape, resolveDatasetStats, validatePipelineSpec } from '@trainyard/data';
 import { lossLabelMismatch, parseTopologyText, summarizeModel, TopologyError, type ModelName, type ModelSummary } from '@trainyard/engine/spec';
 import { DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
@@ -30,7 +31,10 @@ export class ExperimentService {
     private readonly datasets: DatasetRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly versions: DatasetVersionRepository,
+    @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
   ) {}
+
+  private readonly logger = new Logger('Experiments');
 
   /**
    * What an experiment trains on: the dataset and its exact version (the one named, else the newest
@@ -53,6 +57,10 @@ export class ExperimentService {
   }
 
   async submit(teamId: string, input: SubmitExperimentInput) {
+    checkName('name', input.name);
+    if (input.idempotencyKey !== undefined && input.idempotencyKey !== null) {
+      checkText('idempotencyKey', input.idempotencyKey, { max: LIMITS.maxIdempotencyKey });
+    }
     const { dataset, version, imageShape, ...source } = await this.resolveSource(teamId, input.datasetId, input.datasetVersionId);
     const spec = this.buildSpec(input, source.numClasses, source.trainCount, imageShape);
     // Normalize(fromDataset) becomes the version's own numbers in the stored spec, so training,
@@ -60,19 +68,45 @@ export class ExperimentService {
     const train = (version?.index as { splits?: { train?: { mean: number[]; std: number[] } } } | null)?.splits?.train;
     spec.pipeline.map = resolveDatasetStats(spec.pipeline.map, train ? { mean: train.mean, std: train.std } : undefined);
     const stepsPerEpoch = batchesPerEpoch(spec.pipeline, source.trainCount);
+    const totalSteps = stepsPerEpoch * spec.epochs;
+    if (!Number.isSafeInteger(totalSteps) || totalSteps > LIMITS.int32Max) {
+      throw badInput(`the run would take ${totalSteps} steps (${stepsPerEpoch} per epoch x ${spec.epochs} epochs); at most ${LIMITS.int32Max} allowed`, { field: 'epochs' });
+    }
     const { experiment } = await this.experiments.createIdempotent({
       teamId,
       datasetId: dataset.id,
       datasetVersionId: version?.id ?? null,
       name: input.name,
       idempotencyKey: input.idempotencyKey,
+      requestDigest: input.idempotencyKey ? requestDigest({ ...input, idempotencyKey: undefined }) : undefined,
       spec: spec as object,
-      totalSteps: stepsPerEpoch * spec.epochs,
+      totalSteps,
     });
-    // Always enqueue: the job id dedupes, and a retried request whose first try died between the
-    // insert and the enqueue still gets its job.
-    await this.queue.enqueue('train', { experimentId: experiment.id });
+    await this.enqueueOrLeaveToReconciler(experiment.id);
     return experiment;
+  }
+
+  /**
+   * Always enqueue: the job id dedupes, and a retried request whose first try died between the
+   * insert and the enqueue still gets its job. The row (QUEUED) is the outbox: when the queue does
+   * not answer in time (Redis down), the answer goes out anyway and the workers' reconciler
+   * enqueues the job once Redis is back. Never a row that no one will ever run.
+   */
+  private async enqueueOrLeaveToReconciler(experimentId: string): Promise<void> {
+    const enqueued = this.queue.enqueue('train', { experimentId });
+    const timeoutMs = this.config?.reconcile?.enqueueTimeoutMs ?? 3_000;
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      enqueued.then(
+        () => false,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]).finally(() => clearTimeout(timer));
+    if (late) {
+      enqueued.catch((e: Error) => this.logger.warn(`experiment ${experimentId}: enqueue failed (${e.message}); the reconciler will queue it`));
+      this.logger.warn(`experiment ${experimentId}: the queue did not take the job within ${timeoutMs} ms; accepted, the reconciler will queue it`);
+    }
   }
 
   /** A model's layers, output shapes and parameter counts on a dataset, before training (Keras summary()). */

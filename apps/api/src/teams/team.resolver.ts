@@ -1,6 +1,6 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { ApiKeyGuard, ApiKeyScope, AuthService, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { actorOf, ApiKeyGuard, ApiKeyScope, AuthService, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
 import { CreatedApiKey, Team } from '../graphql/types';
 
 @Resolver(() => Team)
@@ -22,11 +22,11 @@ export class TeamResolver {
     @Args('scope', { nullable: true, defaultValue: 'admin', description: 'admin or predict' }) scope: string,
     @Args('models', { type: () => [String], nullable: true }) models?: string[],
   ) {
-    return this.auth.createApiKey(team.id, name, { scope: scope as ApiKeyScope, models: models ?? [] });
+    return this.auth.createApiKey(team.id, name, { scope: scope as ApiKeyScope, models: models ?? [] }, actorOf(team));
   }
 
   @Mutation(() => Boolean, { description: 'Revokes a key of this team; true if it was active.' })
   revokeApiKey(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return this.auth.revokeApiKey(team.id, id);
+    return this.auth.revokeApiKey(team.id, id, actorOf(team));
   }
 }

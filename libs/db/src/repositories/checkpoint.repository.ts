@@ -54,6 +54,11 @@ export class CheckpointRepository {
     return this.prisma.checkpoint.findMany({ where: { experimentId }, orderBy: { step: 'asc' } });
   }
 
+  /** Checkpoints of several experiments in one query (GraphQL's batched loading), by experiment then step. */
+  forExperiments(experimentIds: string[]) {
+    return this.prisma.checkpoint.findMany({ where: { experimentId: { in: experimentIds } }, orderBy: [{ experimentId: 'asc' }, { step: 'asc' }] });
+  }
+
   /** Checkpoints beyond the newest `keep`, except deployed ones (a deployment pins its checkpoint). */
   async expired(experimentId: string, keep: number) {
     const all = await this.prisma.checkpoint.findMany({

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { assertId, notFound } from '@trainyard/common';
+import { assertId, ErrorCode, notFound, quote, TrainyardError } from '@trainyard/common';
 import type { Prisma } from '../generated/prisma/client';
 import type { ExperimentStatus } from '../generated/prisma/enums';
 import { PrismaService } from '../prisma/prisma.service';
@@ -19,6 +19,8 @@ export interface NewExperiment {
   datasetVersionId?: string | null;
   name: string;
   idempotencyKey?: string;
+  /** Digest of the request the key was used with; another request under the same key is a CONFLICT. */
+  requestDigest?: string;
   spec: Prisma.InputJsonValue;
   totalSteps: number;
   /** Fine-tuning: start from this checkpoint's weights, with these layers frozen. */
@@ -34,6 +36,18 @@ export interface LossRecord {
   lr?: number | null;
 }
 
+/** The experiment stored under an idempotency key, if the new request is the one it was made from. */
+function sameRequest<T extends { id: string; requestDigest: string | null }>(existing: T, input: NewExperiment): T {
+  if (existing.requestDigest && input.requestDigest && existing.requestDigest !== input.requestDigest) {
+    throw new TrainyardError(
+      ErrorCode.CONFLICT,
+      `idempotency key ${quote(input.idempotencyKey)} was already used with a different request (experiment ${existing.id}); use a new key for a new request`,
+      { field: 'idempotencyKey', experimentId: existing.id },
+    );
+  }
+  return existing;
+}
+
 const TERMINAL: ExperimentStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 /**
@@ -45,13 +59,17 @@ const TERMINAL: ExperimentStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 export class ExperimentRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Creates the experiment, or returns the one already made with the same idempotency key. */
+  /**
+   * Creates the experiment, or returns the one already made with the same idempotency key, when it
+   * was made from the same request (same digest); the same key with a different request is a
+   * CONFLICT, as in payment APIs.
+   */
   async createIdempotent(input: NewExperiment): Promise<{ experiment: Awaited<ReturnType<PrismaService['experiment']['create']>>; created: boolean }> {
     if (input.idempotencyKey) {
       const existing = await this.prisma.experiment.findUnique({
         where: { teamId_idempotencyKey: { teamId: input.teamId, idempotencyKey: input.idempotencyKey } },
       });
-      if (existing) return { experiment: existing, created: false };
+      if (existing) return { experiment: sameRequest(existing, input), created: false };
     }
     try {
       return { experiment: await this.prisma.experiment.create({ data: input }), created: true };
@@ -61,7 +79,7 @@ export class ExperimentRepository {
         const existing = await this.prisma.experiment.findUniqueOrThrow({
           where: { teamId_idempotencyKey: { teamId: input.teamId, idempotencyKey: input.idempotencyKey } },
         });
-        return { experiment: existing, created: false };
+        return { experiment: sameRequest(existing, input), created: false };
       }
       throw e;
     }
@@ -193,6 +211,18 @@ export class ExperimentRepository {
 
   epochSummaries(experimentId: string) {
     return this.prisma.epochSummary.findMany({ where: { experimentId }, orderBy: { epoch: 'asc' } });
+  }
+
+  /** The first `limit` loss points after `afterStep` of each of several experiments, in one statement. */
+  lossesForMany(experimentIds: string[], afterStep: number, limit: number) {
+    return this.prisma.$queryRaw<Array<{ experimentId: string; step: number; epoch: number; loss: number; lr: number | null; createdAt: Date }>>`
+      SELECT "experimentId"::text AS "experimentId", step, epoch, loss, lr, "createdAt" FROM (
+        SELECT *, row_number() OVER (PARTITION BY "experimentId" ORDER BY step) AS n
+          FROM "LossPoint"
+         WHERE "experimentId" = ANY(${experimentIds}::uuid[]) AND step > ${afterStep}
+      ) p
+       WHERE n <= ${limit}
+       ORDER BY "experimentId", step`;
   }
 
   losses(experimentId: string, afterStep = 0, limit = 10_000) {

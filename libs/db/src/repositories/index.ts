@@ -5,5 +5,6 @@ export { DeploymentRepository } from './deployment.repository';
 export { EvaluationRepository } from './evaluation.repository';
 export { ArtifactDeletionRepository } from './artifact-deletion.repository';
 export { SweepRepository, NewSweep, NewTrial } from './sweep.repository';
+export { AuditRepository, AuditActor, NewAuditEvent } from './audit.repository';
 export { DatasetVersionRepository, VersionSummary, STALE_UPLOAD_MS } from './dataset-version.repository';
 export { CheckpointExportRepository, ExportFormatName, ExportRow, FinishedExport } from './checkpoint-export.repository';

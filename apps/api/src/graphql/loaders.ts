@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
+import DataLoader from 'dataloader';
+
+type CheckpointRow = Awaited<ReturnType<CheckpointRepository['forExperiments']>>[number];
+type LossRow = Awaited<ReturnType<ExperimentRepository['lossesForMany']>>[number];
+
+interface RequestLoaders {
+  checkpoints: DataLoader<string, CheckpointRow[]>;
+  /** Keyed by the window too: experiments asked for with the same (afterStep, limit) share one query. */
+  losses: Map<string, DataLoader<string, LossRow[]>>;
+}
+
+/**
+ * DataLoaders for list fields that would otherwise run one query per parent (`experiments {
+ * checkpoints losses }`): one query per field per request. Loaders live as long as their request
+ * (keyed weakly by it), so nothing is cached across requests or teams.
+ */
+@Injectable()
+export class Loaders {
+  private readonly byRequest = new WeakMap<object, RequestLoaders>();
+
+  constructor(
+    private readonly checkpointRepo: CheckpointRepository,
+    private readonly experimentRepo: ExperimentRepository,
+  ) {}
+
+  private of(req: object): RequestLoaders {
+    let l = this.byRequest.get(req);
+    if (!l) {
+      l = {
+        checkpoints: new DataLoader(async (ids) => {
+          const rows = await this.checkpointRepo.forExperiments([...ids]);
+          return ids.map((id) => rows.filter((r) => r.experimentId === id));
+        }),
+        losses: new Map(),
+      };
+      this.byRequest.set(req, l);
+    }
+    return l;
+  }
+
+  checkpoints(req: object, experimentId: string) {
+    return this.of(req).checkpoints.load(experimentId);
+  }
+
+  losses(req: object, experimentId: string, afterStep: number, limit: number) {
+    const all = this.of(req).losses;
+    const key = `${afterStep}:${limit}`;
+    let loader = all.get(key);
+    if (!loader) {
+      loader = new DataLoader(async (ids) => {
+        const rows = await this.experimentRepo.lossesForMany([...ids], afterStep, limit);
+        const by = new Map<string, LossRow[]>(ids.map((id) => [id, []]));
+        for (const r of rows) by.get(r.experimentId)?.push(r);
+        return ids.map((id) => by.get(id)!);
+      });
+      all.set(key, loader);
+    }
+    return loader.load(experimentId);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Medium tier: the services that hold the rules, called directly (no HTTP, no GraphQL) against a
+ * real Postgres (a fresh database, migrated), a real s3rver and real Redis (BullMQ, a fresh prefix).
+ * Each test builds its own fixtures.
+ */
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Queue } from 'bullmq';
+import { ErrorCode, TrainyardError } from '@trainyard/common';
+import { loadConfig } from '@trainyard/config';
+import { DatasetRepository, DatasetVersionRepository, ExperimentRepository, migrate, PrismaService } from '@trainyard/db';
+import { S3ArtifactStore } from '@trainyard/storage';
+import { DatasetService } from '../../apps/api/src/datasets/dataset.service';
+import { ExperimentService } from '../../apps/api/src/experiments/experiment.service';
+import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
+import { BullMqJobQueue, redisConnection } from '../../libs/queue/src/bullmq.queue';
+import { mnistSubset, MnistSlug } from '../support/mnist';
+import { startS3rver } from '../support/s3rver';
+import { freshQueuePrefix, REDIS_URL } from '../support/services';
+
+jest.setTimeout(60_000);
+
+let prisma: PrismaService;
+let store: S3ArtifactStore;
+let queues: Queue[] = [];
+let jobQueue: BullMqJobQueue;
+const teardown: Array<() => Promise<unknown>> = [];
+
+beforeAll(async () => {
+  const db = await createFreshDatabase('trainyard_medium');
+  teardown.push(db.drop);
+  await migrate(db.url);
+  prisma = new PrismaService({ databaseUrl: db.url });
+  await prisma.$connect();
+  teardown.unshift(() => prisma.$disconnect());
+  const s3 = await startS3rver();
+  teardown.unshift(s3.stop);
+  store = new S3ArtifactStore({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+  teardown.unshift(async () => store.close());
+  const prefix = freshQueuePrefix();
+  teardown.unshift(prefix.clear);
+  queues = ['training', 'jobs'].map((lane) => new Queue(lane, { connection: redisConnection(REDIS_URL), prefix: prefix.prefix }));
+  teardown.unshift(() => Promise.all(queues.map((q) => q.close())));
+  jobQueue = new BullMqJobQueue({ training: queues[0], jobs: queues[1] });
+});
+
+afterAll(async () => {
+  for (const step of teardown) await step().catch((e) => console.error(e));
+});
+
+const newTeam = async () => (await prisma.team.create({ data: { name: `team-${randomUUID()}` } })).id;
+
+/** A READY dataset row as the ingest leaves it (the experiment and predict services read only these fields). */
+async function readyDataset(teamId: string, n = 64) {
+  const d = await prisma.dataset.create({
+    data: { teamId, name: `ds-${randomUUID().slice(0, 8)}`, format: 'MNIST', status: 'READY', imageShape: [28, 28, 1], numClasses: 10, trainCount: n, testCount: 16, classHistogram: Array(10).fill(n / 10) },
+  });
+  return d.id;
+}
+
+const datasetService = () => new DatasetService(loadConfig({}), new DatasetRepository(prisma), new DatasetVersionRepository(prisma), store, jobQueue);
+const experimentService = (queue: JobQueueLike = jobQueue, config?: ReturnType<typeof loadConfig>) =>
+  new ExperimentService(new ExperimentRepository(prisma), new DatasetRepository(prisma), queue as BullMqJobQueue, new DatasetVersionRepository(prisma), config);
+type JobQueueLike = Pick<BullMqJobQueue, 'enqueue' | 'ensure' | 'depth'>;
+
+const errorOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (e) {
+    return e as TrainyardError;
+  }
+  throw new Error('expected an error');
+};
+
+describe('DatasetService.uploadToDataset', () => {
+  it('streams the four idx files into the store and queues one ingest job for the version', async () => {
+    const service = datasetService();
+    const teamId = await newTeam();
+    const d = await new DatasetRepository(prisma).create(teamId, 'mnist', 'MNIST');
+    const counts: Record<MnistSlug, number> = { 'train-images': 100, 'train-labels': 100, 'test-images': 16, 'test-labels': 16 };
+    for (const slug of Object.keys(counts) as MnistSlug[]) await service.uploadToDataset(teamId, d.id, slug, Readable.from([mnistSubset(slug, counts[slug])]));
+    const versions = await prisma.datasetVersion.findMany({ where: { datasetId: d.id }, include: { sources: true } });
+    expect(versions).toHaveLength(1);
+    expect(versions[0].sources.map((x) => x.name).sort()).toEqual(Object.keys(counts).sort());
+    for (const src of versions[0].sources) {
+      expect(src.status).toBe('STORED');
+      expect(await store.exists(src.storageKey)).toBe(true);
+    }
+    const jobs = await queues[1].getJobs(['wait', 'active', 'delayed', 'prioritized']);
+    expect(jobs.filter((j) => (j.data as { datasetVersionId?: string }).datasetVersionId === versions[0].id)).toHaveLength(1);
+  });
+
+  it('refuses a file name that is not one of the format\'s (own properties only), storing nothing', async () => {
+    const service = datasetService();
+    const teamId = await newTeam();
+    const d = await new DatasetRepository(prisma).create(teamId, 'names', 'MNIST');
+    for (const name of ['constructor', '__proto__', 'validation-images']) {
+      const e = await errorOf(service.uploadToDataset(teamId, d.id, name, Readable.from([Buffer.from('x')])));
+      expect(e.code).toBe(ErrorCode.BAD_USER_INPUT);
+    }
+    expect(await store.list(`teams/${teamId}/`)).toEqual([]);
+  });
+
+  it("does not touch another team's dataset", async () => {
+    const service = datasetService();
+    const owner = await newTeam();
+    const d = await new DatasetRepository(prisma).create(owner, 'mine', 'MNIST');
+    const e = await errorOf(service.uploadToDataset(await newTeam(), d.id, 'train-labels', Readable.from([mnistSubset('train-labels', 5)])));
+    expect(e.code).toBe(ErrorCode.NOT_FOUND);
+  });
+});
+
+describe('ExperimentService.submit', () => {
+  const input = (datasetId: string, over: Record<string, unknown> = {}) =>
+    ({ name: 'medium', datasetId, model: { name: 'lenet5' }, pipeline: { batchSize: 16 }, optimizer: { name: 'SGD', learningRate: 0.01 }, epochs: 1, ...over }) as never;
+
+  it('stores the experiment and queues exactly one train job for it', async () => {
+    const teamId = await newTeam();
+    const datasetId = await readyDataset(teamId);
+    const service = experimentService();
+    const e = await service.submit(teamId, input(datasetId, { idempotencyKey: 'k1' }));
+    const again = await service.submit(teamId, input(datasetId, { idempotencyKey: 'k1' }));
+    expect(again.id).toBe(e.id);
+    expect(e).toMatchObject({ status: 'QUEUED', totalSteps: 4 });
+    const job = await queues[0].getJob(`experiment-${e.id}`);
+    expect(job?.data).toEqual({ experimentId: e.id });
+    expect(await queues[0].getJobCountByTypes('wait', 'active', 'delayed', 'prioritized')).toBeGreaterThanOrEqual(1);
+    const conflict = await errorOf(service.submit(teamId, input(datasetId, { idempotencyKey: 'k1', epochs: 2 })));
+    expect(conflict.code).toBe(ErrorCode.CONFLICT);
+    expect(await prisma.experiment.count({ where: { teamId } })).toBe(1);
+  });
+
+  it('answers within the enqueue timeout when the queue does not, keeping the row for the reconciler', async () => {
+    const teamId = await newTeam();
+    const datasetId = await readyDataset(teamId);
+    const stuck: JobQueueLike = { enqueue: () => new Promise<void>(() => undefined), ensure: async () => 'present' as const, depth: async () => [] };
+    const service = experimentService(stuck, loadConfig({ ENQUEUE_TIMEOUT_MS: '300' }));
+    const started = Date.now();
+    const e = await service.submit(teamId, input(datasetId));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await prisma.experiment.findUniqueOrThrow({ where: { id: e.id } })).status).toBe('QUEUED');
+  });
+
+  it('refuses a dataset that is not ready, and bad names, before storing anything', async () => {
+    const teamId = await newTeam();
+    const d = await new DatasetRepository(prisma).create(teamId, 'empty', 'MNIST');
+    const service = experimentService();
+    expect((await errorOf(service.submit(teamId, input(d.id)))).code).toBe(ErrorCode.CONFLICT);
+    expect((await errorOf(service.submit(teamId, input(d.id, { name: 'x\u0000' })))).code).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(await prisma.experiment.count({ where: { teamId } })).toBe(0);
+  });
+});
