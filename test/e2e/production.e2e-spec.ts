@@ -103,7 +103,7 @@ describe('health and readiness', () => {
 
     const serveReady = await getJson(`http://127.0.0.1:${servePort}/readyz`);
     expect(serveReady.status).toBe(200);
-    expect(Object.keys(serveReady.body.checks).sort()).toEqual(['database', 'deployments', 'redis', 'store']);
+    expect(Object.keys(serveReady.body.checks).sort()).toEqual(['database', 'defaultVersions', 'deployments', 'redis', 'store']);
 
     // Prometheus text from the HTTP processes: requests by status, queue depth (what scales workers).
     const metrics = await (await fetch(`http://127.0.0.1:${servePort}/metrics`)).text();

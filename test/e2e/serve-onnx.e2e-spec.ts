@@ -24,11 +24,13 @@ let api: RunningTrainyard;
 let serve: ChildProcess;
 let url: string;
 let teardown: Array<() => Promise<void>> = [];
+let servicesEnv: Record<string, string> = {};
 
 beforeAll(async () => {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
   const services = await realServices();
   teardown = [services.teardown];
+  servicesEnv = services.env;
   api = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', TRAINYARD_ROLES: 'api' }));
   teardown.unshift(() => api.close());
   const port = 31400 + Math.floor(Math.random() * 90);
@@ -81,4 +83,39 @@ it('moves a version from tfjs to its ONNX export, warm, with the same answers to
   a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-4));
   const meta = (await (await fetch(`${url}/v2/models/portable`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as any;
   expect(meta.platform).toBe('onnxruntime_onnx');
+});
+
+it('a serve process that starts after a deployment loads its default version before /readyz says ready', async () => {
+  const { team, apiKey } = await api.app.get(AuthService).createTeam('warm-start');
+  const prisma = api.app.get(PrismaService);
+  const store = api.app.get<ArtifactStore>(ARTIFACT_STORE);
+  const seeded = await seedCheckpoint(prisma, store, team.id, { seed: 11 });
+  await api.app.get(DeploymentRepository).deployVersion(team.id, 'warm-at-start', seeded.checkpointId);
+
+  const port = 31500 + Math.floor(Math.random() * 90);
+  const second = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...servicesEnv, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test' }, stdio: 'ignore' });
+  try {
+    let ready: { status: number; body: any } | undefined;
+    for (let i = 0; i < 300; i++) {
+      const r = await fetch(`${second}/readyz`).then(async (x) => ({ status: x.status, body: await x.json() }), () => undefined);
+      if (r?.status === 200) {
+        ready = r;
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(ready?.body.checks.defaultVersions.ok).toBe(true);
+    // Ready means loaded: the first call to the model is warm.
+    const call = await fetch(`${second}/v1/models/warm-at-start:predict`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [mnistTestSample(0).pixels] }),
+    });
+    expect(call.status).toBe(200);
+    expect(call.headers.get('x-model-start')).toBe('warm');
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
 });

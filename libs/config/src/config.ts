@@ -109,6 +109,8 @@ export interface ServeConfig {
   modelMemoryBytes: number;
   /** A model not called for this long is unloaded. */
   modelIdleMs: number;
+  /** At start, the default versions of this many most recently changed models are loaded before /readyz says ready (0: none). */
+  warmModels: number;
   /** Samples waiting per version; beyond it calls are refused at once with 503. */
   maxQueue: number;
   /** Calls per second per API key (0: no limit), with this burst. */
@@ -146,6 +148,7 @@ const envSchema = z.object({
   SERVE_CACHE_TTL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   SERVE_MODEL_MEMORY_MB: z.coerce.number().positive().default(512),
   SERVE_MODEL_IDLE_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+  SERVE_WARM_MODELS: z.coerce.number().int().min(0).max(10_000).default(16),
   SERVE_MAX_QUEUE: z.coerce.number().int().min(1).default(2048),
   SERVE_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0),
   SERVE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
@@ -241,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       cacheTtlMs: e.SERVE_CACHE_TTL_MS,
       modelMemoryBytes: Math.round(e.SERVE_MODEL_MEMORY_MB * 1024 * 1024),
       modelIdleMs: e.SERVE_MODEL_IDLE_MS,
+      warmModels: e.SERVE_WARM_MODELS,
       maxQueue: e.SERVE_MAX_QUEUE,
       rateLimitPerSecond: e.SERVE_RATE_LIMIT_RPS,
       rateLimitBurst: e.SERVE_RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(e.SERVE_RATE_LIMIT_RPS)),
