@@ -92,8 +92,9 @@ export class KServeController {
   private async run(team: TeamPrincipal, ref: ModelRef, req: Request, res: Response) {
     const started = performance.now();
     (req as Request & { serveProtocol?: string }).serveProtocol = 'kserve';
+    const body = parseJsonBody(await readBody(req, this.config.serve.maxBodyBytes)); // refused before any lookup
     const { version } = await this.inference.resolve(team, ref);
-    const parsed = parseInferRequest(parseJsonBody(await readBody(req, this.config.serve.maxBodyBytes)), version.signature, this.config.serve.maxInstances);
+    const parsed = parseInferRequest(body, version.signature, this.config.serve.maxInstances);
     const result = await this.inference.inferOn(version, parsed.samples);
     const labels = { protocol: 'kserve', model: result.model, version: String(result.version) };
     this.metrics.latency.observe(labels, (performance.now() - started) / 1000);

@@ -120,9 +120,12 @@ export class TfServingController {
 
   private async run(team: TeamPrincipal, ref: ModelRef, verb: Verb, req: Request, res: Response, k?: string) {
     const started = performance.now();
-    const { version } = await this.inference.resolve(team, ref);
+    // The body first: an oversized, malformed or too deeply nested body is refused (413/400) before
+    // any lookup, whatever the model.
     const body = await readBody(req, this.config.serve.maxBodyBytes);
     const type = req.headers['content-type'];
+    const json = isImageType(type) || isMultipart(type) ? undefined : parseJsonBody(body);
+    const { version } = await this.inference.resolve(team, ref);
     const sig = version.signature;
     let samples: SampleInput[];
     let format: 'row' | 'columnar' = 'row';
@@ -131,7 +134,6 @@ export class TfServingController {
       const images = isImageType(type) ? [{ field: 'body', bytes: body }] : await multipartFiles(body, type!, this.config.serve.maxInstances);
       samples = images.map((f, i) => ({ kind: 'image', bytes: f.bytes, where: images.length === 1 ? 'the image' : `image ${i} (${f.field.slice(0, 32)})` }));
     } else {
-      const json = parseJsonBody(body);
       if (verb === 'predict') ({ samples, format } = predictSamples(json, sig));
       else samples = exampleSamples(json, sig);
     }
