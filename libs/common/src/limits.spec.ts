@@ -51,6 +51,13 @@ describe('limits', () => {
     expect(inputProblem({ a: 1, b: ['fine'] }, 'input')).toBeUndefined();
   });
 
+  it('lets a document field (a Keras topology) be longer than a value, up to 1 MiB, still without control characters', () => {
+    expect(inputProblem({ model: { params: { topology: '{'.repeat(20_000) } } }, 'input')).toBeUndefined();
+    expect(inputProblem({ model: { params: { topology: 'x'.repeat(1024 * 1024 + 1) } } }, 'input')).toMatch(/1048577 characters long/);
+    expect(inputProblem({ model: { params: { topology: 'bad\u0000' } } }, 'input')).toMatch(/control character/);
+    expect(inputProblem({ model: { name: 'n'.repeat(2000) } }, 'input')).toMatch(/2000 characters long/);
+  });
+
   it('digests requests canonically: key order and nulls do not matter, values do', () => {
     expect(canonicalJson({ b: 1, a: { d: null, c: [1, 'x'] } })).toBe('{"a":{"c":[1,"x"]},"b":1}');
     expect(requestDigest({ a: 1, b: 2 })).toBe(requestDigest({ b: 2, a: 1, c: undefined }));

@@ -8,6 +8,11 @@ import { badInput } from './errors';
 export const LIMITS = {
   /** Any string argument anywhere (a GraphQL arg, a route param), unless a field says less. */
   maxString: 1024,
+  /**
+   * Strings that are documents, not values: a custom network's Keras topology JSON
+   * (`model.params.topology`, up to the engine's 1 MiB, whose own size and nesting scan runs next).
+   */
+  maxDocument: 1024 * 1024,
   /** Names users give things: experiments, datasets, keys, deployments, teams. */
   maxName: 128,
   /** Client-chosen idempotency keys (Stripe allows 255). */
@@ -137,13 +142,17 @@ export function rawJsonDepth(bytes: Uint8Array, limit = Infinity): number {
  * stack: strings must be acceptable text of at most `maxString`, numbers finite. Returns the first
  * problem as "path: what", or undefined.
  */
+/** Keys whose string values are documents (LIMITS.maxDocument), still checked for control characters. */
+const DOCUMENT_KEYS = new Set(['topology']);
+
 export function inputProblem(value: unknown, root: string, maxString: number = LIMITS.maxString, maxDepth: number = LIMITS.maxJsonDepth): string | undefined {
   if (jsonDepth(value, maxDepth) > maxDepth) return `${root} nests deeper than ${maxDepth} levels`;
   const stack: Array<[unknown, string]> = [[value, root]];
   while (stack.length > 0) {
     const [v, path] = stack.pop()!;
     if (typeof v === 'string') {
-      const problem = textProblem(v, maxString);
+      const key = path.slice(path.lastIndexOf('.') + 1);
+      const problem = textProblem(v, DOCUMENT_KEYS.has(key) ? Math.max(maxString, LIMITS.maxDocument) : maxString);
       if (problem) return `${path} ${problem}`;
     } else if (typeof v === 'number') {
       if (!Number.isFinite(v)) return `${path} must be a finite number`;
