@@ -1,7 +1,8 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { AuthModule } from '@trainyard/auth';
+import { ApiKeyGuard, AuthModule } from '@trainyard/auth';
 import { AppConfig } from '@trainyard/config';
 import { CheckpointRepository, DatasetRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
 import { CheckpointController } from './datasets/checkpoint.controller';
@@ -12,6 +13,10 @@ import { DeploymentResolver } from './deployments/deployment.resolver';
 import { ExperimentResolver } from './experiments/experiment.resolver';
 import { ExperimentService } from './experiments/experiment.service';
 import { TeamResolver } from './teams/team.resolver';
+import { PeopleService } from './people/people.service';
+import { CourseResolver } from './courses/course.resolver';
+import { CourseService } from './courses/course.service';
+import { HiddenSplits } from './assignments/hidden-splits.service';
 
 /**
  * The GraphQL API (/graphql) and the REST routes GraphQL serves badly: dataset file uploads and
@@ -38,6 +43,12 @@ export class ApiModule {
       ],
       controllers: [DatasetFileController, CheckpointController],
       providers: [
+        // Every GraphQL operation and REST route: authenticate, then check the declared minimum role.
+        { provide: APP_GUARD, useExisting: ApiKeyGuard },
+        PeopleService,
+        CourseService,
+        CourseResolver,
+        HiddenSplits,
         DatasetRepository,
         ExperimentRepository,
         CheckpointRepository,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentTeam, RequireRole, TeamPrincipal } from '@trainyard/auth';
 import { badInput } from '@trainyard/common';
 import { PredictService } from './predict.service';
 
@@ -12,6 +12,7 @@ import { PredictService } from './predict.service';
  */
 @Controller('v1/models')
 @UseGuards(ApiKeyGuard)
+@RequireRole('viewer')
 export class PredictController {
   constructor(private readonly predictions: PredictService) {}
 

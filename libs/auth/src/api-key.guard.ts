@@ -1,10 +1,13 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext } from '@nestjs/graphql';
+import { forbidden } from '@trainyard/common';
 import type { Request } from 'express';
 import { bearerToken } from './api-key';
-import { AuthService, TeamPrincipal } from './auth.service';
+import { AuthService, Principal, TeamPrincipal } from './auth.service';
+import { allows, DEFAULT_MIN_ROLE, MinRole, PUBLIC_KEY, ROLE_KEY } from './roles';
 
-type AuthedRequest = Request & { team?: TeamPrincipal };
+type AuthedRequest = Request & { principal?: Principal; team?: TeamPrincipal };
 
 function requestOf(context: ExecutionContext): AuthedRequest {
   if (context.getType<string>() === 'graphql') {
@@ -13,14 +16,37 @@ function requestOf(context: ExecutionContext): AuthedRequest {
   return context.switchToHttp().getRequest<AuthedRequest>();
 }
 
-/** Requires a valid team API key; puts the team on the request for @CurrentTeam(). */
+function operationOf(context: ExecutionContext): string {
+  if (context.getType<string>() === 'graphql') return GqlExecutionContext.create(context).getInfo<{ fieldName: string }>().fieldName;
+  const req = context.switchToHttp().getRequest<Request>();
+  return `${req.method} ${req.route?.path ?? req.path}`;
+}
+
+/**
+ * Authentication and authorization in one place. The API registers it globally (every GraphQL
+ * operation and REST route), and resolvers may still list it in @UseGuards: a request is
+ * authenticated once, then each operation's minimum role (@RequireRole, default 'member') is checked.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly reflector: Reflector,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const req = requestOf(context);
-    req.team = await this.auth.authenticate(bearerToken(req.headers.authorization));
+    req.principal ??= await this.auth.authenticate(bearerToken(req.headers.authorization));
+    req.team = req.principal.team;
+    const min = this.reflector.getAllAndOverride<MinRole>(ROLE_KEY, targets) ?? DEFAULT_MIN_ROLE;
+    if (!allows(req.principal.role, min)) {
+      throw forbidden(`${operationOf(context)} needs the ${min} role or higher; this key's user is ${req.principal.role.toLowerCase()}`, {
+        required: min,
+        role: req.principal.role,
+      });
+    }
     return true;
   }
 }
@@ -30,4 +56,11 @@ export const CurrentTeam = createParamDecorator((_: unknown, context: ExecutionC
   const team = requestOf(context).team;
   if (!team) throw new Error('CurrentTeam used on a route without ApiKeyGuard');
   return team;
+});
+
+/** The authenticated user, team and role of this request (use behind ApiKeyGuard). */
+export const CurrentPrincipal = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
+  const principal = requestOf(context).principal;
+  if (!principal) throw new Error('CurrentPrincipal used on a route without ApiKeyGuard');
+  return principal;
 });

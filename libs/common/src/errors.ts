@@ -11,6 +11,10 @@ export enum ErrorCode {
   NOT_FOUND = 'NOT_FOUND',
   /** A missing, malformed, revoked or unknown API key. */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** A valid key whose role does not allow the operation, or a rule of a course (a deadline, a roster lock). */
+  FORBIDDEN = 'FORBIDDEN',
+  /** A course quota is used up (submissions per day, in total, concurrent runs). */
+  QUOTA_EXCEEDED = 'QUOTA_EXCEEDED',
   /** The request conflicts with current state: a duplicate name, a dataset that is not ready. */
   CONFLICT = 'CONFLICT',
   /** Anything unexpected. Its message is not shown to clients in production. */
@@ -34,6 +38,9 @@ export const badInput = (message: string, details?: Record<string, unknown>) =>
 export const notFound = (what: string, id: string) =>
   new TrainyardError(ErrorCode.NOT_FOUND, `${what} ${id} not found`, { what, id });
 
+export const forbidden = (message: string, details?: Record<string, unknown>) =>
+  new TrainyardError(ErrorCode.FORBIDDEN, message, details);
+
 export const invalidFile = (message: string, details?: Record<string, unknown>) =>
   new TrainyardError(ErrorCode.INVALID_DATASET_FILE, message, details);
 
@@ -43,6 +50,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   [ErrorCode.INVALID_DATASET_FILE]: 422,
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.QUOTA_EXCEEDED]: 429,
   [ErrorCode.CONFLICT]: 409,
   [ErrorCode.INTERNAL]: 500,
 };

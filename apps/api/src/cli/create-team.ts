@@ -4,13 +4,16 @@ import { loadConfig } from '@trainyard/config';
 import { PlatformModule, prepareForCommand } from '@trainyard/platform';
 
 /**
- * npm run team:create -- <name>
- * Creates a team and prints its first API key: the only time the key is shown.
+ * npm run team:create -- <name>            a team; prints its owner's API key
+ * npm run team:create -- --course <name>   a course; prints its instructor's API key
+ * The key is shown only this once (only its digest is stored).
  */
 async function main() {
-  const name = process.argv.slice(2).filter((a) => a !== '--name').join(' ').trim();
+  const args = process.argv.slice(2);
+  const course = args.includes('--course');
+  const name = args.filter((a) => a !== '--name' && a !== '--course').join(' ').trim();
   if (!name) {
-    console.error('usage: npm run team:create -- <team name>');
+    console.error('usage: npm run team:create -- [--course] <name>');
     process.exit(2);
   }
   const config = { ...loadConfig(), roles: [] };
@@ -20,8 +23,9 @@ async function main() {
     logger: ['error', 'warn'],
   });
   try {
-    const { team, apiKey } = await app.get(AuthService).createTeam(name);
-    process.stderr.write(`created team "${team.name}" (${team.id}). Its API key, shown only this once:\n`);
+    const { team, apiKey } = await app.get(AuthService).createTeam(name, { kind: course ? 'COURSE' : 'TEAM' });
+    const what = course ? 'course' : 'team';
+    process.stderr.write(`created ${what} "${team.name}" (${team.id}). Its ${course ? 'instructor' : 'owner'}'s API key, shown only this once:\n`);
     process.stdout.write(`${apiKey}\n`);
   } finally {
     await app.close();

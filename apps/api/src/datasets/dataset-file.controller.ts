@@ -1,9 +1,12 @@
 import { Controller, Get, Param, ParseUUIDPipe, Put, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole } from '@trainyard/auth';
+import { HiddenSplits } from '../assignments/hidden-splits.service';
 import { toDataset } from './dataset.resolver';
-import { DatasetService } from './dataset.service';
+import { DatasetService, FILE_ROLES, FileSlug } from './dataset.service';
+
+const splitOf = (slug: string) => FILE_ROLES[slug as FileSlug]?.split ?? 'test';
 
 /**
  * Dataset files travel over plain HTTP, streamed both ways:
@@ -14,26 +17,33 @@ import { DatasetService } from './dataset.service';
 @Controller('v1/datasets/:id/files')
 @UseGuards(ApiKeyGuard)
 export class DatasetFileController {
-  constructor(private readonly datasets: DatasetService) {}
+  constructor(
+    private readonly datasets: DatasetService,
+    private readonly hidden: HiddenSplits,
+  ) {}
 
   @Put(':file')
+  @RequireRole('member')
   async upload(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Param('file') file: string,
     @Req() req: Request,
   ) {
-    return toDataset(await this.datasets.upload(team.id, id, file, req));
+    await this.hidden.guardFile(p, id, splitOf(file), true);
+    return toDataset(await this.datasets.upload(p.team.id, id, file, req));
   }
 
   @Get(':file')
+  @RequireRole('viewer')
   async download(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Param('file') file: string,
     @Res() res: Response,
   ) {
-    const { stream, file: row } = await this.datasets.download(team.id, id, file);
+    await this.hidden.guardFile(p, id, splitOf(file), false);
+    const { stream, file: row } = await this.datasets.download(p.team.id, id, file);
     res.setHeader('content-type', 'application/octet-stream');
     res.setHeader('content-length', String(row.sizeBytes));
     res.setHeader('content-disposition', `attachment; filename="${file}${row.gzipped ? '.gz' : ''}"`);

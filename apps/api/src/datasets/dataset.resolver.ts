@@ -1,6 +1,6 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentTeam, RequireRole, TeamPrincipal } from '@trainyard/auth';
 import { badInput } from '@trainyard/common';
 import { DatasetRepository } from '@trainyard/db';
 import { Dataset, DatasetFormat, DatasetStatus } from '../graphql/types';
@@ -37,6 +37,7 @@ export class DatasetResolver {
   constructor(private readonly repo: DatasetRepository) {}
 
   @Mutation(() => Dataset, { description: 'Creates an empty dataset; then PUT its files to uploadUrl.' })
+  @RequireRole('member')
   async createDataset(
     @CurrentTeam() team: TeamPrincipal,
     @Args('name') name: string,
@@ -49,11 +50,13 @@ export class DatasetResolver {
   }
 
   @Query(() => [Dataset])
+  @RequireRole('viewer')
   async datasets(@CurrentTeam() team: TeamPrincipal) {
     return (await this.repo.list(team.id)).map(toDataset);
   }
 
   @Query(() => Dataset)
+  @RequireRole('viewer')
   async dataset(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
     return toDataset(await this.repo.get(team.id, id));
   }

@@ -1,6 +1,6 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
 import { badInput } from '@trainyard/common';
 import { CheckpointRepository, DeploymentRepository } from '@trainyard/db';
 import { Deployment } from '../graphql/types';
@@ -26,31 +26,43 @@ export class DeploymentResolver {
   constructor(
     private readonly repo: DeploymentRepository,
     private readonly checkpointRepo: CheckpointRepository,
+    private readonly visibility: VisibilityService,
   ) {}
 
   @Mutation(() => Deployment, { description: 'Serves a checkpoint under a name; deploying an existing name moves it to the new checkpoint.' })
+  @RequireRole('member')
   async deployCheckpoint(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Args('name') name: string,
     @Args('checkpointId', { type: () => ID }) checkpointId: string,
   ) {
     if (!NAME.test(name)) throw badInput(`deployment name "${name}" must match ${NAME}`, { field: 'name' });
-    await this.checkpointRepo.getForTeam(team.id, checkpointId);
-    return toDeployment(await this.repo.upsert(team.id, name, checkpointId));
+    const c = await this.checkpointRepo.getForTeam(p.team.id, checkpointId);
+    await this.visibility.assertSees(p, c.experiment.userId, 'checkpoint', checkpointId);
+    return toDeployment(await this.repo.upsert(p.team.id, name, checkpointId));
   }
 
   @Mutation(() => Boolean, { description: 'Stops serving a name; its checkpoint may then be deleted by retention.' })
-  deleteDeployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    return this.repo.delete(team.id, name);
+  @RequireRole('member')
+  async deleteDeployment(@CurrentPrincipal() p: Principal, @Args('name') name: string) {
+    const d = await this.repo.getByName(p.team.id, name);
+    await this.visibility.assertSees(p, d.checkpoint.experiment.userId, 'model', name);
+    return this.repo.delete(p.team.id, name);
   }
 
   @Query(() => [Deployment])
-  async deployments(@CurrentTeam() team: TeamPrincipal) {
-    return (await this.repo.list(team.id)).map(toDeployment);
+  @RequireRole('viewer')
+  async deployments(@CurrentPrincipal() p: Principal) {
+    const owners = await this.visibility.ownerIds(p);
+    const rows = await this.repo.list(p.team.id);
+    return rows.filter((d) => !owners || (d.checkpoint.experiment.userId && owners.includes(d.checkpoint.experiment.userId))).map(toDeployment);
   }
 
   @Query(() => Deployment)
-  async deployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    return toDeployment(await this.repo.getByName(team.id, name));
+  @RequireRole('viewer')
+  async deployment(@CurrentPrincipal() p: Principal, @Args('name') name: string) {
+    const d = await this.repo.getByName(p.team.id, name);
+    await this.visibility.assertSees(p, d.checkpoint.experiment.userId, 'model', name);
+    return toDeployment(d);
   }
 }

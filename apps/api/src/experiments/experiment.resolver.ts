@@ -1,7 +1,8 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
 import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
+import { HiddenSplits } from '../assignments/hidden-splits.service';
 import { Checkpoint, Experiment, ExperimentStatus, LossPoint } from '../graphql/types';
 import { SubmitExperimentInput } from './experiment.inputs';
 import { ExperimentService } from './experiment.service';
@@ -11,6 +12,7 @@ type ExperimentRow = Awaited<ReturnType<ExperimentRepository['get']>>;
 export function toExperiment(row: ExperimentRow): Experiment {
   return {
     ...row,
+    userId: row.userId,
     status: row.status as ExperimentStatus,
     progress: { epoch: row.epoch, step: row.step, totalSteps: row.totalSteps, samplesPerSecond: row.samplesPerSecond },
     metrics: row.metrics as Experiment['metrics'],
@@ -24,29 +26,55 @@ export class ExperimentResolver {
     private readonly service: ExperimentService,
     private readonly repo: ExperimentRepository,
     private readonly checkpointRepo: CheckpointRepository,
+    private readonly visibility: VisibilityService,
+    private readonly hidden: HiddenSplits,
   ) {}
 
+  /** A student sees only their own (and their group's) runs; others' ids are NOT_FOUND. */
+  private async visible(p: Principal, id: string) {
+    const row = await this.repo.get(p.team.id, id);
+    await this.visibility.assertSees(p, row.userId, 'experiment', id);
+    return row;
+  }
+
+  /**
+   * Metrics of a run on a dataset whose test split is an assignment's hidden split are the hidden
+   * split's scores: students never see them (they submit to the assignment instead).
+   */
+  private async shown(p: Principal, row: ExperimentRow): Promise<Experiment> {
+    const e = toExperiment(row);
+    if (this.visibility.restricted(p) && (await this.hidden.isHidden(p.team.id, row.datasetId))) e.metrics = null;
+    return e;
+  }
+
   @Mutation(() => Experiment, { description: 'Validates the spec and queues a training run.' })
-  async submitExperiment(@CurrentTeam() team: TeamPrincipal, @Args('input') input: SubmitExperimentInput) {
-    return toExperiment(await this.service.submit(team.id, input));
+  @RequireRole('member')
+  async submitExperiment(@CurrentPrincipal() p: Principal, @Args('input') input: SubmitExperimentInput) {
+    return this.shown(p, await this.service.submit(p.team.id, input, p.user.id));
   }
 
   @Mutation(() => Experiment, { description: 'Stops the run within a few steps; its last checkpoint is kept.' })
-  async cancelExperiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toExperiment(await this.repo.requestCancel(team.id, id));
+  @RequireRole('member')
+  async cancelExperiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    await this.visible(p, id);
+    return this.shown(p, await this.repo.requestCancel(p.team.id, id));
   }
 
   @Query(() => Experiment)
-  async experiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toExperiment(await this.repo.get(team.id, id));
+  @RequireRole('viewer')
+  async experiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    return this.shown(p, await this.visible(p, id));
   }
 
-  @Query(() => [Experiment])
+  @Query(() => [Experiment], { description: 'In a course, students get their own and their group\'s; instructors and assistants everyone\'s.' })
+  @RequireRole('viewer')
   async experiments(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Args('status', { type: () => ExperimentStatus, nullable: true }) status?: ExperimentStatus,
   ) {
-    return (await this.repo.list(team.id, status)).map(toExperiment);
+    const owners = await this.visibility.ownerIds(p);
+    const rows = (await this.repo.list(p.team.id, status)).filter((r) => !owners || (r.userId && owners.includes(r.userId)));
+    return Promise.all(rows.map((r) => this.shown(p, r)));
   }
 
   @ResolveField(() => [LossPoint], { description: 'The loss every perPrintTimes steps, oldest first.' })

@@ -22,7 +22,7 @@ export class ExperimentService {
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
-  async submit(teamId: string, input: SubmitExperimentInput) {
+  async submit(teamId: string, input: SubmitExperimentInput, userId?: string) {
     const dataset = await this.datasets.get(teamId, input.datasetId);
     if (dataset.status !== 'READY' || !dataset.trainCount || !dataset.numClasses) {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all four files first`, { datasetId: dataset.id });
@@ -31,6 +31,7 @@ export class ExperimentService {
     const stepsPerEpoch = batchesPerEpoch(spec.pipeline, dataset.trainCount);
     const { experiment } = await this.experiments.createIdempotent({
       teamId,
+      userId,
       datasetId: dataset.id,
       name: input.name,
       idempotencyKey: input.idempotencyKey,

@@ -113,6 +113,7 @@ export class Experiment {
   @Field(() => ID) id: string;
   @Field() name: string;
   @Field(() => ID) datasetId: string;
+  @Field(() => ID, { nullable: true, description: 'Who submitted it.' }) userId?: string | null;
   @Field(() => ExperimentStatus) status: ExperimentStatus;
   @Field({ description: 'Set by cancelExperiment; the run stops within a few steps.' }) cancelRequested: boolean;
   @Field(() => String, { nullable: true }) failureReason?: string | null;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { notFound } from '@trainyard/common';
 import { PrismaService } from '../prisma/prisma.service';
 
-const withModel = { checkpoint: { include: { experiment: { select: { id: true, spec: true, datasetId: true } } } } } as const;
+const withModel = { checkpoint: { include: { experiment: { select: { id: true, spec: true, datasetId: true, userId: true } } } } } as const;
 
 /** Named deployments of checkpoints; names are unique per team. */
 @Injectable()

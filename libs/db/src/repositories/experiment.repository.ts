@@ -14,6 +14,8 @@ export class SupersededError extends Error {
 
 export interface NewExperiment {
   teamId: string;
+  /** The submitting user (courses: students see only their own and their group's). */
+  userId?: string;
   datasetId: string;
   name: string;
   idempotencyKey?: string;
