@@ -17,6 +17,9 @@ import { PeopleService } from './people/people.service';
 import { CourseResolver } from './courses/course.resolver';
 import { CourseService } from './courses/course.service';
 import { HiddenSplits } from './assignments/hidden-splits.service';
+import { AssignmentResolver } from './assignments/assignment.resolver';
+import { AssignmentService } from './assignments/assignment.service';
+import { GradesController } from './assignments/grades.controller';
 
 /**
  * The GraphQL API (/graphql) and the REST routes GraphQL serves badly: dataset file uploads and
@@ -41,7 +44,7 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, CheckpointController],
+      controllers: [DatasetFileController, CheckpointController, GradesController],
       providers: [
         // Every GraphQL operation and REST route: authenticate, then check the declared minimum role.
         { provide: APP_GUARD, useExisting: ApiKeyGuard },
@@ -49,6 +52,8 @@ export class ApiModule {
         CourseService,
         CourseResolver,
         HiddenSplits,
+        AssignmentService,
+        AssignmentResolver,
         DatasetRepository,
         ExperimentRepository,
         CheckpointRepository,

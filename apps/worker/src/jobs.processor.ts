@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JobConsumer, JobHandlers } from '@trainyard/queue';
 import { TrainingService } from './training/training.service';
+import { ScoringService } from './scoring/scoring.service';
+import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 
 /**
  * Thin: takes jobs off the queue and hands each to the one service that handles its name. The map
@@ -15,10 +17,13 @@ export class JobsProcessor implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOB_CONSUMER) private readonly consumer: JobConsumer,
     private readonly training: TrainingService,
+    private readonly scoring: ScoringService,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
   readonly handlers: JobHandlers = {
     train: (payload, ctx) => this.training.handle(payload, ctx),
+    scoreSubmission: (payload, ctx) => this.scoring.handle(payload, ctx),
   };
 
   async onApplicationBootstrap() {
@@ -26,6 +31,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     if (this.config.queue.kind === 'in-process') {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();
+      await this.scoring.requeueUnscored((p) => this.queue.enqueue('scoreSubmission', p));
     }
     const w = this.config.worker;
     this.logger.log(`worker started (${this.config.queue.kind} queue, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);

@@ -3,3 +3,4 @@ export * from './jobs';
 export * from './batch';
 export { TrainyardErrorFilter, toClientError, ClientError } from './error-filter';
 export * from './experiment-spec';
+export * from './scoring';

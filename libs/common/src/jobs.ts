@@ -11,6 +11,8 @@
 export interface JobPayloads {
   /** Train (or resume) one experiment. */
   train: { experimentId: string };
+  /** Score one course submission on its assignment's hidden split; `round` is the submission's scoreRound when queued (re-scores bump it). */
+  scoreSubmission: { submissionId: string; round: number };
 }
 
 export type JobName = keyof JobPayloads;
@@ -30,6 +32,7 @@ export interface JobDefinition<N extends JobName> {
 
 export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}` },
+  scoreSubmission: { lane: 'jobs', jobId: (p) => `submission-${p.submissionId}-${p.round}` },
 };
 
 /** One job as it travels: its name and payload, typed together. */

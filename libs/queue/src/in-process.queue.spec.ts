@@ -1,5 +1,13 @@
+import { JOBS } from '@trainyard/common';
 import { JobHandlers } from './job-queue';
 import { InProcessQueue } from './in-process.queue';
+
+/** Handlers for every job name: the given ones, and for the rest one that fails the test if called. */
+const only = (given: Partial<JobHandlers>): JobHandlers =>
+  ({
+    ...Object.fromEntries(Object.keys(JOBS).map((n) => [n, async () => { throw new Error(`unexpected job ${n}`); }])),
+    ...given,
+  }) as JobHandlers;
 
 const lanes = { training: 1, jobs: 1 };
 
@@ -9,13 +17,13 @@ describe('InProcessQueue', () => {
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const handlers: JobHandlers = {
+    const handlers: JobHandlers = only({
       train: async (job) => {
         seen.push(job.experimentId);
         if (job.experimentId === 'a') await gate;
         return 'succeeded';
       },
-    };
+    });
     await q.start(handlers);
     await q.enqueue('train', { experimentId: 'a' });
     await q.enqueue('train', { experimentId: 'a' });
@@ -31,12 +39,14 @@ describe('InProcessQueue', () => {
     jest.useFakeTimers();
     const q = new InProcessQueue(lanes);
     const deliveries: Array<[number, boolean]> = [];
-    await q.start({
-      train: async (_job, ctx) => {
-        deliveries.push([ctx.attemptsMade, ctx.lastTry]);
-        throw new Error('store down');
-      },
-    });
+    await q.start(
+      only({
+        train: async (_job, ctx) => {
+          deliveries.push([ctx.attemptsMade, ctx.lastTry]);
+          throw new Error('store down');
+        },
+      }),
+    );
     await q.enqueue('train', { experimentId: 'x' });
     await jest.advanceTimersByTimeAsync(60_000);
     expect(deliveries).toEqual([
@@ -53,7 +63,7 @@ describe('InProcessQueue', () => {
   it('runs a job enqueued again after the first finished', async () => {
     const q = new InProcessQueue(lanes);
     let runs = 0;
-    await q.start({ train: async () => `run ${++runs}` });
+    await q.start(only({ train: async () => `run ${++runs}` }));
     await q.enqueue('train', { experimentId: 'y' });
     await new Promise((r) => setTimeout(r, 10));
     await q.enqueue('train', { experimentId: 'y' });

@@ -2,3 +2,4 @@ export { DatasetRepository, NewDatasetFile, DatasetSummary } from './dataset.rep
 export { ExperimentRepository, SupersededError, LossRecord, NewExperiment } from './experiment.repository';
 export { CheckpointRepository, NewCheckpoint } from './checkpoint.repository';
 export { DeploymentRepository } from './deployment.repository';
+export { SubmissionRepository, SubmissionScores } from './submission.repository';
