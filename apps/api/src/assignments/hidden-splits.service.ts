@@ -18,6 +18,11 @@ export class HiddenSplits {
     return (await this.prisma.assignment.count({ where: { teamId, datasetId } })) > 0;
   }
 
+  /** Whether `datasetId` has a hidden split this caller must not see. */
+  async hidesFrom(p: Principal, datasetId: string): Promise<boolean> {
+    return this.visibility.restricted(p) && (await this.isHidden(p.team.id, datasetId));
+  }
+
   /** Refuses a student any access to the hidden split of `datasetId` (and any write to its files). */
   async guardFile(p: Principal, datasetId: string, split: 'train' | 'test', write: boolean): Promise<void> {
     if (!this.visibility.restricted(p) || !(await this.isHidden(p.team.id, datasetId))) return;

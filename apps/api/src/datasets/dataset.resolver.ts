@@ -1,6 +1,7 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { ApiKeyGuard, CurrentTeam, RequireRole, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentPrincipal, CurrentTeam, Principal, RequireRole, TeamPrincipal } from '@trainyard/auth';
+import { HiddenSplits } from '../assignments/hidden-splits.service';
 import { badInput } from '@trainyard/common';
 import { DatasetRepository } from '@trainyard/db';
 import { Dataset, DatasetFormat, DatasetStatus } from '../graphql/types';
@@ -34,7 +35,17 @@ export const toDataset = (d: DatasetRow): Dataset => ({
 @Resolver(() => Dataset)
 @UseGuards(ApiKeyGuard)
 export class DatasetResolver {
-  constructor(private readonly repo: DatasetRepository) {}
+  constructor(
+    private readonly repo: DatasetRepository,
+    private readonly hidden: HiddenSplits,
+  ) {}
+
+  /** Students do not get the hidden split's file records (a digest of the labels would confirm a guess). */
+  private async shown(p: Principal, d: DatasetRow): Promise<Dataset> {
+    const out = toDataset(d);
+    if (await this.hidden.hidesFrom(p, d.id)) out.files = out.files.filter((f) => !f.role.startsWith('TEST_'));
+    return out;
+  }
 
   @Mutation(() => Dataset, { description: 'Creates an empty dataset; then PUT its files to uploadUrl.' })
   @RequireRole('member')
@@ -51,13 +62,13 @@ export class DatasetResolver {
 
   @Query(() => [Dataset])
   @RequireRole('viewer')
-  async datasets(@CurrentTeam() team: TeamPrincipal) {
-    return (await this.repo.list(team.id)).map(toDataset);
+  async datasets(@CurrentPrincipal() p: Principal) {
+    return Promise.all((await this.repo.list(p.team.id)).map((d) => this.shown(p, d)));
   }
 
   @Query(() => Dataset)
   @RequireRole('viewer')
-  async dataset(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toDataset(await this.repo.get(team.id, id));
+  async dataset(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    return this.shown(p, await this.repo.get(p.team.id, id));
   }
 }
