@@ -16,6 +16,7 @@ import { TeamResolver } from './teams/team.resolver';
 import { PeopleService } from './people/people.service';
 import { CourseResolver } from './courses/course.resolver';
 import { CourseService } from './courses/course.service';
+import { CourseRuns } from './courses/course-runs.service';
 import { HiddenSplits } from './assignments/hidden-splits.service';
 import { AssignmentResolver } from './assignments/assignment.resolver';
 import { AssignmentService } from './assignments/assignment.service';
@@ -50,6 +51,7 @@ export class ApiModule {
         { provide: APP_GUARD, useExisting: ApiKeyGuard },
         PeopleService,
         CourseService,
+        CourseRuns,
         CourseResolver,
         HiddenSplits,
         AssignmentService,

@@ -10,7 +10,7 @@
  */
 export interface JobPayloads {
   /** Train (or resume) one experiment. */
-  train: { experimentId: string };
+  train: { experimentId: string; resume?: number };
   /** Score one course submission on its assignment's hidden split; `round` is the submission's scoreRound when queued (re-scores bump it). */
   scoreSubmission: { submissionId: string; round: number };
 }
@@ -31,7 +31,8 @@ export interface JobDefinition<N extends JobName> {
 }
 
 export const JOBS: { [N in JobName]: JobDefinition<N> } = {
-  train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}` },
+  // `resume`: a PAUSED run resumed (its attempt when resumed), a new job beside the finished one.
+  train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}${p.resume ? `-resume-${p.resume}` : ''}` },
   scoreSubmission: { lane: 'jobs', jobId: (p) => `submission-${p.submissionId}-${p.round}` },
 };
 

@@ -1,11 +1,20 @@
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { CurrentPrincipal, Principal, Public, RequireRole, Role } from '@trainyard/auth';
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { allows, CurrentPrincipal, Principal, Public, RequireRole, Role } from '@trainyard/auth';
+import { badInput, notFound } from '@trainyard/common';
 import { RoleName } from '../people/people.types';
-import { Course, CourseMembership, CreatedCourse, CreateJoinCodeInput, JoinCode, StudentGroup, UpdateCourseInput } from './course.types';
+import { CourseRuns } from './course-runs.service';
+import { ComputeUsage, Course, CourseMembership, CreatedCourse, CreateJoinCodeInput, JoinCode, StudentGroup, UpdateCourseInput } from './course.types';
 import { CourseService } from './course.service';
 
 type TeamRow = Awaited<ReturnType<CourseService['get']>>;
-const toCourse = (t: TeamRow): Course => ({ id: t.id, name: t.name, groupSizeLimit: t.groupSizeLimit, rosterLockAt: t.rosterLockAt });
+const toCourse = (t: TeamRow): Course => ({
+  id: t.id,
+  name: t.name,
+  groupSizeLimit: t.groupSizeLimit,
+  rosterLockAt: t.rosterLockAt,
+  maxConcurrentRuns: t.maxConcurrentRuns,
+  computeBudgetSeconds: t.computeBudgetSeconds,
+});
 type CodeRow = Awaited<ReturnType<CourseService['joinCodes']>>[number] & { code?: string };
 const toJoinCode = (c: CodeRow): JoinCode => ({
   id: c.id,
@@ -22,7 +31,10 @@ const toGroup = (g: GroupRow): StudentGroup => ({ id: g.id, name: g.name, member
 
 @Resolver(() => Course)
 export class CourseResolver {
-  constructor(private readonly courses: CourseService) {}
+  constructor(
+    private readonly courses: CourseService,
+    private readonly runs: CourseRuns,
+  ) {}
 
   @Mutation(() => CreatedCourse, { description: "Creates a course with you as its instructor; returns your key for the course, once." })
   @RequireRole('member')
@@ -41,7 +53,34 @@ export class CourseResolver {
   @Mutation(() => Course, { description: 'Group size limit and roster lock date (instructor).' })
   @RequireRole('owner')
   async updateCourse(@CurrentPrincipal() p: Principal, @Args('input') input: UpdateCourseInput) {
-    return toCourse(await this.courses.update(p, { groupSizeLimit: input.groupSizeLimit ?? undefined, rosterLockAt: input.rosterLockAt ?? undefined }));
+    const course = await this.courses.update(p, {
+      groupSizeLimit: input.groupSizeLimit ?? undefined,
+      rosterLockAt: input.rosterLockAt ?? undefined,
+      maxConcurrentRuns: input.maxConcurrentRuns ?? undefined,
+      computeBudgetSeconds: input.computeBudgetSeconds ?? undefined,
+    });
+    if (input.computeBudgetSeconds) await this.runs.resumePaused(p.team.id);
+    return toCourse(course);
+  }
+
+  @Query(() => ComputeUsage, { description: "Your (or your group's) compute budget and runs; staff may ask about any member." })
+  @RequireRole('viewer')
+  computeUsage(@CurrentPrincipal() p: Principal, @Args('userId', { type: () => ID, nullable: true }) userId?: string) {
+    this.courses.requireCourse(p);
+    return this.runs.usage(p, userId && allows(p.role, 'admin') ? userId : p.user.id);
+  }
+
+  @Mutation(() => ComputeUsage, { description: "A student's own compute budget (null: the course's). Raising it resumes their paused runs." })
+  @RequireRole('owner')
+  setComputeBudget(
+    @CurrentPrincipal() p: Principal,
+    @Args('userId', { type: () => ID }) userId: string,
+    @Args('seconds', { type: () => Int, nullable: true }) seconds?: number,
+  ) {
+    this.courses.requireCourse(p);
+    if (seconds !== undefined && seconds !== null && (!Number.isInteger(seconds) || seconds < 1)) throw badInput(`seconds must be a positive integer, got ${seconds}`, { field: 'seconds' });
+    if (!/^[0-9a-f-]{36}$/i.test(userId)) throw notFound('member', userId);
+    return this.runs.setBudget(p, userId, seconds ?? null);
   }
 
   @Mutation(() => JoinCode, { description: 'An expiring, limited-use join code (instructor). The code is shown once.' })

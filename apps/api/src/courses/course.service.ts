@@ -35,8 +35,12 @@ export class CourseService {
     if (p.team.kind !== 'COURSE') throw badInput(`"${p.team.name}" is a team, not a course: this needs a course's key`);
   }
 
-  async update(p: Principal, input: { groupSizeLimit?: number; rosterLockAt?: Date }) {
+  async update(p: Principal, input: { groupSizeLimit?: number; rosterLockAt?: Date; maxConcurrentRuns?: number; computeBudgetSeconds?: number }) {
     this.requireCourse(p);
+    for (const k of ['maxConcurrentRuns', 'computeBudgetSeconds'] as const) {
+      const v = input[k];
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw badInput(`${k} must be a positive integer, got ${v}`, { field: k });
+    }
     if (input.groupSizeLimit !== undefined && (input.groupSizeLimit < 1 || input.groupSizeLimit > 20)) {
       throw badInput(`groupSizeLimit must be 1 to 20, got ${input.groupSizeLimit}`, { field: 'groupSizeLimit' });
     }

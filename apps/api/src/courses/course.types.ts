@@ -1,4 +1,4 @@
-import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { RoleName } from '../people/people.types';
 
 @ObjectType({ description: 'A course: a team whose owner is the instructor and whose students join with a code.' })
@@ -7,6 +7,8 @@ export class Course {
   @Field() name: string;
   @Field(() => Int, { description: 'The most students in one group (1: everyone works alone).' }) groupSizeLimit: number;
   @Field(() => Date, { nullable: true, description: 'After this time (UTC) no one joins, leaves or forms a group.' }) rosterLockAt?: Date | null;
+  @Field(() => Int, { nullable: true }) maxConcurrentRuns?: number | null;
+  @Field(() => Int, { nullable: true }) computeBudgetSeconds?: number | null;
 }
 
 @ObjectType({ description: "A new course and the instructor's key for it (shown once)." })
@@ -43,8 +45,21 @@ export class CourseMembership {
   @Field() apiKey: string;
 }
 
+@ObjectType({ description: 'Compute budget and runs of a student (or their group).' })
+export class ComputeUsage {
+  @Field(() => Int, { nullable: true, description: 'Worker-seconds; null: unlimited.' }) budgetSeconds?: number | null;
+  @Field(() => Float) usedSeconds: number;
+  @Field(() => Float, { nullable: true }) remainingSeconds?: number | null;
+  @Field(() => Int) runsInFlight: number;
+  @Field(() => Int, { nullable: true }) maxConcurrentRuns?: number | null;
+  @Field(() => Int, { description: 'Runs stopped at a checkpoint when the budget ran out.' }) pausedRuns: number;
+  @Field() perGroup: boolean;
+}
+
 @InputType()
 export class UpdateCourseInput {
+  @Field(() => Int, { nullable: true, description: 'Training runs a student (or group) may have queued or running at once.' }) maxConcurrentRuns?: number;
+  @Field(() => Int, { nullable: true, description: 'Worker-seconds of training per student (or group). Raising it resumes paused runs.' }) computeBudgetSeconds?: number;
   @Field(() => Int, { nullable: true }) groupSizeLimit?: number;
   @Field(() => Date, { nullable: true, description: 'UTC (ISO 8601 with a zone).' }) rosterLockAt?: Date;
 }

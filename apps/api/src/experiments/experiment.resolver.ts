@@ -3,6 +3,7 @@ import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '
 import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
 import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
 import { HiddenSplits } from '../assignments/hidden-splits.service';
+import { CourseRuns } from '../courses/course-runs.service';
 import { Checkpoint, Experiment, ExperimentStatus, LossPoint } from '../graphql/types';
 import { SubmitExperimentInput } from './experiment.inputs';
 import { ExperimentService } from './experiment.service';
@@ -28,6 +29,7 @@ export class ExperimentResolver {
     private readonly checkpointRepo: CheckpointRepository,
     private readonly visibility: VisibilityService,
     private readonly hidden: HiddenSplits,
+    private readonly courseRuns: CourseRuns,
   ) {}
 
   /** A student sees only their own (and their group's) runs; others' ids are NOT_FOUND. */
@@ -50,7 +52,8 @@ export class ExperimentResolver {
   @Mutation(() => Experiment, { description: 'Validates the spec and queues a training run.' })
   @RequireRole('member')
   async submitExperiment(@CurrentPrincipal() p: Principal, @Args('input') input: SubmitExperimentInput) {
-    return this.shown(p, await this.service.submit(p.team.id, input, p.user.id));
+    const queueOptions = await this.courseRuns.admit(p);
+    return this.shown(p, await this.service.submit(p.team.id, input, p.user.id, queueOptions));
   }
 
   @Mutation(() => Experiment, { description: 'Stops the run within a few steps; its last checkpoint is kept.' })

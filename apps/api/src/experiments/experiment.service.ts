@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { badInput, ErrorCode, ExperimentSpec, parseExperimentSpec, TrainyardError } from '@trainyard/common';
 import { batchesPerEpoch, validatePipelineSpec } from '@trainyard/data';
 import { DatasetRepository, ExperimentRepository } from '@trainyard/db';
-import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
+import { EnqueueOptions, JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { SubmitExperimentInput } from './experiment.inputs';
 
 /** MindSpore's LeNet-5 walkthrough: Resize, Rescale(1/255) then Rescale(1/0.3081, -0.1307/0.3081), folded into one. */
@@ -22,7 +22,8 @@ export class ExperimentService {
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
-  async submit(teamId: string, input: SubmitExperimentInput, userId?: string) {
+  /** `queueOptions`: the run's dispatch priority (course fair share). */
+  async submit(teamId: string, input: SubmitExperimentInput, userId?: string, queueOptions: EnqueueOptions = {}) {
     const dataset = await this.datasets.get(teamId, input.datasetId);
     if (dataset.status !== 'READY' || !dataset.trainCount || !dataset.numClasses) {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all four files first`, { datasetId: dataset.id });
@@ -40,7 +41,7 @@ export class ExperimentService {
     });
     // Always enqueue: the job id dedupes, and a retried request whose first try died between the
     // insert and the enqueue still gets its job.
-    await this.queue.enqueue('train', { experimentId: experiment.id });
+    await this.queue.enqueue('train', { experimentId: experiment.id }, queueOptions);
     return experiment;
   }
 

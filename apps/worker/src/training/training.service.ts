@@ -6,8 +6,9 @@ import { CheckpointRepository, DatasetRepository, ExperimentRepository, Supersed
 import { CheckpointMeta, LossReport, runTrainingThread } from '@trainyard/engine';
 import { JOB_QUEUE, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
+import { ComputeBudget } from '../budget/compute-budget.service';
 
-export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'superseded' | 'already-finished';
+export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'paused' | 'superseded' | 'already-finished';
 
 /**
  * Runs one experiment: claims a new attempt, loads the dataset and the last checkpoint, trains on a
@@ -25,6 +26,7 @@ export class TrainingService {
     private readonly datasets: DatasetRepository,
     private readonly checkpoints: CheckpointRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    private readonly budget: ComputeBudget,
   ) {}
 
   /** The `train` job's handler. */
@@ -68,6 +70,11 @@ export class TrainingService {
       await this.experiments.finish(id, attempt, 'CANCELLED');
       return 'cancelled';
     }
+    if ((await this.budget.charge(id, attempt, 0)).over) {
+      await this.experiments.update(id, attempt, { status: 'PAUSED' });
+      log('paused before starting: the compute budget is used up');
+      return 'paused';
+    }
     const experiment = (await this.experiments.getById(id))!;
     const spec = experiment.spec as unknown as ExperimentSpec;
     const dataset = await this.datasets.getById(experiment.datasetId);
@@ -99,7 +106,15 @@ export class TrainingService {
         }
       };
 
-    let stopReason: 'cancelled' | 'superseded' | undefined;
+    let stopReason: 'cancelled' | 'superseded' | 'paused' | undefined;
+    // Course compute budgets: worker-seconds are charged on the poll timer below and at the end.
+    let charged = Date.now();
+    const charge = async () => {
+      const now = Date.now();
+      const seconds = (now - charged) / 1000;
+      charged = now;
+      return this.budget.charge(id, attempt, seconds);
+    };
     const thread = runTrainingThread(
       {
         spec,
@@ -146,6 +161,15 @@ export class TrainingService {
     // Cancellation and fencing are checked on a timer too, so a cancel lands within a few steps
     // even when perPrintTimes is large.
     const poll = setInterval(() => {
+      charge()
+        .then((b) => {
+          if (b.over && !stopReason) {
+            log(`compute budget used up (${b.used?.toFixed(1)} of ${b.budget} worker-seconds): pausing at a checkpoint`);
+            stopReason = 'paused';
+            thread.stop();
+          }
+        })
+        .catch(() => undefined);
       this.experiments
         .checkRun(id, attempt)
         .then((s) => {
@@ -164,7 +188,13 @@ export class TrainingService {
 
     try {
       const result = await thread.done;
+      await charge().catch(() => undefined);
       if (stopReason === 'superseded') throw new SupersededError(id, attempt);
+      if (stopReason === 'paused' && result.stopped) {
+        await this.experiments.update(id, attempt, { status: 'PAUSED', step: result.step, epoch: result.epoch });
+        log(`paused at step ${result.step}`);
+        return 'paused';
+      }
       if (stopReason === 'cancelled' || result.stopped) {
         await this.experiments.finish(id, attempt, 'CANCELLED');
         log('cancelled');

@@ -80,7 +80,7 @@ export class ExperimentRepository {
   /** Asks a run to stop. A queued experiment is cancelled at once; a running one by its worker. */
   async requestCancel(teamId: string, id: string) {
     await this.get(teamId, id);
-    await this.prisma.experiment.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date() } });
+    await this.prisma.experiment.updateMany({ where: { id, status: { in: ['QUEUED', 'PAUSED'] } }, data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date() } });
     await this.prisma.experiment.updateMany({ where: { id, status: 'RUNNING' }, data: { cancelRequested: true } });
     return this.get(teamId, id);
   }
