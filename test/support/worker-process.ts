@@ -3,14 +3,21 @@ import * as path from 'node:path';
 
 const WORKER_MAIN = path.resolve(__dirname, '../../dist/apps/worker/src/main.js');
 
-/** A worker as production runs it: its own OS process (compiled by `npm run build`), its own env. */
+/** The compiled entry points (`npm run start:api` / `start:worker` / `start:serve` run these). */
+export const APP_MAINS = {
+  api: path.resolve(__dirname, '../../dist/apps/api/src/main.js'),
+  worker: WORKER_MAIN,
+  serve: path.resolve(__dirname, '../../dist/apps/serve/src/main.js'),
+};
+
+/** A worker (or api, serve: pass its main) as production runs it: its own OS process (compiled by `npm run build`), its own env. */
 export class WorkerProcess {
   readonly output: string[] = [];
   private readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  constructor(readonly name: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [WORKER_MAIN], {
+  constructor(readonly name: string, env: Record<string, string>, main: string = WORKER_MAIN) {
+    this.child = spawn(process.execPath, [main], {
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

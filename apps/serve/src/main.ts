@@ -2,19 +2,22 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '@trainyard/config';
-import { configureHttp, PlatformModule, preparePlatform, requireSharedServices } from '@trainyard/platform';
+import { configureHttp, createLogger, exitOnSignals, PlatformModule, preparePlatform, requireSharedServices } from '@trainyard/platform';
 import { ServeModule } from './serve.module';
 
 /** The predict server alone: POST /v1/models/{name}:predict. */
 async function main() {
   const config = loadConfig();
+  const logger = createLogger(config);
+  Logger.overrideLogger(logger);
   requireSharedServices(config, 'serve');
   const platform = await preparePlatform(config);
   const app = await NestFactory.create<NestExpressApplication>(
     PlatformModule.forRoot(config, platform, [{ module: ServeModule }]),
-    { bodyParser: false },
+    { bodyParser: false, logger },
   );
   await configureHttp(app).listen(config.port, config.host);
+  exitOnSignals(app, platform, config);
   new Logger('Serve').log(`predictions at http://localhost:${config.port}/v1/models/{name}:predict`);
 }
 

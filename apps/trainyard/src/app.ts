@@ -2,7 +2,7 @@ import { DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from '@trainyard/config';
-import { configureHttp, PlatformModule, preparePlatform } from '@trainyard/platform';
+import { configureHttp, createLogger, drainAndClose, exitOnSignals, PlatformModule, preparePlatform } from '@trainyard/platform';
 import { ApiModule } from '../../api/src/api.module';
 import { ServeModule } from '../../serve/src/serve.module';
 import { WorkerModule } from '../../worker/src/worker.module';
@@ -18,7 +18,7 @@ export interface RunningTrainyard {
  * embedded (PGlite Postgres, a local artifact folder, the in-process queue); each env var switches
  * one part to the real service. Tests boot it the same way.
  */
-export async function startTrainyard(config: AppConfig): Promise<RunningTrainyard> {
+export async function startTrainyard(config: AppConfig, opts: { exitOnSignals?: boolean } = {}): Promise<RunningTrainyard> {
   const platform = await preparePlatform(config);
   const features: DynamicModule[] = [];
   if (config.roles.includes('api')) features.push(ApiModule.forRoot(config));
@@ -26,19 +26,18 @@ export async function startTrainyard(config: AppConfig): Promise<RunningTrainyar
   if (config.roles.includes('worker')) features.push({ module: WorkerModule });
   const app = await NestFactory.create<NestExpressApplication>(PlatformModule.forRoot(config, platform, features), {
     bodyParser: false,
-    logger: config.env === 'test' ? ['error', 'warn'] : undefined,
+    logger: createLogger(config, config.env === 'test' ? ['error', 'warn'] : undefined),
   });
   configureHttp(app);
   await app.listen(config.port, config.host);
+  if (opts.exitOnSignals) exitOnSignals(app, platform, config);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   new Logger('Trainyard').log(`running ${config.roles.join(', ')} at ${url} (GraphQL at ${url}/graphql)`);
   return {
     app,
     url,
-    close: async () => {
-      await app.close();
-      await platform.stop();
-    },
+    // The same order as on SIGTERM: HTTP, then running jobs (which still write), then the database.
+    close: () => drainAndClose(app, platform, config),
   };
 }

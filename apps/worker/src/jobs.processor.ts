@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JobConsumer, JobHandlers } from '@trainyard/queue';
+import { WorkerMetrics } from './observability/worker-metrics';
 import { TrainingService } from './training/training.service';
 import { ScoringService } from './scoring/scoring.service';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
@@ -19,6 +20,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     private readonly training: TrainingService,
     private readonly scoring: ScoringService,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   readonly handlers: JobHandlers = {
@@ -27,7 +29,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
   };
 
   async onApplicationBootstrap() {
-    await this.consumer.start(this.handlers);
+    await this.consumer.start(this.metrics.instrument(this.handlers));
     if (this.config.queue.kind === 'in-process') {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();

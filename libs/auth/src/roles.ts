@@ -46,14 +46,16 @@ export const PUBLIC_KEY = 'trainyard:public';
  */
 export const DECLARED_ROLES = new Map<string, MinRole | 'public'>();
 
-const record = (value: MinRole | 'public'): MethodDecorator => (_target, key) => {
-  DECLARED_ROLES.set(String(key), value);
-};
+const record =
+  (value: MinRole | 'public') =>
+  (_target: object, key?: string | symbol): void => {
+    if (key !== undefined) DECLARED_ROLES.set(String(key), value);
+  };
 
 /** The lowest role that may call this operation (see above). */
 export const RequireRole = (min: MinRole) => applyDecorators(SetMetadata(ROLE_KEY, min), record(min));
 
-/** No API key needed. Use sparingly: the operation must be safe for anyone on the network. */
+/** No API key needed (on a method, or a whole controller). Use sparingly: it must be safe for anyone on the network. */
 export const Public = () => applyDecorators(SetMetadata(PUBLIC_KEY, true), record('public'));
 
 /** The declared minimum of an operation by name: 'public', a role, or the default. */

@@ -1,4 +1,4 @@
-import { loadConfig } from './config';
+import { CONFIG_ENV_VARS, loadConfig, SECRET_ENV_VARS } from './config';
 
 describe('loadConfig', () => {
   it('falls back to the embedded defaults when no service is configured', () => {
@@ -24,5 +24,26 @@ describe('loadConfig', () => {
 
   it('fails the boot with a line naming each bad variable', () => {
     expect(() => loadConfig({ PORT: 'eighty', TRAINYARD_ROLES: 'api,cook' })).toThrow(/PORT[\s\S]*TRAINYARD_ROLES/);
+  });
+});
+
+describe('production settings', () => {
+  it('reads the worker probe port, the shutdown grace and the log format, with defaults', () => {
+    const d = loadConfig({});
+    expect(d.worker.healthPort).toBeUndefined();
+    expect(d.worker.shutdownGraceMs).toBe(25_000);
+    expect(d.log).toEqual({ format: 'text', level: 'log' });
+    const c = loadConfig({ WORKER_HEALTH_PORT: '9464', WORKER_SHUTDOWN_GRACE_MS: '5000', LOG_FORMAT: 'json', LOG_LEVEL: 'warn' });
+    expect(c.worker).toMatchObject({ healthPort: 9464, shutdownGraceMs: 5000 });
+    expect(c.log).toEqual({ format: 'json', level: 'warn' });
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+    expect(() => loadConfig({ WORKER_SHUTDOWN_GRACE_MS: '-1' })).toThrow(/WORKER_SHUTDOWN_GRACE_MS/);
+  });
+
+  it('lists exactly the variables the schema reads', () => {
+    expect(CONFIG_ENV_VARS).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'WORKER_HEALTH_PORT', 'LOG_FORMAT']));
+    // Every listed variable changes the parsed config or is accepted: an unknown one is not listed.
+    expect(CONFIG_ENV_VARS).not.toContain('TRAINYARD_NATIVE_KERNELS');
+    for (const name of SECRET_ENV_VARS) expect(CONFIG_ENV_VARS).toContain(name);
   });
 });

@@ -39,6 +39,16 @@ export interface AppConfig {
     stalledIntervalMs: number;
     /** How often a running job checks for cancellation and fencing, in ms. */
     pollIntervalMs: number;
+    /** Port of the worker's own health and metrics server (/healthz, /readyz, /metrics); none when unset. */
+    healthPort?: number;
+    /** On SIGTERM: how long running jobs get to checkpoint and hand their job back before the process exits. */
+    shutdownGraceMs: number;
+  };
+  log: {
+    /** 'json': one JSON object per line (for log collectors); 'text': Nest's readable lines. */
+    format: 'text' | 'json';
+    /** Lowest level written. */
+    level: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   };
   /** Roles this process plays when launched by the all-in-one entry point. */
   roles: Array<'api' | 'worker' | 'serve'>;
@@ -69,11 +79,24 @@ const envSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
   WORKER_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  LOG_FORMAT: z.enum(['text', 'json']).default('text'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   TRAINYARD_ROLES: z
     .string()
     .regex(/^(api|worker|serve)(,(api|worker|serve))*$/, 'a comma-separated list of api, worker, serve')
     .optional(),
 });
+
+/**
+ * Every environment variable Trainyard reads, from the schema itself: deployment files (compose,
+ * Kubernetes) are checked against this list, so a variable they set is one the processes read.
+ */
+export const CONFIG_ENV_VARS: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
+/** Variables whose values are secrets (or URLs that may carry a password): never logged. */
+export const SECRET_ENV_VARS: readonly string[] = Object.freeze(['DATABASE_URL', 'REDIS_URL', 'AWS_SECRET_ACCESS_KEY']);
 
 export class ConfigError extends Error {}
 
@@ -116,7 +139,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
       pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
+      healthPort: e.WORKER_HEALTH_PORT,
+      shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
     },
+    log: { format: e.LOG_FORMAT, level: e.LOG_LEVEL },
     roles: (e.TRAINYARD_ROLES?.split(',') as AppConfig['roles'] | undefined) ?? ['api', 'worker', 'serve'],
   };
 }

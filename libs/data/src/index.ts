@@ -6,3 +6,5 @@ export * from './ops';
 export * from './dataset';
 export * from './rng';
 export * from './batch-source';
+export * from './internal';
+export * from './formats';

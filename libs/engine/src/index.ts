@@ -56,3 +56,6 @@ export type { Batch, BatchSource } from '@trainyard/common';
 export { runTrainingThread } from './thread/runner';
 export type { TrainHandlers, TrainingThread } from './thread/runner';
 export type { TrainRequest, TrainResult, TrainingSpec, RawImageSplit } from './thread/protocol';
+
+export { exportToOnnx, OnnxExportError, SUPPORTED_LAYERS, loadOnnxRuntime, tfjsRuntime } from './onnx';
+export type { OnnxExportOptions, OnnxModel, InferenceRuntime, OnnxRuntimeOptions, RuntimeKind } from './onnx';

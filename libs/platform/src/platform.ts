@@ -8,6 +8,7 @@ import { AppConfig, ConfigModule, describeConfig } from '@trainyard/config';
 import { DbModule, migrate, startEmbeddedPostgres, translatePrismaError } from '@trainyard/db';
 import { QueueModule } from '@trainyard/queue';
 import { StorageModule } from '@trainyard/storage';
+import { HealthModule } from './health/health.module';
 
 export interface PreparedPlatform {
   databaseUrl: string;
@@ -60,7 +61,7 @@ export async function prepareForCommand(config: AppConfig): Promise<PreparedPlat
   return preparePlatform(config);
 }
 
-/** The shared root of every Trainyard process: config, database, artifact store, queue, error mapping. */
+/** The shared root of every Trainyard process: config, database, artifact store, queue, health and metrics, error mapping. */
 @Module({})
 export class PlatformModule {
   static forRoot(config: AppConfig, platform: PreparedPlatform, features: DynamicModule[]): DynamicModule {
@@ -71,6 +72,7 @@ export class PlatformModule {
         DbModule.forRoot({ databaseUrl: platform.databaseUrl }),
         StorageModule.forRoot(config.storage),
         QueueModule.forRoot(config),
+        HealthModule,
         ...features,
       ],
       providers: [{ provide: APP_FILTER, useValue: new TrainyardErrorFilter(config.env === 'production', translatePrismaError) }],
@@ -102,6 +104,7 @@ export function requireSharedServices(config: AppConfig, role: string): void {
 export function configureHttp(app: NestExpressApplication): NestExpressApplication {
   app.useBodyParser('json', { limit: '20mb' });
   app.useBodyParser('raw', { type: ['image/*'], limit: '10mb' });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): Nest's would disconnect the database before in-flight requests end
+  // and re-raise the signal (exit 143); exitOnSignals (shutdown.ts) drains in order and exits 0.
   return app;
 }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { isJobName, JOB_LANES, JobLane, JobName, JobPayloads, JOBS } from '@trainyard/common';
-import { Queue, Worker } from 'bullmq';
-import { ConsumerOptions, dispatch, EnqueueOptions, JOB_ATTEMPTS, JobConsumer, JobHandlers, JobQueue } from './job-queue';
+import { JobType, Queue, WaitingError, Worker } from 'bullmq';
+import { ConsumerOptions, dispatch, EnqueueOptions, JOB_ATTEMPTS, JOB_RELEASED, JobConsumer, JobHandlers, JobQueue, QueueDepth } from './job-queue';
 
 export interface RedisQueueConfig {
   url: string;
@@ -41,7 +41,18 @@ export class BullMqJobQueue implements JobQueue {
       removeOnFail: { age: 7 * 24 * 3600 },
     });
   }
+
+  async depth(): Promise<QueueDepth[]> {
+    const out: QueueDepth[] = [];
+    for (const lane of JOB_LANES) {
+      const counts = await this.queues[lane].getJobCounts(...DEPTH_STATES);
+      for (const state of DEPTH_STATES) out.push({ lane, state, count: counts[state] ?? 0 });
+    }
+    return out;
+  }
 }
+
+const DEPTH_STATES: JobType[] = ['wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused', 'failed', 'completed'];
 
 /**
  * BullMQ workers, one per lane. Handlers keep this process's event loop free (training runs on a
@@ -52,6 +63,8 @@ export class BullMqJobQueue implements JobQueue {
 export class BullMqConsumer implements JobConsumer {
   private readonly logger = new Logger('BullMqConsumer');
   private workers: Worker[] = [];
+  private readonly shutdown = new AbortController();
+  private closing?: Promise<void>;
 
   constructor(
     private readonly config: RedisQueueConfig,
@@ -62,15 +75,22 @@ export class BullMqConsumer implements JobConsumer {
     for (const lane of JOB_LANES) {
       const worker = new Worker(
         laneQueueName(lane),
-        async (job) => {
+        async (job, token) => {
           if (!isJobName(job.name)) throw new Error(`no handler for job "${job.name.slice(0, 64)}"`);
           const attemptsMade = job.attemptsMade;
           const outcome = await dispatch(handlers, job.name, job.data, {
             jobId: job.id ?? '',
             attemptsMade,
             lastTry: attemptsMade + 1 >= (job.opts.attempts ?? JOB_ATTEMPTS),
+            shutdown: this.shutdown.signal,
           });
           this.logger.log(`${job.name} job ${job.id} (delivery ${attemptsMade + 1}): ${outcome}`);
+          if (outcome === JOB_RELEASED) {
+            // Back to the head of the wait list, lock released, attemptsMade unchanged: the next
+            // worker to poll takes it at once, and it does not count as a failed attempt.
+            await job.moveToWait(token);
+            throw new WaitingError();
+          }
           return outcome;
         },
         {
@@ -91,7 +111,12 @@ export class BullMqConsumer implements JobConsumer {
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const closed = Promise.all(this.workers.map((w) => w.close()));
+      this.shutdown.abort();
+      await closed;
+    })();
+    return this.closing;
   }
 }

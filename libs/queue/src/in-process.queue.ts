@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { JOB_LANES, JobLane, JobName, JobOf, JobPayloads, JOBS } from '@trainyard/common';
-import { dispatch, EnqueueOptions, JOB_ATTEMPTS, JobConsumer, JobHandlers, JobQueue } from './job-queue';
+import { dispatch, EnqueueOptions, JOB_ATTEMPTS, JobConsumer, JobHandlers, JobQueue, QueueDepth } from './job-queue';
 
 interface Pending {
   id: string;
@@ -23,6 +23,7 @@ export class InProcessQueue implements JobQueue, JobConsumer {
   private readonly active = new Set<Promise<void>>();
   private handlers?: JobHandlers;
   private closed = false;
+  private readonly shutdown = new AbortController();
 
   constructor(private readonly concurrency: Record<JobLane, number> = { training: 1, jobs: 1 }) {}
 
@@ -44,8 +45,17 @@ export class InProcessQueue implements JobQueue, JobConsumer {
     for (const lane of JOB_LANES) this.pump(lane);
   }
 
+  async depth(): Promise<QueueDepth[]> {
+    return JOB_LANES.flatMap((lane) => [
+      { lane, state: 'wait', count: this.pending.get(lane)!.length },
+      { lane, state: 'active', count: this.running.get(lane)! },
+    ]);
+  }
+
+  /** A released job is forgotten: it lives in memory only, and the worker re-enqueues unfinished work at its next start. */
   async close(): Promise<void> {
     this.closed = true;
+    this.shutdown.abort();
     for (const list of this.pending.values()) list.length = 0;
     await Promise.allSettled([...this.active]);
   }
@@ -55,7 +65,7 @@ export class InProcessQueue implements JobQueue, JobConsumer {
     while (this.handlers && !this.closed && this.running.get(lane)! < this.concurrency[lane] && queue.length > 0) {
       const next = queue.shift()!;
       this.running.set(lane, this.running.get(lane)! + 1);
-      const ctx = { jobId: next.id, attemptsMade: next.attemptsMade, lastTry: next.attemptsMade + 1 >= JOB_ATTEMPTS };
+      const ctx = { jobId: next.id, attemptsMade: next.attemptsMade, lastTry: next.attemptsMade + 1 >= JOB_ATTEMPTS, shutdown: this.shutdown.signal };
       const run = dispatch(this.handlers, next.job.name, next.job.payload, ctx)
         .then((outcome) => {
           this.logger.log(`${next.job.name} job ${next.id} (delivery ${next.attemptsMade + 1}): ${outcome}`);

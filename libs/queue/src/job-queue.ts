@@ -1,4 +1,4 @@
-import { JobName, JobPayloads } from '@trainyard/common';
+import { JobLane, JobName, JobPayloads } from '@trainyard/common';
 
 export interface EnqueueOptions {
   /**
@@ -11,6 +11,15 @@ export interface EnqueueOptions {
 /** Producer side: what the API calls. Both drivers dedupe by `JOBS[name].jobId(payload)`. */
 export interface JobQueue {
   enqueue<N extends JobName>(name: N, payload: JobPayloads[N], opts?: EnqueueOptions): Promise<void>;
+  /** Jobs per lane and state (BullMQ's getJobCounts; the in-process queue reports waiting and active): what autoscaling reads. */
+  depth(): Promise<QueueDepth[]>;
+}
+
+export interface QueueDepth {
+  lane: JobLane;
+  /** BullMQ's state names: wait, active, delayed, prioritized, waiting-children, paused, completed, failed. */
+  state: string;
+  count: number;
 }
 
 export interface JobContext {
@@ -19,7 +28,16 @@ export interface JobContext {
   attemptsMade: number;
   /** True when the queue will not deliver this job again: a handler records failure instead of throwing. */
   lastTry: boolean;
+  /**
+   * Aborted when this worker is shutting down (SIGTERM): a long job stops at a point it can resume
+   * from (training: a checkpoint) and returns JOB_RELEASED, and the queue hands the job to another
+   * worker without counting a failed attempt.
+   */
+  shutdown: AbortSignal;
 }
+
+/** The outcome that gives a job back to the queue (see JobContext.shutdown). */
+export const JOB_RELEASED = 'released';
 
 /**
  * Runs one job and returns its explicit outcome ('succeeded', 'failed', 'already-finished'...), which
@@ -34,6 +52,7 @@ export type JobHandlers = { [N in JobName]: JobHandler<N> };
 /** Consumer side: what a worker process starts. */
 export interface JobConsumer {
   start(handlers: JobHandlers): Promise<void>;
+  /** Stops taking jobs, aborts JobContext.shutdown of the running ones and waits for them. Idempotent. */
   close(): Promise<void>;
 }
 

@@ -1,14 +1,16 @@
+import { AsyncResource } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ExperimentSpec, JobPayloads } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { loadMnist } from '@trainyard/data';
 import { CheckpointRepository, DatasetRepository, ExperimentRepository, SupersededError } from '@trainyard/db';
 import { CheckpointMeta, LossReport, runTrainingThread } from '@trainyard/engine';
-import { JOB_QUEUE, JobContext, JobQueue } from '@trainyard/queue';
+import { JOB_QUEUE, JOB_RELEASED, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 import { ComputeBudget } from '../budget/compute-budget.service';
+import { WorkerMetrics } from '../observability/worker-metrics';
 
-export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'paused' | 'superseded' | 'already-finished';
+export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'paused' | 'superseded' | 'already-finished' | typeof JOB_RELEASED;
 
 /**
  * Runs one experiment: claims a new attempt, loads the dataset and the last checkpoint, trains on a
@@ -27,11 +29,12 @@ export class TrainingService {
     private readonly checkpoints: CheckpointRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly budget: ComputeBudget,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   /** The `train` job's handler. */
   handle(job: JobPayloads['train'], ctx: JobContext): Promise<TrainingOutcome> {
-    return this.run(job, { lastTry: ctx.lastTry });
+    return this.run(job, { lastTry: ctx.lastTry, shutdown: ctx.shutdown });
   }
 
   /** Enqueues every experiment still QUEUED or RUNNING (the in-process queue forgets its jobs on exit). */
@@ -41,17 +44,21 @@ export class TrainingService {
 
   /**
    * `lastTry`: the queue will not deliver this job again, so an error ends the experiment as FAILED
-   * instead of being thrown for a retry.
+   * instead of being thrown for a retry. `shutdown`: aborted when this worker is shutting down; the
+   * run then stops after its current step, stores a checkpoint there and returns 'released', leaving
+   * the experiment RUNNING so the next attempt (on another worker) resumes from that checkpoint.
    */
-  async run(job: JobPayloads['train'], { lastTry = false } = {}): Promise<TrainingOutcome> {
+  async run(job: JobPayloads['train'], { lastTry = false, shutdown }: { lastTry?: boolean; shutdown?: AbortSignal } = {}): Promise<TrainingOutcome> {
     const id = job.experimentId;
+    if (shutdown?.aborted) return JOB_RELEASED;
     const existing = await this.experiments.getById(id);
     if (!existing || this.experiments.isTerminal(existing.status)) return 'already-finished';
     const attempt = await this.experiments.claim(id);
     if (attempt === undefined) return 'already-finished';
     const log = (msg: string) => this.logger.log(`experiment ${id} attempt ${attempt}: ${msg}`);
+    this.metrics.trainingStarted(id);
     try {
-      return await this.train(id, attempt, existing.teamId, existing.cancelRequested, log);
+      return await this.train(id, attempt, existing.teamId, existing.cancelRequested, log, shutdown);
     } catch (err) {
       if (err instanceof SupersededError) {
         log('superseded by a newer attempt; stopping without writing');
@@ -62,10 +69,12 @@ export class TrainingService {
       await this.experiments.finish(id, attempt, 'FAILED', { failureReason: reason });
       log(`failed: ${reason}`);
       return 'failed';
+    } finally {
+      this.metrics.trainingEnded(id);
     }
   }
 
-  private async train(id: string, attempt: number, teamId: string, cancelRequested: boolean, log: (m: string) => void): Promise<TrainingOutcome> {
+  private async train(id: string, attempt: number, teamId: string, cancelRequested: boolean, log: (m: string) => void, shutdown?: AbortSignal): Promise<TrainingOutcome> {
     if (cancelRequested) {
       await this.experiments.finish(id, attempt, 'CANCELLED');
       return 'cancelled';
@@ -106,7 +115,7 @@ export class TrainingService {
         }
       };
 
-    let stopReason: 'cancelled' | 'superseded' | 'paused' | undefined;
+    let stopReason: 'cancelled' | 'superseded' | 'released' | 'paused' | undefined;
     // Course compute budgets: worker-seconds are charged on the poll timer below and at the end.
     let charged = Date.now();
     const charge = async () => {
@@ -130,6 +139,7 @@ export class TrainingService {
         }),
         onProgress: io(async (p: LossReport) => {
           log(`epoch ${p.epoch + 1} step ${p.step}/${experiment.totalSteps} loss ${p.loss.toFixed(4)} ${Math.round(p.samplesPerSecond)} samples/s`);
+          this.metrics.trainingProgress(id, p.samplesPerSecond);
           const state = await this.experiments.recordProgress(id, attempt, { epoch: p.epoch, step: p.step, samplesPerSecond: p.samplesPerSecond }, [
             { step: p.step, epoch: p.epoch, loss: p.loss },
           ]);
@@ -157,6 +167,17 @@ export class TrainingService {
         }),
       },
     );
+
+    // Shutdown (SIGTERM): stop after the current step; the thread stores a checkpoint there.
+    // bind: the abort event fires in the signal handler's context; keep this job's log ids.
+    const release = AsyncResource.bind(() => {
+      if (stopReason) return;
+      stopReason = 'released';
+      log('worker shutting down: stopping at the next step to checkpoint and hand the job back');
+      thread.stop();
+    });
+    if (shutdown?.aborted) release();
+    shutdown?.addEventListener('abort', release);
 
     // Cancellation and fencing are checked on a timer too, so a cancel lands within a few steps
     // even when perPrintTimes is large.
@@ -190,6 +211,11 @@ export class TrainingService {
       const result = await thread.done;
       await charge().catch(() => undefined);
       if (stopReason === 'superseded') throw new SupersededError(id, attempt);
+      if (stopReason === 'released' && result.stopped) {
+        // The row stays RUNNING with this attempt; the next delivery claims attempt + 1 and resumes.
+        log(`checkpointed at step ${result.step}; job handed back to the queue`);
+        return JOB_RELEASED;
+      }
       if (stopReason === 'paused' && result.stopped) {
         await this.experiments.update(id, attempt, { status: 'PAUSED', step: result.step, epoch: result.epoch });
         log(`paused at step ${result.step}`);
@@ -210,6 +236,7 @@ export class TrainingService {
       log(`failed: ${reason}`);
       return 'failed';
     } finally {
+      shutdown?.removeEventListener('abort', release);
       clearInterval(poll);
       thread.stop();
     }

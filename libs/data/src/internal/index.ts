@@ -1,0 +1,2 @@
+export * from './dataset-index';
+export * from './shard-writer';
