@@ -127,6 +127,19 @@ describe('fit and roster', () => {
     expect(r.errors?.[0].message).toMatch(/predicts 12 classes; the assignment's data has 10/);
   });
 
+  it("keeps deployments to their owners: no predicting with, or taking over, a classmate's model", async () => {
+    const ckpt = async (c: TrainyardClient) => (await c.data(`{ experiments { checkpoints { id } } }`)).experiments[0].checkpoints[0].id;
+    const DEPLOY = `mutation($n: String!, $c: ID!) { deployCheckpoint(name: $n, checkpointId: $c) { name } }`;
+    await s.Dot.c.data(DEPLOY, { n: 'rocket', c: await ckpt(s.Dot.c) });
+    const instance = { instances: [Array.from({ length: 784 }, () => 0)] };
+    expect((await s.Eli.c.post('/v1/models/rocket:predict', instance)).status).toBe(200); // same group
+    expect((await s.Fay.c.post('/v1/models/rocket:predict', instance)).status).toBe(404);
+    expect((await s.Fay.c.get('/v1/models/rocket')).status).toBe(404);
+    const takeover = await s.Fay.c.gql(DEPLOY, { n: 'rocket', c: await ckpt(s.Fay.c) });
+    expect(takeover.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect((await instructor.post('/v1/models/rocket:predict', instance)).status).toBe(200);
+  });
+
   it('locks the roster: no joining the course, no group changes', async () => {
     await instructor.data(`mutation($t: DateTime!) { updateCourse(input: { rosterLockAt: $t }) { rosterLockAt } }`, { t: new Date(Date.now() - 1000).toISOString() });
     const join = await anonymous.gql(JOIN, { c: code, n: 'Gus' });

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
-import { ApiKeyGuard, CurrentTeam, RequireRole, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
 import { badInput } from '@trainyard/common';
+import { DeploymentRepository } from '@trainyard/db';
 import { PredictService } from './predict.service';
 
 /**
@@ -14,20 +15,34 @@ import { PredictService } from './predict.service';
 @UseGuards(ApiKeyGuard)
 @RequireRole('viewer')
 export class PredictController {
-  constructor(private readonly predictions: PredictService) {}
+  constructor(
+    private readonly predictions: PredictService,
+    private readonly visibility: VisibilityService,
+    private readonly deployments: DeploymentRepository,
+  ) {}
+
+  /** In a course, a student calls only their own (or their group's) deployments; others are not found. */
+  private async checkVisible(p: Principal, name: string) {
+    if (!this.visibility.restricted(p)) return;
+    const d = await this.deployments.getByName(p.team.id, name);
+    await this.visibility.assertSees(p, d.checkpoint.experiment.userId, 'model', name);
+  }
 
   @Post(':target')
   @HttpCode(200)
-  async call(@CurrentTeam() team: TeamPrincipal, @Param('target') target: string, @Body() body: unknown, @Req() req: Request) {
+  async call(@CurrentPrincipal() p: Principal, @Param('target') target: string, @Body() body: unknown, @Req() req: Request) {
+    const team = p.team;
     const at = target.lastIndexOf(':');
     const [name, verb] = at > 0 ? [target.slice(0, at), target.slice(at + 1)] : [target, ''];
+    await this.checkVisible(p, name);
     if (verb === 'predict') return this.predictions.predict(team.id, name, body);
     if (verb === 'classify') return this.predictions.classify(team.id, name, Buffer.isBuffer(req.body) ? req.body : undefined);
     throw badInput(`unknown method "${verb}"; POST /v1/models/{name}:predict or :classify`);
   }
 
   @Get(':name')
-  status(@CurrentTeam() team: TeamPrincipal, @Param('name') name: string) {
-    return this.predictions.status(team.id, name);
+  async status(@CurrentPrincipal() p: Principal, @Param('name') name: string) {
+    await this.checkVisible(p, name);
+    return this.predictions.status(p.team.id, name);
   }
 }

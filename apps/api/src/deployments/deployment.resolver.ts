@@ -1,7 +1,7 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
-import { badInput } from '@trainyard/common';
+import { badInput, ErrorCode, TrainyardError } from '@trainyard/common';
 import { CheckpointRepository, DeploymentRepository } from '@trainyard/db';
 import { Deployment } from '../graphql/types';
 
@@ -39,6 +39,14 @@ export class DeploymentResolver {
     if (!NAME.test(name)) throw badInput(`deployment name "${name}" must match ${NAME}`, { field: 'name' });
     const c = await this.checkpointRepo.getForTeam(p.team.id, checkpointId);
     await this.visibility.assertSees(p, c.experiment.userId, 'checkpoint', checkpointId);
+    if (this.visibility.restricted(p)) {
+      // In a course, names are shared: a student may move only a deployment of their own.
+      const existing = await this.repo.getByName(p.team.id, name).catch(() => undefined);
+      const owners = await this.visibility.ownerIds(p);
+      if (existing && !owners?.includes(existing.checkpoint.experiment.userId ?? '')) {
+        throw new TrainyardError(ErrorCode.CONFLICT, `the name "${name}" is taken in this course; pick another`, { field: 'name' });
+      }
+    }
     return toDeployment(await this.repo.upsert(p.team.id, name, checkpointId));
   }
 
