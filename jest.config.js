@@ -1,4 +1,4 @@
-// Two tiers: unit tests sit beside the code they test (libs/**, apps/**);
+// Two tiers: unit tests sit beside the code they test (libs/**, apps/**; infra/test checks the deployment files offline);
 // end-to-end tests under test/ talk to the real Postgres, Redis and an s3rver on loopback.
 const fs = require('fs');
 const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
@@ -17,7 +17,7 @@ const shared = {
 module.exports = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
-    { ...shared, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{apps,libs,infra}/**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', rootDir: __dirname, testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
 };

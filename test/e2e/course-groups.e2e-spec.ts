@@ -6,7 +6,7 @@
 import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient, waitForExperiment } from '../support/client';
+import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { realServices } from '../support/services';
 
@@ -47,6 +47,7 @@ beforeAll(async () => {
   datasetId = (await instructor.data(`mutation { createDataset(name: "mnist") { id } }`)).createDataset.id;
   const counts: Record<MnistSlug, number> = { 'train-images': 320, 'train-labels': 320, 'test-images': 100, 'test-labels': 100 };
   for (const slug of Object.keys(counts) as MnistSlug[]) await instructor.upload(datasetId, slug, mnistSubset(slug, counts[slug]));
+  await waitForDataset(instructor, datasetId);
   const now = Date.now();
   assignmentId = (
     await instructor.data(`mutation($i: CreateAssignmentInput!) { createAssignment(input: $i) { id } }`, {

@@ -6,7 +6,7 @@
 import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient, waitForExperiment } from '../support/client';
+import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { realServices } from '../support/services';
 
@@ -24,6 +24,7 @@ async function course(name: string, students: string[]) {
   const datasetId = (await instructor.data(`mutation { createDataset(name: "mnist") { id } }`)).createDataset.id as string;
   const counts: Record<MnistSlug, number> = { 'train-images': 640, 'train-labels': 640, 'test-images': 64, 'test-labels': 64 };
   for (const slug of Object.keys(counts) as MnistSlug[]) await instructor.upload(datasetId, slug, mnistSubset(slug, counts[slug]));
+  await waitForDataset(instructor, datasetId);
   const { code } = (await instructor.data(`mutation { createJoinCode { code } }`)).createJoinCode;
   const clients: Record<string, { c: TrainyardClient; id: string }> = {};
   for (const n of students) {

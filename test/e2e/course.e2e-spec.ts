@@ -11,7 +11,7 @@ import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient, waitForExperiment } from '../support/client';
+import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { realServices } from '../support/services';
 import { sweepOperations } from '../support/sweep';
@@ -100,6 +100,7 @@ describe('an instructor sets up a course', () => {
     datasetId = (await instructor.data(`mutation { createDataset(name: "mnist") { id } }`)).createDataset.id;
     const counts: Record<MnistSlug, number> = { 'train-images': TRAIN, 'train-labels': TRAIN, 'test-images': TEST, 'test-labels': TEST };
     for (const slug of Object.keys(counts) as MnistSlug[]) expect((await instructor.upload(datasetId, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
+    await waitForDataset(instructor, datasetId);
     const now = Date.now();
     const bad = await instructor.gql(`mutation($i: CreateAssignmentInput!) { createAssignment(input: $i) { id } }`, {
       i: { name: 'bad', datasetId, primaryMetric: 'auc', opensAt: new Date(now).toISOString(), deadline: new Date(now + 1).toISOString(), privateRevealAt: new Date(now).toISOString() },
@@ -349,6 +350,16 @@ describe('the leak test', () => {
     // Deep reads of everything the student can reach.
     const { dataset } = await ada.data(`query($d: ID!) { dataset(id: $d) { id testCount classHistogram files { role count sha256 } } }`, { d: datasetId });
     expect(dataset.files.map((f: any) => f.role).sort()).toEqual(['TRAIN_IMAGES', 'TRAIN_LABELS']);
+    const { dataset: versioned } = await ada.data(`query($d: ID!) { dataset(id: $d) { currentVersion { id splits { name histogram } sources { name sha256 } } versions { splits { name } sources { name } } } }`, { d: datasetId });
+    expect(versioned.currentVersion.splits.map((x: any) => x.name)).not.toContain('test');
+    expect(versioned.currentVersion.sources.map((x: any) => x.name).sort()).toEqual(['train-images', 'train-labels']);
+    expect(versioned.versions.flatMap((v: any) => v.sources.map((x: any) => x.name))).not.toContain('test-labels');
+    const versionId = versioned.currentVersion.id;
+    expect((await ada.upload(datasetId, 'train-labels', mnistSubset('train-labels', TRAIN))).status).toBe(403);
+    const newVersion = await ada.gql(`mutation($d: ID!) { createDatasetVersion(datasetId: $d, format: "idx") { id } }`, { d: datasetId });
+    expect(newVersion.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const direct = await ada.data(`query($v: ID!) { datasetVersion(id: $v) { splits { name } sources { name } } }`, { v: versionId });
+    expect(direct.datasetVersion.sources.map((x: any) => x.name)).not.toContain('test-labels');
     await ada.gql(`query($a: ID!) {
       experiments { id metrics { accuracy confusionMatrix } checkpoints { id } losses { step loss } }
       assignment(id: $a) { submissions { id publicScore privateScore failureReason } quota { usedTotal } }

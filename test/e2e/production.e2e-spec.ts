@@ -100,6 +100,12 @@ describe('health and readiness', () => {
     const serveReady = await getJson(`http://127.0.0.1:${servePort}/readyz`);
     expect(serveReady.status).toBe(200);
     expect(Object.keys(serveReady.body.checks).sort()).toEqual(['database', 'deployments', 'redis', 'store']);
+
+    // Prometheus text from the HTTP processes: requests by status, queue depth (what scales workers).
+    const metrics = await (await fetch(`http://127.0.0.1:${servePort}/metrics`)).text();
+    expect(metrics).toMatch(/^trainyard_http_requests_total\{status="2xx"\} [1-9]/m);
+    expect(metrics).toMatch(/^trainyard_http_requests_in_flight 1$/m); // this scrape itself
+    expect(metrics).toMatch(/^trainyard_queue_jobs\{queue="training",state="wait"\} 0$/m);
   });
 
   it('/readyz answers 503 naming the dependency that is down, while /healthz stays 200', async () => {
@@ -120,6 +126,22 @@ describe('health and readiness', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('worker lanes and idle exit (KEDA ScaledJob workers)', () => {
+  it('a jobs-lane worker leaves training alone, and stops itself cleanly when idle', async () => {
+    const { submitExperiment: exp } = await client.data(
+      `mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { id } }`,
+      { input: { name: 'waits', datasetId, model: { name: 'lenet5' }, optimizer: { name: 'Momentum', learningRate: 0.01, momentum: 0.9 }, epochs: 1 } },
+    );
+    const w = start('worker-jobs', APP_MAINS.worker, { WORKER_LANES: 'jobs', WORKER_IDLE_EXIT_MS: '2000' });
+    await w.waitFor(/worker started \(redis queue, lanes jobs,/);
+    await w.waitFor(/no job for 2000 ms \(WORKER_IDLE_EXIT_MS\): stopping/, 30_000);
+    expect(await w.exited).toBe(0);
+    const { experiment } = await client.data(`query($id: ID!) { experiment(id: $id) { status attempt } }`, { id: exp.id });
+    expect(experiment).toEqual({ status: 'QUEUED', attempt: 0 });
+    await client.data(`mutation($id: ID!) { cancelExperiment(id: $id) { status } }`, { id: exp.id });
   });
 });
 

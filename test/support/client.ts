@@ -70,3 +70,30 @@ export async function waitForExperiment(client: TrainyardClient, id: string, don
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/**
+ * Waits until the dataset's newest version is READY (ingest runs on a worker after the last upload).
+ * Throws with the failure reason when it ends FAILED.
+ */
+export async function waitForDataset(client: TrainyardClient, id: string, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { dataset } = await client.data(`query($id: ID!) { dataset(id: $id) { id status versions { id version status failureReason } } }`, { id });
+    const latest = dataset.versions[0];
+    if (latest?.status === 'READY') return dataset;
+    if (latest?.status === 'FAILED') throw new Error(`dataset ${id} version ${latest.version} FAILED: ${latest.failureReason}`);
+    if (Date.now() > deadline) throw new Error(`dataset ${id} not READY after ${timeoutMs} ms (${JSON.stringify(dataset.versions)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until a dataset version leaves UPLOADING/INGESTING, and returns it. */
+export async function waitForVersion(client: TrainyardClient, id: string, fields = 'id version status failureReason', timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { datasetVersion } = await client.data(`query($id: ID!) { datasetVersion(id: $id) { ${fields} } }`, { id });
+    if (datasetVersion.status === 'READY' || datasetVersion.status === 'FAILED') return datasetVersion;
+    if (Date.now() > deadline) throw new Error(`dataset version ${id} still ${datasetVersion.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

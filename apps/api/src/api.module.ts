@@ -4,13 +4,16 @@ import { APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApiKeyGuard, AuthModule } from '@trainyard/auth';
 import { AppConfig } from '@trainyard/config';
-import { CheckpointRepository, DatasetRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DatasetVersionRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
 import { CheckpointController } from './datasets/checkpoint.controller';
-import { DatasetFileController } from './datasets/dataset-file.controller';
+import { DatasetFileController, DatasetVersionController } from './datasets/dataset-file.controller';
 import { DatasetResolver } from './datasets/dataset.resolver';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentResolver } from './deployments/deployment.resolver';
 import { ExperimentResolver } from './experiments/experiment.resolver';
+import { CheckpointExportController } from './exports/export.controller';
+import { CheckpointExportResolver } from './exports/export.resolver';
+import { CheckpointExportService } from './exports/export.service';
 import { ExperimentService } from './experiments/experiment.service';
 import { TeamResolver } from './teams/team.resolver';
 import { PeopleService } from './people/people.service';
@@ -45,7 +48,7 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, CheckpointController, GradesController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, GradesController],
       providers: [
         // Every GraphQL operation and REST route: authenticate, then check the declared minimum role.
         { provide: APP_GUARD, useExisting: ApiKeyGuard },
@@ -57,9 +60,13 @@ export class ApiModule {
         AssignmentService,
         AssignmentResolver,
         DatasetRepository,
+        DatasetVersionRepository,
         ExperimentRepository,
         CheckpointRepository,
         DeploymentRepository,
+        CheckpointExportRepository,
+        CheckpointExportService,
+        CheckpointExportResolver,
         DatasetService,
         ExperimentService,
         TeamResolver,

@@ -1,14 +1,35 @@
 import { Module } from '@nestjs/common';
-import { CheckpointRepository, DatasetRepository, ExperimentRepository, SubmissionRepository } from '@trainyard/db';
+import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository, SubmissionRepository } from '@trainyard/db';
 import { ScoringService } from './scoring/scoring.service';
 import { ComputeBudget } from './budget/compute-budget.service';
+import { ExportService } from './export/export.service';
+import { IngestService } from './ingest/ingest.service';
+import { DatasetLoader } from './training/dataset-loader';
 import { JobsProcessor } from './jobs.processor';
+import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { WorkerProbe } from './observability/worker-probe';
 import { TrainingService } from './training/training.service';
 
 /** Pulls jobs (see libs/common/src/jobs.ts) and runs each through its handler. No HTTP: a worker is a Nest application context. */
 @Module({
-  providers: [DatasetRepository, ExperimentRepository, CheckpointRepository, TrainingService, ComputeBudget, SubmissionRepository, ScoringService, JobsProcessor, WorkerMetrics, WorkerProbe],
+  providers: [
+    DatasetRepository,
+    DatasetVersionRepository,
+    ExperimentRepository,
+    CheckpointRepository,
+    CheckpointExportRepository,
+    TrainingService,
+    ComputeBudget,
+    SubmissionRepository,
+    ScoringService,
+    IngestService,
+    DatasetLoader,
+    ExportService,
+    JobsProcessor,
+    WorkerMetrics,
+    WorkerProbe,
+    IdleExit,
+  ],
 })
 export class WorkerModule {}

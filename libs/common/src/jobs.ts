@@ -11,6 +11,10 @@
 export interface JobPayloads {
   /** Train (or resume) one experiment. */
   train: { experimentId: string; resume?: number };
+  /** Convert one dataset version's uploaded sources into the internal form (shards + index). */
+  ingestDataset: { datasetVersionId: string };
+  /** Convert one checkpoint to another format (ONNX) and store the file: a CheckpointExport row. */
+  exportCheckpoint: { exportId: string };
   /** Score one course submission on its assignment's hidden split; `round` is the submission's scoreRound when queued (re-scores bump it). */
   scoreSubmission: { submissionId: string; round: number };
 }
@@ -34,6 +38,8 @@ export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   // `resume`: a PAUSED run resumed (its attempt when resumed), a new job beside the finished one.
   train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}${p.resume ? `-resume-${p.resume}` : ''}` },
   scoreSubmission: { lane: 'jobs', jobId: (p) => `submission-${p.submissionId}-${p.round}` },
+  ingestDataset: { lane: 'jobs', jobId: (p) => `ingest-${p.datasetVersionId}` },
+  exportCheckpoint: { lane: 'jobs', jobId: (p) => `export-${p.exportId}` },
 };
 
 /** One job as it travels: its name and payload, typed together. */

@@ -37,6 +37,10 @@ describe('production settings', () => {
     expect(c.worker).toMatchObject({ healthPort: 9464, shutdownGraceMs: 5000 });
     expect(c.log).toEqual({ format: 'json', level: 'warn' });
     expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+    expect(d.worker.lanes).toEqual(['training', 'jobs']);
+    expect(loadConfig({ WORKER_LANES: 'jobs' }).worker.lanes).toEqual(['jobs']);
+    expect(() => loadConfig({ WORKER_LANES: 'training,gpu' })).toThrow(/WORKER_LANES/);
+    expect(loadConfig({ WORKER_IDLE_EXIT_MS: '60000' }).worker.idleExitMs).toBe(60_000);
     expect(() => loadConfig({ WORKER_SHUTDOWN_GRACE_MS: '-1' })).toThrow(/WORKER_SHUTDOWN_GRACE_MS/);
   });
 

@@ -43,6 +43,10 @@ export interface AppConfig {
     healthPort?: number;
     /** On SIGTERM: how long running jobs get to checkpoint and hand their job back before the process exits. */
     shutdownGraceMs: number;
+    /** Lanes (queues) this worker takes jobs from; by default all. */
+    lanes: Array<'training' | 'jobs'>;
+    /** Exit (cleanly, as on SIGTERM) after this long without a job: for workers run as Kubernetes Jobs (KEDA ScaledJob). */
+    idleExitMs?: number;
   };
   log: {
     /** 'json': one JSON object per line (for log collectors); 'text': Nest's readable lines. */
@@ -52,6 +56,12 @@ export interface AppConfig {
   };
   /** Roles this process plays when launched by the all-in-one entry point. */
   roles: Array<'api' | 'worker' | 'serve'>;
+  datasets: {
+    /** Largest dataset file one upload may carry (bytes). */
+    uploadMaxBytes: number;
+    /** Where the worker keeps a version's shards while training reads them. */
+    cacheDir: string;
+  };
 }
 
 const bool = z
@@ -79,8 +89,15 @@ const envSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
   WORKER_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  DATASET_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 2 ** 30),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  // The lane names of libs/common's JOB_LANES (config imports nothing internal).
+  WORKER_LANES: z
+    .string()
+    .regex(/^(training|jobs)(,(training|jobs))*$/, 'a comma-separated list of training, jobs')
+    .optional(),
+  WORKER_IDLE_EXIT_MS: z.coerce.number().int().min(1_000).optional(),
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   TRAINYARD_ROLES: z
@@ -141,9 +158,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
       healthPort: e.WORKER_HEALTH_PORT,
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
+      lanes: (e.WORKER_LANES ? [...new Set(e.WORKER_LANES.split(','))] : ['training', 'jobs']) as AppConfig['worker']['lanes'],
+      idleExitMs: e.WORKER_IDLE_EXIT_MS,
     },
     log: { format: e.LOG_FORMAT, level: e.LOG_LEVEL },
     roles: (e.TRAINYARD_ROLES?.split(',') as AppConfig['roles'] | undefined) ?? ['api', 'worker', 'serve'],
+    datasets: { uploadMaxBytes: e.DATASET_UPLOAD_MAX_BYTES, cacheDir: path.join(dataDir, 'dataset-cache') },
   };
 }
 

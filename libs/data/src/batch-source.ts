@@ -4,6 +4,7 @@ import { ImageSplit } from './mnist';
 import { compileMap } from './ops';
 import { batchesPerEpoch, checkBatchFits, PipelineSpec, validatePipelineSpec } from './pipeline-spec';
 import { createRng, mixSeed } from './rng';
+import { buildShardedBatchSource, isShardedSplit, ShardedSplit, StreamingBatchSource } from './sharded-source';
 
 export interface BatchSourceOptions {
   /** Seeds the shuffle; epoch e of pass r uses mixSeed(seed, e * repeat + r). */
@@ -34,7 +35,15 @@ export interface DataBatchSource extends BatchSource {
  * (seed, e), so a resumed run re-creates epoch e and skips the batches it already trained on; each
  * epoch (and each repeat pass within it) shuffles differently. Batches never span two passes.
  */
-export function buildBatchSource(split: ImageSplit, pipeline: PipelineSpec, opts: BatchSourceOptions): DataBatchSource {
+export function buildBatchSource(split: ImageSplit, pipeline: PipelineSpec, opts: BatchSourceOptions): DataBatchSource;
+export function buildBatchSource(split: ShardedSplit, pipeline: PipelineSpec, opts: BatchSourceOptions): StreamingBatchSource;
+export function buildBatchSource(split: ImageSplit | ShardedSplit, pipeline: PipelineSpec, opts: BatchSourceOptions): DataBatchSource | StreamingBatchSource;
+export function buildBatchSource(split: ImageSplit | ShardedSplit, pipeline: PipelineSpec, opts: BatchSourceOptions): DataBatchSource | StreamingBatchSource {
+  if (isShardedSplit(split)) return buildShardedBatchSource(split, pipeline, { seed: opts.seed, shuffle: opts.shuffle, dropRemainder: opts.dropRemainder });
+  return buildInMemory(split, pipeline, opts);
+}
+
+function buildInMemory(split: ImageSplit, pipeline: PipelineSpec, opts: BatchSourceOptions): DataBatchSource {
   const spec = validatePipelineSpec(pipeline);
   const { count, shape } = split;
   if (!Number.isInteger(count) || count < 1) throw badInput(`the dataset has no samples (count ${count})`);
@@ -46,7 +55,7 @@ export function buildBatchSource(split: ImageSplit, pipeline: PipelineSpec, opts
   const dropRemainder = opts.dropRemainder ?? spec.batch.dropRemainder;
   checkBatchFits({ ...spec, batch: { ...spec.batch, dropRemainder } }, count);
 
-  const program = compileMap(spec.map, [...shape], 'uint8');
+  const program = compileMap(spec.map, [...shape], 'uint8', { training: opts.shuffle });
   const sampleOut = program.outSize;
   const batchSize = spec.batch.size;
   const repeat = spec.repeat ?? 1;
@@ -67,6 +76,7 @@ export function buildBatchSource(split: ImageSplit, pipeline: PipelineSpec, opts
 
   function* pass(passIndex: number): Generator<Batch> {
     const order = bufferSize > 0 ? shuffleOrder(count, bufferSize, createRng(mixSeed(opts.seed, passIndex))) : undefined;
+    program.reseed(mixSeed(opts.seed, passIndex, 0x7a4f));
     for (let start = 0; start < samplesPerPass; start += batchSize) {
       const n = Math.min(batchSize, samplesPerPass - start);
       const [x, y] = arrays(n);

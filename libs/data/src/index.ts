@@ -8,3 +8,4 @@ export * from './rng';
 export * from './batch-source';
 export * from './internal';
 export * from './formats';
+export * from './sharded-source';

@@ -1,5 +1,6 @@
 import { badInput } from '@trainyard/common';
-import { MapOpSpec, resizeTarget } from './pipeline-spec';
+import { ChannelStats, cropTarget, MapOpSpec, resizeTarget, resolveDatasetStats } from './pipeline-spec';
+import { createRng, Rng } from './rng';
 
 /** Element types a sample can have between ops. Batches are always float32 in the end. */
 export type SampleDtype = 'uint8' | 'float32' | 'int32';
@@ -18,11 +19,16 @@ export interface Sample {
  */
 export type Kernel = (src: ArrayLike<number>, srcOff: number, dst: Float32Array, dstOff: number) => void;
 
+/** What a compiled random op reads at run time: the program's current random stream. */
+export interface OpContext {
+  rng: Rng;
+}
+
 export interface SampleOp {
   readonly name: string;
   outShape(inShape: number[]): number[];
   outDtype(inDtype: SampleDtype): SampleDtype;
-  compile(inShape: number[], inDtype: SampleDtype): Kernel;
+  compile(inShape: number[], inDtype: SampleDtype, ctx: OpContext): Kernel;
 }
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -31,7 +37,7 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 export function applyOp(op: SampleOp, s: Sample): Sample {
   const shape = op.outShape(s.shape);
   const out = new Float32Array(size(shape));
-  op.compile(s.shape, s.dtype)(s.data, 0, out, 0);
+  op.compile(s.shape, s.dtype, { rng: createRng(1) })(s.data, 0, out, 0);
   const dtype = op.outDtype(s.dtype);
   return { data: dtype === 'uint8' ? Uint8Array.from(out) : dtype === 'int32' ? Int32Array.from(out) : out, shape, dtype };
 }
@@ -169,16 +175,213 @@ export class TypeCast implements SampleOp {
   }
 }
 
+/** (x - mean[c]) / std[c] per channel (HWC); the result is float32. */
+export class Normalize implements SampleOp {
+  readonly name = 'Normalize';
+  constructor(readonly opts: { mean: number[]; std: number[] }) {}
+  outShape(s: number[]) {
+    return s;
+  }
+  outDtype(): SampleDtype {
+    return 'float32';
+  }
+  compile(inShape: number[]): Kernel {
+    const c = inShape[2];
+    const { mean, std } = this.opts;
+    if (mean.length !== c && mean.length !== 1) throw badInput(`Normalize has ${mean.length} means for ${c} channels`, { field: 'pipeline.map' });
+    if (std.length !== c && std.length !== 1) throw badInput(`Normalize has ${std.length} stds for ${c} channels`, { field: 'pipeline.map' });
+    const m = Float32Array.from({ length: c }, (_, k) => mean[mean.length === 1 ? 0 : k]);
+    const inv = Float32Array.from({ length: c }, (_, k) => 1 / std[std.length === 1 ? 0 : k]);
+    const n = size(inShape);
+    return (src, so, dst, dO) => {
+      for (let i = 0, k = 0; i < n; i++) {
+        dst[dO + i] = (src[so + i] - m[k]) * inv[k];
+        if (++k === c) k = 0;
+      }
+    };
+  }
+}
+
+/** RGB to one luma channel (ITU-R 601: 0.299 R + 0.587 G + 0.114 B); one channel stays as it is. */
+export class Grayscale implements SampleOp {
+  readonly name = 'Grayscale';
+  outShape([h, w, c]: number[]) {
+    if (c !== 1 && c !== 3) throw badInput(`Grayscale needs 1 or 3 channels, got ${c}`);
+    return [h, w, 1];
+  }
+  outDtype(d: SampleDtype) {
+    return d;
+  }
+  compile(inShape: number[], inDtype: SampleDtype): Kernel {
+    const [h, w, c] = inShape;
+    const n = h * w;
+    const round = inDtype !== 'float32';
+    if (c === 1) {
+      return (src, so, dst, dO) => {
+        for (let i = 0; i < n; i++) dst[dO + i] = src[so + i];
+      };
+    }
+    return (src, so, dst, dO) => {
+      for (let p = 0; p < n; p++) {
+        const v = 0.299 * src[so + 3 * p] + 0.587 * src[so + 3 * p + 1] + 0.114 * src[so + 3 * p + 2];
+        dst[dO + p] = round ? Math.round(v) : v;
+      }
+    };
+  }
+}
+
+/** Copies an [oh, ow] window at (top, left) of the zero-padded image (pad on every side). */
+function cropKernel(inShape: number[], oh: number, ow: number, pad: number, pick: () => [number, number]): Kernel {
+  const [h, w, c] = inShape;
+  return (src, so, dst, dO) => {
+    const [top, left] = pick();
+    let o = dO;
+    for (let y = 0; y < oh; y++) {
+      const sy = y + top - pad;
+      for (let x = 0; x < ow; x++) {
+        const sx = x + left - pad;
+        if (sy < 0 || sy >= h || sx < 0 || sx >= w) {
+          for (let k = 0; k < c; k++) dst[o++] = 0;
+        } else {
+          const base = so + (sy * w + sx) * c;
+          for (let k = 0; k < c; k++) dst[o++] = src[base + k];
+        }
+      }
+    }
+  };
+}
+
+/** The central [h, w] window (zero-filled where the image is smaller). */
+export class CenterCrop implements SampleOp {
+  readonly name = 'CenterCrop';
+  constructor(readonly opts: { size: number | [number, number] }) {}
+  outShape([, , c]: number[]) {
+    return [...cropTarget(this.opts.size), c];
+  }
+  outDtype(d: SampleDtype) {
+    return d;
+  }
+  compile(inShape: number[]): Kernel {
+    const [h, w] = inShape;
+    const [oh, ow] = cropTarget(this.opts.size);
+    const at: [number, number] = [Math.round((h - oh) / 2), Math.round((w - ow) / 2)];
+    return cropKernel(inShape, oh, ow, 0, () => at);
+  }
+}
+
+/** Pads every side by `padding` zeros, then cuts a random [h, w] window (torchvision/MindSpore RandomCrop). */
+export class RandomCrop implements SampleOp {
+  readonly name = 'RandomCrop';
+  constructor(readonly opts: { size: number | [number, number]; padding?: number }) {}
+  outShape([, , c]: number[]) {
+    return [...cropTarget(this.opts.size), c];
+  }
+  outDtype(d: SampleDtype) {
+    return d;
+  }
+  compile(inShape: number[], _d: SampleDtype, ctx: OpContext): Kernel {
+    const [h, w] = inShape;
+    const pad = this.opts.padding ?? 0;
+    const [oh, ow] = cropTarget(this.opts.size);
+    const maxTop = h + 2 * pad - oh;
+    const maxLeft = w + 2 * pad - ow;
+    if (maxTop < 0 || maxLeft < 0) throw badInput(`RandomCrop ${oh}x${ow} is larger than the padded ${h + 2 * pad}x${w + 2 * pad} image`, { field: 'pipeline.map' });
+    return cropKernel(inShape, oh, ow, pad, () => [ctx.rng.int(maxTop + 1), ctx.rng.int(maxLeft + 1)]);
+  }
+}
+
+/** Mirrors left-right with probability p. */
+export class RandomHorizontalFlip implements SampleOp {
+  readonly name = 'RandomHorizontalFlip';
+  constructor(readonly opts: { p?: number }) {}
+  outShape(s: number[]) {
+    return s;
+  }
+  outDtype(d: SampleDtype) {
+    return d;
+  }
+  compile(inShape: number[], _d: SampleDtype, ctx: OpContext): Kernel {
+    const [h, w, c] = inShape;
+    const p = this.opts.p ?? 0.5;
+    const n = h * w * c;
+    return (src, so, dst, dO) => {
+      if (ctx.rng.next() >= p) {
+        for (let i = 0; i < n; i++) dst[dO + i] = src[so + i];
+        return;
+      }
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const s = so + (y * w + (w - 1 - x)) * c;
+          const d = dO + (y * w + x) * c;
+          for (let k = 0; k < c; k++) dst[d + k] = src[s + k];
+        }
+      }
+    };
+  }
+}
+
+/** Rotates by a uniform angle in [-degrees, degrees] about the centre (nearest neighbour, zero fill). */
+export class RandomRotation implements SampleOp {
+  readonly name = 'RandomRotation';
+  constructor(readonly opts: { degrees: number }) {}
+  outShape(s: number[]) {
+    return s;
+  }
+  outDtype(d: SampleDtype) {
+    return d;
+  }
+  compile(inShape: number[], _d: SampleDtype, ctx: OpContext): Kernel {
+    const [h, w, c] = inShape;
+    const cy = (h - 1) / 2;
+    const cx = (w - 1) / 2;
+    const deg = this.opts.degrees;
+    return (src, so, dst, dO) => {
+      const a = ((ctx.rng.next() * 2 - 1) * deg * Math.PI) / 180;
+      const cos = Math.cos(a);
+      const sin = Math.sin(a);
+      let o = dO;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          // Inverse mapping: the source pixel that lands on (y, x).
+          const dx = x - cx;
+          const dy = y - cy;
+          const sx = Math.round(cos * dx + sin * dy + cx);
+          const sy = Math.round(-sin * dx + cos * dy + cy);
+          if (sx < 0 || sx >= w || sy < 0 || sy >= h) {
+            for (let k = 0; k < c; k++) dst[o++] = 0;
+          } else {
+            const base = so + (sy * w + sx) * c;
+            for (let k = 0; k < c; k++) dst[o++] = src[base + k];
+          }
+        }
+      }
+    };
+  }
+}
+
 export function opFromSpec(spec: MapOpSpec): SampleOp {
   switch (spec.op) {
     case 'Resize':
       return new Resize({ size: spec.size, interpolation: spec.interpolation });
     case 'Rescale':
       return new Rescale({ rescale: spec.rescale, shift: spec.shift });
+    case 'Normalize':
+      if (spec.mean === 'dataset' || spec.std === 'dataset') throw badInput("Normalize with 'dataset' needs the dataset's statistics", { field: 'pipeline.map' });
+      return new Normalize({ mean: spec.mean, std: spec.std });
     case 'HWC2CHW':
       return new HWC2CHW();
     case 'TypeCast':
       return new TypeCast({ dtype: spec.dtype });
+    case 'Grayscale':
+      return new Grayscale();
+    case 'CenterCrop':
+      return new CenterCrop({ size: spec.size });
+    case 'RandomCrop':
+      return new RandomCrop({ size: spec.size, padding: spec.padding });
+    case 'RandomHorizontalFlip':
+      return new RandomHorizontalFlip({ p: spec.p });
+    case 'RandomRotation':
+      return new RandomRotation({ degrees: spec.degrees });
   }
 }
 
@@ -204,23 +407,35 @@ export interface SampleProgram {
   outShape: number[];
   outSize: number;
   run(src: ArrayLike<number>, srcOff: number, dst: Float32Array, dstOff: number): void;
+  /** Restarts the random stream of the random ops (training: once per pass, from (seed, pass)). */
+  reseed(seed: number): void;
 }
 
-export function compileMap(map: MapOpSpec[], inShape: number[], inDtype: SampleDtype = 'uint8'): SampleProgram {
+export interface CompileOptions {
+  /** true: random ops run (seeded through reseed). Default false: the deterministic part only. */
+  training?: boolean;
+  /** Resolves Normalize('dataset'). */
+  stats?: ChannelStats;
+}
+
+export function compileMap(map: MapOpSpec[], inShape: number[], inDtype: SampleDtype = 'uint8', opts: CompileOptions = {}): SampleProgram {
   if (inShape.length !== 3) throw badInput(`a sample shape must be [height, width, channels], got ${JSON.stringify(inShape)}`);
-  const ops = simplify(map).map(opFromSpec);
+  const resolved = resolveDatasetStats(map, opts.stats);
+  const chosen = opts.training ? resolved : resolved.map((op) => (op.op === 'RandomCrop' ? ({ op: 'CenterCrop', size: op.size } as MapOpSpec) : op)).filter((op) => op.op !== 'RandomHorizontalFlip' && op.op !== 'RandomRotation');
+  const ops = simplify(chosen).map(opFromSpec);
+  const ctx: OpContext = { rng: createRng(0) };
   const kernels: Kernel[] = [];
   const sizes: number[] = [];
   let shape = inShape;
   let dtype = inDtype;
   let chw = false;
   for (const op of ops) {
-    if (op.name === 'Resize' && chw) throw badInput('Resize works on HWC samples; put it before HWC2CHW');
+    if (op.name !== 'HWC2CHW' && op.name !== 'Rescale' && op.name !== 'TypeCast' && chw) throw badInput(`${op.name} works on HWC samples; put it before HWC2CHW`);
     if (op.name === 'HWC2CHW') {
       if (chw) throw badInput('HWC2CHW: the sample is already CHW');
       chw = true;
     }
-    kernels.push(op.compile(shape, dtype));
+    kernels.push(op.compile(shape, dtype, ctx));
     shape = op.outShape(shape);
     dtype = op.outDtype(dtype);
     sizes.push(size(shape));
@@ -247,5 +462,5 @@ export function compileMap(map: MapOpSpec[], inShape: number[], inDtype: SampleD
             }
             kernels[last](cur, off, dst, dO);
           };
-  return { inShape, outShape: shape, outSize, run };
+  return { inShape, outShape: shape, outSize, run, reseed: (seed) => void (ctx.rng = createRng(seed)) };
 }

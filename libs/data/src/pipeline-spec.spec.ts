@@ -32,7 +32,7 @@ describe('validatePipelineSpec', () => {
     [{ ...walkthrough, map: [walkthrough.map[0], { op: 'Rescale', rescale: 'x', shift: 0 }] }, 'pipeline.map[1].rescale must be a finite number'],
     [{ ...walkthrough, map: [{ op: 'Rescale', rescale: Infinity, shift: 0 }] }, 'pipeline.map[0].rescale must be a finite number'],
     [{ ...walkthrough, map: [{ op: 'Rescale', rescale: 1 }] }, 'pipeline.map[0].shift is required'],
-    [{ ...walkthrough, map: [{ op: 'Blur' }] }, 'pipeline.map[0].op must be one of Resize, Rescale, HWC2CHW, TypeCast'],
+    [{ ...walkthrough, map: [{ op: 'Blur' }] }, 'pipeline.map[0].op must be one of Resize, Rescale, Normalize, HWC2CHW, TypeCast, Grayscale, CenterCrop, RandomCrop, RandomHorizontalFlip, RandomRotation'],
     [{ ...walkthrough, map: [{ op: 'Resize', size: [0, 32] }] }, 'pipeline.map[0].size[0] must be >= 1'],
     [{ ...walkthrough, map: [{ op: 'TypeCast', dtype: 'float64' }] }, 'pipeline.map[0].dtype must be one of float32, int32, got "float64"'],
     [{ ...walkthrough, map: [{ op: 'HWC2CHW', axes: 1 }] }, 'pipeline.map[0] has unknown field axes'],

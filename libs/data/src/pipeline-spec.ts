@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { badInput } from '@trainyard/common';
 
-export const MAP_OPS = ['Resize', 'Rescale', 'HWC2CHW', 'TypeCast'] as const;
+export const MAP_OPS = ['Resize', 'Rescale', 'Normalize', 'HWC2CHW', 'TypeCast', 'Grayscale', 'CenterCrop', 'RandomCrop', 'RandomHorizontalFlip', 'RandomRotation'] as const;
+/** Ops that draw random numbers: applied in training only (evaluation and serving run deterministicMap). */
+export const RANDOM_OPS = ['RandomCrop', 'RandomHorizontalFlip', 'RandomRotation'] as const;
 const MAX_SIDE = 4096;
 
 const side = z.number().int().min(1).max(MAX_SIDE);
@@ -19,7 +21,34 @@ const rescaleSchema = z.object({ op: z.literal('Rescale'), rescale: z.number().f
 const hwc2chwSchema = z.object({ op: z.literal('HWC2CHW') }).strict();
 const typeCastSchema = z.object({ op: z.literal('TypeCast'), dtype: z.enum(['float32', 'int32']) }).strict();
 
-export const mapOpSchema = z.discriminatedUnion('op', [resizeSchema, rescaleSchema, hwc2chwSchema, typeCastSchema]);
+const perChannel = z.array(z.number().finite()).min(1).max(4096);
+const normalizeSchema = z
+  .object({
+    op: z.literal('Normalize'),
+    /** Per channel, in the units the op sees (raw pixels 0-255 unless rescaled before); or 'dataset'. */
+    mean: z.union([perChannel, z.literal('dataset')]),
+    std: z.union([z.array(z.number().finite().positive()).min(1).max(4096), z.literal('dataset')]),
+  })
+  .strict();
+const grayscaleSchema = z.object({ op: z.literal('Grayscale') }).strict();
+const cropSize = z.union([side, z.tuple([side, side])]);
+const centerCropSchema = z.object({ op: z.literal('CenterCrop'), size: cropSize }).strict();
+const randomCropSchema = z.object({ op: z.literal('RandomCrop'), size: cropSize, padding: z.number().int().min(0).max(512).default(0) }).strict();
+const flipSchema = z.object({ op: z.literal('RandomHorizontalFlip'), p: z.number().min(0).max(1).default(0.5) }).strict();
+const rotationSchema = z.object({ op: z.literal('RandomRotation'), degrees: z.number().min(0).max(180) }).strict();
+
+export const mapOpSchema = z.discriminatedUnion('op', [
+  resizeSchema,
+  rescaleSchema,
+  normalizeSchema,
+  hwc2chwSchema,
+  typeCastSchema,
+  grayscaleSchema,
+  centerCropSchema,
+  randomCropSchema,
+  flipSchema,
+  rotationSchema,
+]);
 
 export const pipelineSpecSchema = z
   .object({
@@ -28,6 +57,9 @@ export const pipelineSpecSchema = z
     shuffle: z.object({ bufferSize: z.number().int().min(0).max(10_000_000) }).strict().optional(),
     batch: z.object({ size: z.number().int().min(1).max(65_536), dropRemainder: z.boolean().default(false) }).strict().default({ size: 32, dropRemainder: true }),
     repeat: z.number().int().min(1).max(1000).optional(),
+    /** Dataset ops before shuffling: skip the first `skip` samples, then keep at most `take`. */
+    skip: z.number().int().min(0).optional(),
+    take: z.number().int().min(1).optional(),
   })
   .strict();
 
@@ -90,16 +122,50 @@ export function validatePipelineSpec(value: unknown, opts: { datasetSize?: numbe
   return spec;
 }
 
-/** HWC ops (Resize) must come before HWC2CHW, and HWC2CHW at most once. */
+/** Ops that read the HWC layout. */
+export const HWC_OPS = new Set(['Resize', 'Grayscale', 'CenterCrop', 'RandomCrop', 'RandomHorizontalFlip', 'RandomRotation', 'Normalize']);
+
+/** HWC ops (Resize, crops, flips...) must come before HWC2CHW, and HWC2CHW at most once. */
 function checkLayout(map: MapOpSpec[]) {
   let chw = false;
   map.forEach((op, i) => {
     if (op.op === 'HWC2CHW') {
       if (chw) throw badInput(`pipeline.map[${i}] HWC2CHW: the sample is already CHW`, { field: `pipeline.map[${i}]` });
       chw = true;
-    } else if (op.op === 'Resize' && chw) {
-      throw badInput(`pipeline.map[${i}] Resize works on HWC samples; put it before HWC2CHW`, { field: `pipeline.map[${i}]` });
+    } else if (HWC_OPS.has(op.op) && chw) {
+      throw badInput(`pipeline.map[${i}] ${op.op} works on HWC samples; put it before HWC2CHW`, { field: `pipeline.map[${i}]` });
     }
+  });
+}
+
+/** Per-channel statistics Normalize('dataset') uses: the train split's, from the dataset index. */
+export interface ChannelStats {
+  mean: number[];
+  std: number[];
+}
+
+/**
+ * The deterministic part of a map, for evaluation and serving: random ops dropped, RandomCrop
+ * replaced by a CenterCrop of the same size, Normalize('dataset') resolved with `stats`. Serving
+ * preprocesses an input exactly as evaluation did by running compileMap(deterministicMap(...)).
+ */
+export function deterministicMap(map: MapOpSpec[], stats?: ChannelStats): MapOpSpec[] {
+  const out: MapOpSpec[] = [];
+  for (const op of resolveDatasetStats(map, stats)) {
+    if (op.op === 'RandomCrop') out.push({ op: 'CenterCrop', size: op.size });
+    else if (op.op === 'RandomHorizontalFlip' || op.op === 'RandomRotation') continue;
+    else out.push(op);
+  }
+  return out;
+}
+
+/** Replaces Normalize('dataset') by the numbers (throws when a map needs stats and none are given). */
+export function resolveDatasetStats(map: MapOpSpec[], stats?: ChannelStats): MapOpSpec[] {
+  return map.map((op) => {
+    if (op.op !== 'Normalize' || (op.mean !== 'dataset' && op.std !== 'dataset')) return op;
+    if (!stats) throw badInput("Normalize with 'dataset' needs the dataset's statistics", { field: 'pipeline.map' });
+    const std = stats.std.map((s) => (s > 0 ? s : 1));
+    return { op: 'Normalize', mean: op.mean === 'dataset' ? stats.mean : op.mean, std: op.std === 'dataset' ? std : op.std };
   });
 }
 
@@ -110,6 +176,8 @@ export function checkBatchFits(spec: PipelineSpec, datasetSize: number) {
     });
   }
 }
+
+export const cropTarget = (size: number | [number, number]): [number, number] => (Array.isArray(size) ? size : [size, size]);
 
 /** Output [height, width] of a Resize, MindSpore's rule for a single size: the shorter edge becomes `size`. */
 export function resizeTarget(size: number | [number, number], h: number, w: number): [number, number] {
@@ -129,6 +197,8 @@ export function outputShape(spec: Pick<PipelineSpec, 'map'>, inputShape: readonl
   let chw = false;
   for (const op of spec.map) {
     if (op.op === 'Resize') [h, w] = resizeTarget(op.size, h, w);
+    if (op.op === 'CenterCrop' || op.op === 'RandomCrop') [h, w] = cropTarget(op.size);
+    if (op.op === 'Grayscale') c = 1;
     if (op.op === 'HWC2CHW') chw = true;
   }
   return chw ? [c, h, w] : [h, w, c];

@@ -57,5 +57,5 @@ export { runTrainingThread } from './thread/runner';
 export type { TrainHandlers, TrainingThread } from './thread/runner';
 export type { TrainRequest, TrainResult, TrainingSpec, RawImageSplit } from './thread/protocol';
 
-export { exportToOnnx, OnnxExportError, SUPPORTED_LAYERS, loadOnnxRuntime, tfjsRuntime } from './onnx';
+export { exportToOnnx, OnnxExportError, SUPPORTED_LAYERS, loadOnnxRuntime, tfjsRuntime, measureOnnxParity } from './onnx';
 export type { OnnxExportOptions, OnnxModel, InferenceRuntime, OnnxRuntimeOptions, RuntimeKind } from './onnx';

@@ -72,7 +72,7 @@ export class BullMqConsumer implements JobConsumer {
   ) {}
 
   async start(handlers: JobHandlers): Promise<void> {
-    for (const lane of JOB_LANES) {
+    for (const lane of this.options.lanes) {
       const worker = new Worker(
         laneQueueName(lane),
         async (job, token) => {

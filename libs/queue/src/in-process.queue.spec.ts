@@ -1,13 +1,7 @@
-import { JOBS } from '@trainyard/common';
-import { JobHandlers } from './job-queue';
+import { JOB_RELEASED } from './job-queue';
 import { InProcessQueue } from './in-process.queue';
+import { withHandlers } from './testing';
 
-/** Handlers for every job name: the given ones, and for the rest one that fails the test if called. */
-const only = (given: Partial<JobHandlers>): JobHandlers =>
-  ({
-    ...Object.fromEntries(Object.keys(JOBS).map((n) => [n, async () => { throw new Error(`unexpected job ${n}`); }])),
-    ...given,
-  }) as JobHandlers;
 
 const lanes = { training: 1, jobs: 1 };
 
@@ -17,7 +11,7 @@ describe('InProcessQueue', () => {
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const handlers: JobHandlers = only({
+    const handlers = withHandlers({
       train: async (job) => {
         seen.push(job.experimentId);
         if (job.experimentId === 'a') await gate;
@@ -40,7 +34,7 @@ describe('InProcessQueue', () => {
     const q = new InProcessQueue(lanes);
     const deliveries: Array<[number, boolean]> = [];
     await q.start(
-      only({
+      withHandlers({
         train: async (_job, ctx) => {
           deliveries.push([ctx.attemptsMade, ctx.lastTry]);
           throw new Error('store down');
@@ -63,13 +57,40 @@ describe('InProcessQueue', () => {
   it('runs a job enqueued again after the first finished', async () => {
     const q = new InProcessQueue(lanes);
     let runs = 0;
-    await q.start(only({ train: async () => `run ${++runs}` }));
+    await q.start(withHandlers({ train: async () => `run ${++runs}` }));
     await q.enqueue('train', { experimentId: 'y' });
     await new Promise((r) => setTimeout(r, 10));
     await q.enqueue('train', { experimentId: 'y' });
     await new Promise((r) => setTimeout(r, 10));
     expect(runs).toBe(2);
     await q.close();
+  });
+
+  it('close() aborts ctx.shutdown of running jobs and waits for them to hand back', async () => {
+    const q = new InProcessQueue(lanes);
+    const events: string[] = [];
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    await q.start(
+      withHandlers({
+        train: (_job, ctx) =>
+          new Promise<string>((resolve) => {
+            started();
+            ctx.shutdown.addEventListener('abort', () => {
+              events.push('aborted');
+              setTimeout(() => {
+                events.push('checkpointed');
+                resolve(JOB_RELEASED);
+              }, 20);
+            });
+          }),
+      }),
+    );
+    await q.enqueue('train', { experimentId: 'z' });
+    await running;
+    await q.close();
+    expect(events).toEqual(['aborted', 'checkpointed']);
+    expect(await q.depth()).toEqual(expect.arrayContaining([{ lane: 'training', state: 'active', count: 0 }]));
   });
 });
 
@@ -83,7 +104,7 @@ describe('InProcessQueue priorities', () => {
     await q.enqueue('train', { experimentId: 'b1' }, { priority: 1 });
     await q.enqueue('train', { experimentId: 'staff' });
     await q.enqueue('train', { experimentId: 'b2' }, { priority: 2 });
-    await q.start(only({ train: async (job) => { seen.push(job.experimentId); return 'ok'; } }));
+    await q.start(withHandlers({ train: async (job) => { seen.push(job.experimentId); return 'ok'; } }));
     await new Promise((r) => setTimeout(r, 20));
     expect(seen).toEqual(['staff', 'a1', 'b1', 'a2', 'b2', 'a3']);
     await q.close();

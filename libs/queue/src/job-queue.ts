@@ -60,6 +60,8 @@ export const JOB_QUEUE = Symbol('JOB_QUEUE');
 export const JOB_CONSUMER = Symbol('JOB_CONSUMER');
 
 export interface ConsumerOptions {
+  /** Lanes this consumer takes jobs from (BullMQ; the in-process queue runs every lane). */
+  lanes: readonly JobLane[];
   /** Concurrent jobs per lane in one process. */
   concurrency: { training: number; jobs: number };
   lockDurationMs: number;

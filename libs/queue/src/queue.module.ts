@@ -22,6 +22,7 @@ class ConsumerShutdown implements OnApplicationShutdown {
 export class QueueModule {
   static forRoot(config: Pick<AppConfig, 'queue' | 'worker'>): DynamicModule {
     const consumerOptions = {
+      lanes: config.worker.lanes,
       concurrency: { training: config.worker.concurrency, jobs: config.worker.jobConcurrency },
       lockDurationMs: config.worker.lockDurationMs,
       stalledIntervalMs: config.worker.stalledIntervalMs,

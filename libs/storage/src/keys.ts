@@ -17,6 +17,13 @@ export const keys = {
   /** One uploaded file: role is e.g. train-images; each upload gets its own id, so a re-upload never overwrites. */
   datasetFile: (teamId: string, datasetId: string, role: string, uploadId: string) =>
     `${keys.dataset(teamId, datasetId)}files/${seg('role', role)}/${seg('uploadId', uploadId)}`,
+  /** A dataset version's folder: sources/ as uploaded, then index.json and <split>/shard-N.bin once ingested. */
+  datasetVersion: (teamId: string, datasetId: string, versionId: string) => `${keys.dataset(teamId, datasetId)}versions/${seg('versionId', versionId)}/`,
+  /** One uploaded source file of a version; each upload gets its own id, so a re-upload never overwrites. */
+  datasetSource: (teamId: string, datasetId: string, versionId: string, name: string, uploadId: string) =>
+    `${keys.datasetVersion(teamId, datasetId, versionId)}sources/${seg('uploadId', uploadId)}/${seg('name', name)}`,
+  /** Where ingest writes the internal form (index.json, train/shard-00000.bin ...). */
+  datasetData: (teamId: string, datasetId: string, versionId: string) => `${keys.datasetVersion(teamId, datasetId, versionId)}data/`,
   experiment: (teamId: string, experimentId: string) => `${keys.team(teamId)}experiments/${seg('experimentId', experimentId)}/`,
   checkpoints: (teamId: string, experimentId: string) => `${keys.experiment(teamId, experimentId)}checkpoints/`,
   /**
@@ -36,4 +43,11 @@ export const keys = {
   /** An exported model file: format e.g. onnx or tfjs, file e.g. model.onnx or model.json. */
   export: (teamId: string, experimentId: string, format: string, file: string) =>
     `${keys.experiment(teamId, experimentId)}exports/${seg('format', format)}/${seg('file', file)}`,
+  /**
+   * A checkpoint's export (exportCheckpoint job), e.g. exports/onnx/<checkpointId>.onnx. Under the
+   * experiment's prefix, so removing an experiment's artifacts removes its exports too; the same key
+   * for the same checkpoint, so a job run twice overwrites identical bytes.
+   */
+  checkpointExport: (teamId: string, experimentId: string, checkpointId: string, format: 'onnx') =>
+    keys.export(teamId, experimentId, format, `${seg('checkpointId', checkpointId)}.${format}`),
 };

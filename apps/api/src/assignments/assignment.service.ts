@@ -15,7 +15,7 @@ import {
   TrainyardError,
   utcDay,
 } from '@trainyard/common';
-import { CheckpointRepository, DatasetRepository, ExperimentRepository, PrismaService } from '@trainyard/db';
+import { CheckpointRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository, PrismaService } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { CreateAssignmentInput } from './assignment.types';
 
@@ -38,6 +38,7 @@ export class AssignmentService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly datasets: DatasetRepository,
+    private readonly versions: DatasetVersionRepository,
     private readonly experiments: ExperimentRepository,
     private readonly checkpoints: CheckpointRepository,
     private readonly visibility: VisibilityService,
@@ -48,8 +49,9 @@ export class AssignmentService {
     if (p.team.kind !== 'COURSE') throw badInput('assignments belong to courses: use a course key');
     if (!/^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,99}$/.test(i.name)) throw badInput(`assignment name "${i.name.slice(0, 40)}" must be 1-100 letters, digits, spaces, _ . : -`, { field: 'name' });
     const dataset = await this.datasets.get(p.team.id, i.datasetId);
-    if (dataset.status !== 'READY' || !dataset.testCount) throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all four files first`);
-    if (dataset.testCount < 2) throw badInput('the hidden (test) split needs at least 2 samples for a public and a private part');
+    const version = await this.versions.current(dataset.id);
+    if (!version) throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} has no READY version: upload and ingest its data first`);
+    if (!version.testCount || version.testCount < 2) throw badInput(`version ${version.version} of the dataset has ${version.testCount ?? 0} test samples; the hidden split needs at least 2 (a public and a private part)`);
     if (!(i.primaryMetric in PRIMARY_METRICS)) throw badInput(`primaryMetric "${i.primaryMetric.slice(0, 30)}" is not one of ${Object.keys(PRIMARY_METRICS).join(', ')}`, { field: 'primaryMetric' });
     const unknown = (i.allowedModels ?? []).filter((m) => !(MODEL_NAMES as readonly string[]).includes(m));
     if (unknown.length) throw badInput(`allowedModels: unknown model "${unknown[0].slice(0, 30)}"; the zoo has ${MODEL_NAMES.join(', ')}`, { field: 'allowedModels' });
@@ -65,6 +67,7 @@ export class AssignmentService {
         teamId: p.team.id,
         name: i.name,
         datasetId: dataset.id,
+        datasetVersionId: version.id,
         primaryMetric: i.primaryMetric,
         direction: i.direction,
         allowedModels: i.allowedModels ?? [],
@@ -86,7 +89,7 @@ export class AssignmentService {
         concurrentLimit: i.concurrentLimit ?? null,
       },
     });
-    this.logger.log(`assignment ${row.id} "${row.name}" on dataset ${dataset.id} (hidden split: ${dataset.testCount} samples, ${Math.round(row.publicFraction * 100)}% public)`);
+    this.logger.log(`assignment ${row.id} "${row.name}" on dataset ${dataset.id} version ${version.version} (hidden split: ${version.testCount} samples, ${Math.round(row.publicFraction * 100)}% public)`);
     return row;
   }
 
@@ -177,12 +180,15 @@ export class AssignmentService {
       throw badInput(`model "${spec.model.name}" is not allowed in this assignment; allowed: ${a.allowedModels.join(', ')}`, { field: 'model' });
     }
     if (a.maxEpochs !== null && spec.epochs > a.maxEpochs) throw badInput(`the experiment trained ${spec.epochs} epochs; this assignment allows at most ${a.maxEpochs}`, { field: 'epochs' });
+    const target = a.datasetVersionId ? await this.versions.getById(a.datasetVersionId) : null;
     const dataset = await this.datasets.get(p.team.id, a.datasetId);
-    if (spec.model.numClasses !== dataset.numClasses) {
-      throw badInput(`the model predicts ${spec.model.numClasses} classes; the assignment's data has ${dataset.numClasses}`, { field: 'checkpointId' });
+    const classes = target?.numClasses ?? dataset.numClasses;
+    const shape = target?.sampleShape ?? dataset.imageShape;
+    if (spec.model.numClasses !== classes) {
+      throw badInput(`the model predicts ${spec.model.numClasses} classes; the assignment's data has ${classes}`, { field: 'checkpointId' });
     }
-    if (spec.imageShape && spec.imageShape.join('x') !== dataset.imageShape.join('x')) {
-      throw badInput(`the model was trained on images of shape [${spec.imageShape.join(', ')}]; the assignment's are [${dataset.imageShape.join(', ')}]`, { field: 'checkpointId' });
+    if (spec.imageShape && spec.imageShape.join('x') !== shape.join('x')) {
+      throw badInput(`the model was trained on images of shape [${spec.imageShape.join(', ')}]; the assignment's are [${shape.join(', ')}]`, { field: 'checkpointId' });
     }
 
     const who = { assignmentId: a.id, ...this.submitterWhere(p.user.id, groupId) };

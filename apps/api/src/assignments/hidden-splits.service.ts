@@ -23,6 +23,11 @@ export class HiddenSplits {
     return this.visibility.restricted(p) && (await this.isHidden(p.team.id, datasetId));
   }
 
+  /** A version's view for a student on a hidden dataset: no test split statistics, no test source records. */
+  redactVersion<V extends { splits: Array<{ name: string }>; sources: Array<{ name: string }> }>(v: V): V {
+    return { ...v, splits: v.splits.filter((s) => s.name === 'train' || s.name === 'validation'), sources: v.sources.filter((s) => !/^t(10k|est)/i.test(s.name)) };
+  }
+
   /** Refuses a student any access to the hidden split of `datasetId` (and any write to its files). */
   async guardFile(p: Principal, datasetId: string, split: 'train' | 'test', write: boolean): Promise<void> {
     if (!this.visibility.restricted(p) || !(await this.isHidden(p.team.id, datasetId))) return;

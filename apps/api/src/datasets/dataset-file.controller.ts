@@ -3,14 +3,15 @@ import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole } from '@trainyard/auth';
 import { HiddenSplits } from '../assignments/hidden-splits.service';
-import { toDataset } from './dataset.resolver';
-import { DatasetService, FILE_ROLES, FileSlug } from './dataset.service';
+import { DatasetVersionRepository } from '@trainyard/db';
+import { DatasetService } from './dataset.service';
+import { toDatasetVersion } from './dataset.types';
 
-const splitOf = (slug: string) => FILE_ROLES[slug as FileSlug]?.split ?? 'test';
+const declared = (req: Request) => (req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined);
 
 /**
- * Dataset files travel over plain HTTP, streamed both ways:
- *   PUT /v1/datasets/:id/files/:file   (body: the idx file, gzipped or not)
+ * The idx way in, kept from before versions, streamed both ways:
+ *   PUT /v1/datasets/:id/files/:file   (body: the idx file, gzipped or not; the fourth file starts ingest)
  *   GET /v1/datasets/:id/files/:file
  * with :file one of train-images, train-labels, test-images, test-labels.
  */
@@ -24,29 +25,37 @@ export class DatasetFileController {
 
   @Put(':file')
   @RequireRole('member')
-  async upload(
-    @CurrentPrincipal() p: Principal,
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Param('file') file: string,
-    @Req() req: Request,
-  ) {
-    await this.hidden.guardFile(p, id, splitOf(file), true);
-    return toDataset(await this.datasets.upload(p.team.id, id, file, req));
+  async upload(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Param('file') file: string, @Req() req: Request) {
+    await this.hidden.guardFile(p, id, 'train', true);
+    return toDatasetVersion(await this.datasets.uploadToDataset(p.team.id, id, file, req, declared(req)));
   }
 
   @Get(':file')
   @RequireRole('viewer')
-  async download(
-    @CurrentPrincipal() p: Principal,
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Param('file') file: string,
-    @Res() res: Response,
-  ) {
-    await this.hidden.guardFile(p, id, splitOf(file), false);
-    const { stream, file: row } = await this.datasets.download(p.team.id, id, file);
+  async download(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Param('file') file: string, @Res() res: Response) {
+    await this.hidden.guardFile(p, id, file.startsWith('train') ? 'train' : 'test', false);
+    const { stream, sizeBytes, gzipped } = await this.datasets.download(p.team.id, id, file);
     res.setHeader('content-type', 'application/octet-stream');
-    res.setHeader('content-length', String(row.sizeBytes));
-    res.setHeader('content-disposition', `attachment; filename="${file}${row.gzipped ? '.gz' : ''}"`);
+    res.setHeader('content-length', String(sizeBytes));
+    res.setHeader('content-disposition', `attachment; filename="${file}${gzipped ? '.gz' : ''}"`);
     await pipeline(stream, res);
+  }
+}
+
+/** PUT /v1/dataset-versions/:id/sources/:name streams one source file (any format) into a version. */
+@Controller('v1/dataset-versions/:id')
+@UseGuards(ApiKeyGuard)
+export class DatasetVersionController {
+  constructor(
+    private readonly datasets: DatasetService,
+    private readonly versions: DatasetVersionRepository,
+    private readonly hidden: HiddenSplits,
+  ) {}
+
+  @Put('sources/:name')
+  @RequireRole('member')
+  async upload(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Param('name') name: string, @Req() req: Request) {
+    await this.hidden.guardFile(p, (await this.versions.getForTeam(p.team.id, id)).datasetId, 'train', true);
+    return toDatasetVersion(await this.datasets.uploadSource(p.team.id, id, name, req, declared(req)));
   }
 }

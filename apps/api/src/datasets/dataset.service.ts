@@ -1,136 +1,137 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { badInput, invalidFile, notFound } from '@trainyard/common';
-import { checkMnistConsistency, createIdxValidator, IdxFileReport } from '@trainyard/data';
-import { DatasetRepository } from '@trainyard/db';
+import { badInput, ErrorCode, notFound, TrainyardError } from '@trainyard/common';
+import { APP_CONFIG, AppConfig } from '@trainyard/config';
+import { datasetFormat, validateIngestRequest } from '@trainyard/data';
+import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
+import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 
-/** URL slugs of the four MNIST files, as in the original file names. */
-export const FILE_ROLES = {
-  'train-images': { role: 'TRAIN_IMAGES', kind: 'images', split: 'train' },
-  'train-labels': { role: 'TRAIN_LABELS', kind: 'labels', split: 'train' },
-  'test-images': { role: 'TEST_IMAGES', kind: 'images', split: 'test' },
-  'test-labels': { role: 'TEST_LABELS', kind: 'labels', split: 'test' },
-} as const;
-export type FileSlug = keyof typeof FILE_ROLES;
-const slugOf = (role: string) => (Object.keys(FILE_ROLES) as FileSlug[]).find((s) => FILE_ROLES[s].role === role)!;
+const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const PROGRESS_EVERY_MS = 500;
 
-type FileRow = Awaited<ReturnType<DatasetRepository['get']>>['files'][number];
-
-const reportOf = (f: FileRow): IdxFileReport => ({
-  role: slugOf(f.role),
-  kind: FILE_ROLES[slugOf(f.role)].kind,
-  count: f.count,
-  dims: [f.count, ...f.dims],
-  classHistogram: f.classHistogram.length ? f.classHistogram : undefined,
-  numClasses: f.classHistogram.length || undefined,
-  gzipped: f.gzipped,
-  sha256: f.sha256,
-  sizeBytes: Number(f.sizeBytes),
-  idxBytes: 0,
-});
-
+/**
+ * Dataset versions and their uploads. Knows no file format: the registry in libs/data validates
+ * options and names, may check bytes while they arrive, and the ingestDataset job does the rest.
+ * Bytes always go to the store first, then the row points at them.
+ */
 @Injectable()
 export class DatasetService {
   private readonly logger = new Logger('Datasets');
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly datasets: DatasetRepository,
+    private readonly versions: DatasetVersionRepository,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
-  /**
-   * Streams one idx file into the store while validating it. Only a valid file that agrees with the
-   * dataset's other files replaces what was there; a rejected upload leaves the dataset as it was.
-   */
-  async upload(teamId: string, datasetId: string, slug: string, body: Readable) {
-    const spec = FILE_ROLES[slug as FileSlug];
-    if (!spec) throw badInput(`unknown file "${slug}"; expected one of ${Object.keys(FILE_ROLES).join(', ')}`, { field: 'file' });
+  /** A new version open for uploads. One open version per dataset at a time. */
+  async createVersion(teamId: string, datasetId: string, format: string, options: unknown, split: unknown) {
     const dataset = await this.datasets.get(teamId, datasetId);
+    const valid = validateIngestRequest(format, options, split);
+    const open = await this.versions.open(dataset.id);
+    if (open) throw new TrainyardError(ErrorCode.CONFLICT, `version ${open.version} of this dataset is still open for uploads; ingest it first`, { versionId: open.id });
+    return this.versions.create(dataset.id, valid.format.name, valid.options as object, valid.split);
+  }
 
-    const key = keys.datasetFile(teamId, datasetId, slug, randomUUID());
-    const validator = createIdxValidator(spec.kind, { role: slug, numClasses: 10 });
-    let report: IdxFileReport;
+  /**
+   * Streams one source file into the store: never whole in memory, progress written as it goes,
+   * cut off past the configured limit. The format may check the bytes on the way (idx headers).
+   */
+  async uploadSource(teamId: string, versionId: string, name: string, body: Readable, declaredBytes?: number) {
+    const v = await this.versions.getForTeam(teamId, versionId);
+    if (!SOURCE_NAME.test(name)) throw badInput(`file name "${name.slice(0, 40)}" must be 1-128 letters, digits, . _ -`, { field: 'name' });
+    const format = datasetFormat(v.format);
+    format.acceptsFile?.(name);
+    const limit = this.config.datasets.uploadMaxBytes;
+    if (declaredBytes !== undefined && declaredBytes > limit) {
+      throw badInput(`${name}: ${declaredBytes} bytes is more than the upload limit of ${limit} bytes`, { field: 'body', limit });
+    }
+    const { id: sourceId } = await this.versions.beginSource(v.id, name, declaredBytes ?? 0);
+    const key = keys.datasetSource(teamId, v.datasetId, v.id, name, randomUUID());
+    const hash = createHash('sha256');
+    let received = 0;
+    let lastReport = Date.now();
+    const meter = new Transform({
+      transform: (chunk: Buffer, _e, cb) => {
+        received += chunk.length;
+        if (received > limit) return cb(badInput(`${name}: more than the upload limit of ${limit} bytes`, { field: 'body', limit }));
+        hash.update(chunk);
+        if (Date.now() - lastReport > PROGRESS_EVERY_MS) {
+          lastReport = Date.now();
+          this.versions.progress(sourceId, received).catch(() => undefined);
+        }
+        cb(null, chunk);
+      },
+    });
+    const check = format.uploadCheck?.(name, v.options as never);
+    let details: object | undefined;
     try {
-      await Promise.all([pipeline(body, validator), this.store.put(key, validator, { contentType: 'application/octet-stream' })]);
-      report = await validator.report;
-      this.checkAgainstOthers(report, slug as FileSlug, dataset.files);
+      const last = check ? check.stream : meter;
+      const flow = check ? pipeline(body, meter, check.stream) : pipeline(body, meter);
+      await Promise.all([flow, this.store.put(key, last, { contentType: 'application/octet-stream' })]);
+      if (declaredBytes !== undefined && received !== declaredBytes) throw this.cutOff(name, received, declaredBytes);
+      details = check ? await check.report : undefined;
     } catch (err) {
       await this.store.delete(key).catch(() => undefined);
-      throw err;
+      await this.versions.abortSource(sourceId);
+      if (err instanceof TrainyardError) throw err;
+      throw this.cutOff(name, received, declaredBytes, err);
     }
-
-    const replaced = await this.datasets.replaceFile(datasetId, {
-      role: spec.role,
-      storageKey: key,
-      sizeBytes: report.sizeBytes,
-      gzipped: report.gzipped,
-      sha256: report.sha256,
-      count: report.count,
-      dims: report.dims.slice(1),
-      classHistogram: report.classHistogram ?? [],
-    });
+    const replaced = await this.versions.finishSource(sourceId, { storageKey: key, sizeBytes: received, sha256: hash.digest('hex'), details });
     if (replaced) await this.store.delete(replaced).catch((e) => this.logger.warn(`could not delete ${replaced}: ${e.message}`));
-    this.logger.log(`dataset ${datasetId}: ${slug} stored (${report.count} items, ${report.sizeBytes} bytes)`);
-    return this.refreshSummary(teamId, datasetId);
+    this.logger.log(`dataset ${v.datasetId} v${v.version}: ${name} stored (${received} bytes)`);
+    return this.versions.getForTeam(teamId, v.id);
   }
 
-  /** A new file must agree with the ones already there: same count as its split's partner, same image size. */
-  private checkAgainstOthers(report: IdxFileReport, slug: FileSlug, files: FileRow[]) {
-    const others = files.filter((f) => slugOf(f.role) !== slug).map(reportOf);
-    const { split, kind } = FILE_ROLES[slug];
-    const partner = others.find((o) => FILE_ROLES[o.role as FileSlug].split === split);
-    if (partner && partner.count !== report.count) {
-      const [images, labels] = kind === 'images' ? [report.count, partner.count] : [partner.count, report.count];
-      throw invalidFile(`${slug}: ${split} split would have ${images} images but ${labels} labels`, {
-        problem: 'count-mismatch',
-        split,
-        images,
-        labels,
-      });
-    }
-    const otherImages = others.find((o) => o.kind === 'images');
-    if (kind === 'images' && otherImages && (otherImages.dims[1] !== report.dims[1] || otherImages.dims[2] !== report.dims[2])) {
-      throw invalidFile(`${slug}: images are ${report.dims[1]}x${report.dims[2]} but ${otherImages.role} are ${otherImages.dims[1]}x${otherImages.dims[2]}`, {
-        problem: 'shape-mismatch',
-      });
-    }
+  private cutOff(name: string, received: number, declared?: number, cause?: unknown) {
+    const why = cause instanceof Error ? ` (${cause.message.slice(0, 80)})` : '';
+    return badInput(`${name}: the upload was cut off after ${received} bytes${declared !== undefined ? ` of ${declared}` : ''}${why}; nothing was stored`, {
+      field: 'body',
+      problem: 'cut-off',
+    });
   }
 
-  private async refreshSummary(teamId: string, datasetId: string) {
+  /** Closes a version for uploads and queues its ingest. */
+  async ingest(teamId: string, versionId: string) {
+    const v = await this.versions.getForTeam(teamId, versionId);
+    const stored = v.sources.filter((s) => s.status === 'STORED').map((s) => s.name);
+    if (v.status !== 'UPLOADING') throw new TrainyardError(ErrorCode.CONFLICT, `dataset version ${v.version} is ${v.status}`, { status: v.status });
+    if (v.sources.some((s) => s.status === 'RECEIVING')) throw new TrainyardError(ErrorCode.CONFLICT, 'a file is still being uploaded to this version');
+    datasetFormat(v.format).checkFiles(stored);
+    if (await this.versions.startIngest(v.id)) await this.queue.enqueue('ingestDataset', { datasetVersionId: v.id });
+    return this.versions.getForTeam(teamId, v.id);
+  }
+
+  /**
+   * The idx way in, kept from before versions: PUT a file to the dataset; it lands in the dataset's
+   * open version (a new idx version when none is open), and the fourth file starts the ingest.
+   */
+  async uploadToDataset(teamId: string, datasetId: string, name: string, body: Readable, declaredBytes?: number) {
     const dataset = await this.datasets.get(teamId, datasetId);
-    const byRole = Object.fromEntries(dataset.files.map((f) => [f.role, reportOf(f)]));
-    if (dataset.files.length === 4) {
-      const s = checkMnistConsistency({
-        trainImages: byRole.TRAIN_IMAGES,
-        trainLabels: byRole.TRAIN_LABELS,
-        testImages: byRole.TEST_IMAGES,
-        testLabels: byRole.TEST_LABELS,
-      });
-      // numClasses: the classes that actually occur (labels were checked against 0..9).
-      const hist = s.classHistogram.train;
-      const numClasses = Math.max(...hist.map((n, i) => (n > 0 ? i + 1 : 0)), ...s.classHistogram.test.map((n, i) => (n > 0 ? i + 1 : 0)));
-      await this.datasets.markReady(datasetId, {
-        imageShape: s.imageShape,
-        numClasses,
-        trainCount: s.trainCount,
-        testCount: s.testCount,
-        classHistogram: hist.slice(0, numClasses),
-      });
-      return this.datasets.get(teamId, datasetId);
-    }
-    return dataset;
+    datasetFormat('idx').acceptsFile?.(name);
+    let v = await this.versions.open(dataset.id);
+    if (v && v.format !== 'idx') throw new TrainyardError(ErrorCode.CONFLICT, `version ${v.version} is open for ${v.format} uploads`);
+    v ??= await this.createVersion(teamId, dataset.id, 'idx', {}, {});
+    const after = await this.uploadSource(teamId, v.id, name, body, declaredBytes);
+    const names = after.sources.filter((s) => s.status === 'STORED').map((s) => s.name);
+    if (datasetFormat(after.format).autoIngest?.(names)) return this.ingest(teamId, after.id);
+    return after;
   }
 
-  /** Streams a stored file back, as uploaded. */
-  async download(teamId: string, datasetId: string, slug: string) {
-    const spec = FILE_ROLES[slug as FileSlug];
-    if (!spec) throw badInput(`unknown file "${slug}"; expected one of ${Object.keys(FILE_ROLES).join(', ')}`, { field: 'file' });
+  /** Streams a source of the dataset's current (else open) version back, as uploaded. */
+  async download(teamId: string, datasetId: string, name: string) {
     const dataset = await this.datasets.get(teamId, datasetId);
-    const file = dataset.files.find((f) => f.role === spec.role);
-    if (!file) throw notFound('dataset file', slug);
-    return { stream: await this.store.get(file.storageKey), file };
+    const v = (await this.versions.current(dataset.id)) ?? (await this.versions.open(dataset.id));
+    const file = v?.sources.find((s) => s.name === name && s.sha256);
+    if (!file) {
+      datasetFormat(v?.format ?? 'idx').acceptsFile?.(name);
+      throw notFound('dataset file', name);
+    }
+    return { stream: await this.store.get(file.storageKey), sizeBytes: Number(file.expectedBytes), gzipped: (file.details as { gzipped?: boolean } | null)?.gzipped ?? false };
   }
 }

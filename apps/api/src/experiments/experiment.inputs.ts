@@ -3,15 +3,30 @@ import { Field, Float, ID, InputType, Int, registerEnumType } from '@nestjs/grap
 export enum MapOp {
   Resize = 'Resize',
   Rescale = 'Rescale',
+  Normalize = 'Normalize',
   HWC2CHW = 'HWC2CHW',
   TypeCast = 'TypeCast',
+  Grayscale = 'Grayscale',
+  CenterCrop = 'CenterCrop',
+  RandomCrop = 'RandomCrop',
+  RandomHorizontalFlip = 'RandomHorizontalFlip',
+  RandomRotation = 'RandomRotation',
 }
 registerEnumType(MapOp, { name: 'MapOp', description: "Per-sample transforms, MindSpore's names." });
 
-@InputType({ description: 'One map transform: Resize(size), Rescale(rescale, shift), HWC2CHW, TypeCast(dtype).' })
+@InputType({
+  description:
+    'One map transform: Resize(size), Rescale(rescale, shift), Normalize(mean, std, or fromDataset), HWC2CHW, TypeCast(dtype), Grayscale, CenterCrop(size), RandomCrop(size, padding), RandomHorizontalFlip(p), RandomRotation(degrees). Random ops run in training only.',
+})
 export class MapOpInput {
   @Field(() => MapOp) op: MapOp;
-  @Field(() => [Int], { nullable: true, description: 'Resize: [height, width]' }) size?: number[];
+  @Field(() => [Int], { nullable: true, description: 'Resize, CenterCrop, RandomCrop: [height, width]' }) size?: number[];
+  @Field(() => [Float], { nullable: true, description: 'Normalize: per-channel mean' }) mean?: number[] | 'dataset';
+  @Field(() => [Float], { nullable: true, description: 'Normalize: per-channel std' }) std?: number[] | 'dataset';
+  @Field({ nullable: true, description: "Normalize: use the dataset's own per-channel mean and std" }) fromDataset?: boolean;
+  @Field(() => Int, { nullable: true, description: 'RandomCrop: zero padding on every side' }) padding?: number;
+  @Field(() => Float, { nullable: true, description: 'RandomHorizontalFlip: probability' }) p?: number;
+  @Field(() => Float, { nullable: true, description: 'RandomRotation: maximum angle' }) degrees?: number;
   @Field(() => Float, { nullable: true, description: 'Rescale: x * rescale + shift' }) rescale?: number;
   @Field(() => Float, { nullable: true }) shift?: number;
   @Field({ nullable: true, description: 'TypeCast: float32 or int32' }) dtype?: string;
@@ -61,6 +76,7 @@ export class CheckpointConfigInput {
 export class SubmitExperimentInput {
   @Field() name: string;
   @Field(() => ID) datasetId: string;
+  @Field(() => ID, { nullable: true, description: "The exact dataset version; default the dataset's newest READY version." }) datasetVersionId?: string;
   @Field({ nullable: true, description: 'Retrying a submit with the same key returns the first experiment.' }) idempotencyKey?: string;
   @Field(() => ModelInput) model: ModelInput;
   @Field(() => PipelineInput, { nullable: true }) pipeline?: PipelineInput;

@@ -3,7 +3,7 @@ import { SubmitExperimentInput } from './experiment.inputs';
 import { ExperimentService, WALKTHROUGH_MAP } from './experiment.service';
 
 // buildSpec is pure: no repository or queue is touched.
-const service = new ExperimentService(undefined as never, undefined as never, undefined as never);
+const service = new ExperimentService(undefined as never, undefined as never, undefined as never, undefined as never);
 
 const input = (over: Partial<SubmitExperimentInput> = {}): SubmitExperimentInput => ({
   name: 'lenet',

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { badInput, ErrorCode, ExperimentSpec, parseExperimentSpec, TrainyardError } from '@trainyard/common';
 import { batchesPerEpoch, validatePipelineSpec } from '@trainyard/data';
-import { DatasetRepository, ExperimentRepository } from '@trainyard/db';
+import { DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
 import { EnqueueOptions, JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { SubmitExperimentInput } from './experiment.inputs';
 
@@ -12,6 +12,14 @@ export const WALKTHROUGH_MAP = [
   { op: 'TypeCast', dtype: 'float32' },
 ];
 
+/** A GraphQL map op to the pipeline's JSON form (fromDataset: Normalize with the dataset's own statistics). */
+function mapOpFromInput(m: object): Record<string, unknown> {
+  const { fromDataset, ...rest } = m as { fromDataset?: boolean } & Record<string, unknown>;
+  const op = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== null));
+  if (fromDataset) Object.assign(op, { mean: op.mean ?? 'dataset', std: op.std ?? 'dataset' });
+  return op;
+}
+
 type StoredExperimentSpec = ExperimentSpec & { pipeline: ReturnType<typeof validatePipelineSpec> };
 
 @Injectable()
@@ -20,20 +28,31 @@ export class ExperimentService {
     private readonly experiments: ExperimentRepository,
     private readonly datasets: DatasetRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    private readonly versions: DatasetVersionRepository,
   ) {}
 
   /** `queueOptions`: the run's dispatch priority (course fair share). */
   async submit(teamId: string, input: SubmitExperimentInput, userId?: string, queueOptions: EnqueueOptions = {}) {
     const dataset = await this.datasets.get(teamId, input.datasetId);
-    if (dataset.status !== 'READY' || !dataset.trainCount || !dataset.numClasses) {
-      throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload all four files first`, { datasetId: dataset.id });
+    // The exact version trained on: the one named, else the newest READY one (datasets from before
+    // versions have none and train on their idx files).
+    const version = input.datasetVersionId ? await this.versions.getForTeam(teamId, input.datasetVersionId) : await this.versions.current(dataset.id);
+    if (version && version.datasetId !== dataset.id) throw badInput(`dataset version ${version.id} belongs to another dataset`, { field: 'datasetVersionId' });
+    if (version && version.status !== 'READY') {
+      throw new TrainyardError(ErrorCode.CONFLICT, `dataset version ${version.version} is ${version.status}, not READY`, { datasetVersionId: version.id });
     }
-    const spec = this.buildSpec(input, dataset.numClasses, dataset.trainCount, dataset.imageShape);
-    const stepsPerEpoch = batchesPerEpoch(spec.pipeline, dataset.trainCount);
+    const source = version ?? dataset;
+    const imageShape = version ? version.sampleShape : dataset.imageShape;
+    if ((!version && dataset.status !== 'READY') || !source.trainCount || !source.numClasses) {
+      throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload its files and wait for the ingest to finish`, { datasetId: dataset.id });
+    }
+    const spec = this.buildSpec(input, source.numClasses, source.trainCount, imageShape);
+    const stepsPerEpoch = batchesPerEpoch(spec.pipeline, source.trainCount);
     const { experiment } = await this.experiments.createIdempotent({
       teamId,
       userId,
       datasetId: dataset.id,
+      datasetVersionId: version?.id ?? null,
       name: input.name,
       idempotencyKey: input.idempotencyKey,
       spec: spec as object,
@@ -56,7 +75,7 @@ export class ExperimentService {
       throw badInput(`pipeline.batchSize ${batchSize} is larger than the dataset's train split (${trainCount} samples)`, { field: 'pipeline.batchSize' });
     }
     const pipeline = validatePipelineSpec({
-      map: p.map?.map((m) => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined && v !== null))) ?? WALKTHROUGH_MAP,
+      map: p.map?.map(mapOpFromInput) ?? (imageShape[0] === 1 && imageShape[1] === 1 ? [] : WALKTHROUGH_MAP),
       shuffle: { bufferSize: p.shuffleBufferSize ?? 10_000 },
       batch: { size: batchSize, dropRemainder },
       ...(p.repeat !== undefined ? { repeat: p.repeat } : {}),

@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ExperimentSpec, JobPayloads, PRIMARY_METRICS, PrimaryMetric, shownPublicScore } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { buildBatchSource, ImageSplit, outputShape, parseIdx, PipelineSpec } from '@trainyard/data';
-import { DatasetRepository, PrismaService, SubmissionRepository } from '@trainyard/db';
-import { evaluate, EvaluationResult, initBackend, modelFromCheckpoint } from '@trainyard/engine';
+import * as tf from '@tensorflow/tfjs';
+import { buildBatchSource, buildShardedBatchSource, isShardedSplit, outputShape, PipelineSpec } from '@trainyard/data';
+import { PrismaService, SubmissionRepository } from '@trainyard/db';
+import { accumulateConfusion, argmaxRows, ClassificationMetrics, emptyConfusion, initBackend, metricsFromConfusion, modelFromCheckpoint } from '@trainyard/engine';
+import { DatasetLoader } from '../training/dataset-loader';
 import { JobContext } from '@trainyard/queue';
 import { partitionHiddenSplit } from './hidden-split';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
@@ -13,16 +15,6 @@ export type ScoringOutcome = 'scored' | 'failed' | 'already-finished' | 'superse
 /** A submission that cannot be scored, for a reason the student should read. */
 class Unscorable extends Error {}
 
-function subset(split: ImageSplit, idx: number[]): ImageSplit {
-  const per = split.shape[0] * split.shape[1] * split.shape[2];
-  const images = new Uint8Array(idx.length * per);
-  const labels = new Uint8Array(idx.length);
-  idx.forEach((src, i) => {
-    images.set(split.images.subarray(src * per, (src + 1) * per), i * per);
-    labels[i] = split.labels[src];
-  });
-  return { images, labels, count: idx.length, shape: split.shape };
-}
 
 /**
  * The `scoreSubmission` job: runs the engine's evaluation of a submitted checkpoint on the
@@ -39,7 +31,7 @@ export class ScoringService {
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly prisma: PrismaService,
     private readonly submissions: SubmissionRepository,
-    private readonly datasets: DatasetRepository,
+    private readonly loader: DatasetLoader,
   ) {}
 
   async handle(job: JobPayloads['scoreSubmission'], ctx: JobContext): Promise<ScoringOutcome> {
@@ -54,7 +46,7 @@ export class ScoringService {
       const privateScore = priv[key] as number;
       const best = await this.submissions.bestShown(a.id, sub, sub.id, a.direction);
       const publicShown = shownPublicScore(publicScore, best, { ladder: a.ladder, margin: a.ladderMargin, digits: a.scoreDigits, direction: a.direction });
-      const aggregate = (r: EvaluationResult, n: number) => ({ accuracy: r.accuracy, macro_f1: r.f1, loss: r.loss, samples: n });
+      const aggregate = (r: ClassificationMetrics, n: number) => ({ accuracy: r.accuracy, macro_f1: r.f1, samples: n });
       const written = await this.submissions.recordScores(sub.id, job.round, sub, {
         publicScore,
         privateScore,
@@ -76,23 +68,13 @@ export class ScoringService {
   private async score(
     checkpointId: string,
     experimentId: string,
-    a: { datasetId: string; publicFraction: number; splitSeed: number; maxParams: number | null },
-  ): Promise<{ pub: EvaluationResult; priv: EvaluationResult }> {
+    a: { datasetId: string; datasetVersionId: string | null; publicFraction: number; splitSeed: number; maxParams: number | null },
+  ): Promise<{ pub: ClassificationMetrics; priv: ClassificationMetrics }> {
     const checkpoint = await this.prisma.checkpoint.findUnique({ where: { id: checkpointId } });
     if (!checkpoint) throw new Unscorable('the submitted checkpoint was deleted before it could be scored');
     const experiment = await this.prisma.experiment.findUniqueOrThrow({ where: { id: experimentId } });
     const spec = experiment.spec as unknown as ExperimentSpec & { pipeline: PipelineSpec };
-    const dataset = await this.datasets.getById(a.datasetId);
-    const file = (role: string) => {
-      const f = dataset.files.find((x) => x.role === role);
-      if (!f) throw new Unscorable(`the assignment's dataset has no ${role} file`);
-      return this.store.getBytes(f.storageKey);
-    };
-    const [imagesBuf, labelsBuf] = await Promise.all([file('TEST_IMAGES'), file('TEST_LABELS')]);
-    const images = parseIdx(imagesBuf, 'images', 'hidden-images');
-    const labels = parseIdx(labelsBuf, 'labels', 'hidden-labels');
-    const hidden: ImageSplit = { images: images.data, labels: labels.data, count: images.dims[0], shape: [images.dims[1], images.dims[2], 1] };
-    const numClasses = dataset.numClasses ?? 10;
+    const { test: hidden, numClasses, sampleShape } = await this.hiddenSplit(a);
 
     this.backend ??= initBackend(this.config.worker.backend);
     await this.backend;
@@ -101,26 +83,46 @@ export class ScoringService {
       const outClasses = model.outputs[0].shape[model.outputs[0].shape.length - 1];
       if (outClasses !== numClasses) throw new Unscorable(`the checkpoint predicts ${outClasses} classes; the assignment's dataset has ${numClasses}`);
       const takes = model.inputs[0].shape.slice(1);
-      const gets = outputShape(spec.pipeline, hidden.shape);
+      const gets = outputShape(spec.pipeline, sampleShape);
       if (takes.join('x') !== gets.join('x')) {
         throw new Unscorable(`the checkpoint takes inputs of shape [${takes.join(', ')}], but the experiment's pipeline makes the assignment's images [${gets.join(', ')}]`);
       }
       const params = model.countParams();
       if (a.maxParams !== null && params > a.maxParams) throw new Unscorable(`the model has ${params} parameters; the assignment allows at most ${a.maxParams}`);
-      const { publicIdx, privateIdx } = partitionHiddenSplit(hidden.count, a.publicFraction, a.splitSeed);
-      const run = async (idx: number[]) => {
-        const part = subset(hidden, idx);
-        const source = buildBatchSource(part, { map: spec.pipeline.map, batch: { size: Math.min(256, part.count), dropRemainder: false } }, {
-          seed: 0,
-          shuffle: false,
-          dropRemainder: false,
-        });
-        return evaluate(model, source.epoch(0), numClasses);
+      // One pass over the hidden split in its stored order; per-sample predictions stay in this function.
+      const pipeline = { map: spec.pipeline.map, batch: { size: 256, dropRemainder: false } } as PipelineSpec;
+      const opts = { seed: 0, shuffle: false, dropRemainder: false };
+      const source = isShardedSplit(hidden) ? buildShardedBatchSource(hidden, pipeline, opts) : buildBatchSource(hidden, pipeline, opts);
+      const predicted: number[] = [];
+      const truth: number[] = [];
+      for await (const batch of source.epoch(0)) {
+        const logits = tf.tidy(() => (model.predict(tf.tensor(batch.x, batch.xShape, 'float32')) as tf.Tensor).dataSync());
+        for (const k of argmaxRows(logits as Float32Array, numClasses)) predicted.push(k);
+        for (const y of batch.y) truth.push(y);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const { publicIdx, privateIdx } = partitionHiddenSplit(truth.length, a.publicFraction, a.splitSeed);
+      const part = (idx: number[]) => {
+        const confusion = emptyConfusion(numClasses);
+        accumulateConfusion(confusion, idx.map((i) => truth[i]), idx.map((i) => predicted[i]));
+        return metricsFromConfusion(confusion);
       };
-      return { pub: await run(publicIdx), priv: await run(privateIdx) };
+      return { pub: part(publicIdx), priv: part(privateIdx) };
     } finally {
       model.dispose();
     }
+  }
+
+  /** The assignment's hidden split: its dataset version's test split (or the idx test files of a dataset from before versions). */
+  private async hiddenSplit(a: { datasetId: string; datasetVersionId: string | null }) {
+    const loaded = await this.loader.load({ datasetId: a.datasetId, datasetVersionId: a.datasetVersionId });
+    if (a.datasetVersionId) {
+      const v = await this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: a.datasetVersionId } });
+      if (!v.testCount) throw new Unscorable(`dataset version ${v.id} has no test split to score on`);
+      return { test: loaded.test, numClasses: v.numClasses ?? 10, sampleShape: v.sampleShape };
+    }
+    const d = await this.prisma.dataset.findUniqueOrThrow({ where: { id: a.datasetId } });
+    return { test: loaded.test, numClasses: d.numClasses ?? 10, sampleShape: d.imageShape };
   }
 
   /** Enqueues scoring for submissions left QUEUED or RUNNING (the in-process queue forgets its jobs on exit). */

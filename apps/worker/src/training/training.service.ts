@@ -2,12 +2,12 @@ import { AsyncResource } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ExperimentSpec, JobPayloads } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { loadMnist } from '@trainyard/data';
-import { CheckpointRepository, DatasetRepository, ExperimentRepository, SupersededError } from '@trainyard/db';
+import { CheckpointRepository, ExperimentRepository, SupersededError } from '@trainyard/db';
 import { CheckpointMeta, LossReport, runTrainingThread } from '@trainyard/engine';
 import { JOB_QUEUE, JOB_RELEASED, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 import { ComputeBudget } from '../budget/compute-budget.service';
+import { DatasetLoader } from './dataset-loader';
 import { WorkerMetrics } from '../observability/worker-metrics';
 
 export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'paused' | 'superseded' | 'already-finished' | typeof JOB_RELEASED;
@@ -25,7 +25,7 @@ export class TrainingService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly experiments: ExperimentRepository,
-    private readonly datasets: DatasetRepository,
+    private readonly datasets: DatasetLoader,
     private readonly checkpoints: CheckpointRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly budget: ComputeBudget,
@@ -86,16 +86,7 @@ export class TrainingService {
     }
     const experiment = (await this.experiments.getById(id))!;
     const spec = experiment.spec as unknown as ExperimentSpec;
-    const dataset = await this.datasets.getById(experiment.datasetId);
-    const file = (role: string) => {
-      const f = dataset.files.find((x) => x.role === role);
-      if (!f) throw new Error(`dataset ${dataset.id} has no ${role} file`);
-      return this.store.getBytes(f.storageKey);
-    };
-    const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-      ['TRAIN_IMAGES', 'TRAIN_LABELS', 'TEST_IMAGES', 'TEST_LABELS'].map(file),
-    );
-    const mnist = loadMnist({ trainImages, trainLabels, testImages, testLabels });
+    const data = await this.datasets.load(experiment);
 
     const last = await this.checkpoints.latest(id);
     const resume = last ? await this.store.getBytes(last.storageKey) : undefined;
@@ -127,8 +118,8 @@ export class TrainingService {
     const thread = runTrainingThread(
       {
         spec,
-        train: mnist.train,
-        test: mnist.test,
+        train: data.train,
+        test: data.test,
         backend: this.config.worker.backend,
         resume,
       },

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { z } from 'zod';
 import { invalidFile } from '@trainyard/common';
 import type { DatasetIndex, ShardSink, SplitPlan } from '../internal';
@@ -66,6 +66,15 @@ export interface DatasetFormat<S extends z.ZodTypeAny = z.ZodTypeAny> {
   options: S;
   /** Checks the set of uploaded file names before ingest starts (names and count). */
   checkFiles(names: string[]): void;
+  /** Refuses a file name this format never takes (BAD_USER_INPUT); called before an upload starts. */
+  acceptsFile?(name: string): void;
+  /**
+   * An early check run on the bytes while they upload (a pass-through stream and what it found), so
+   * a wrong file is refused at once instead of at ingest. Optional.
+   */
+  uploadCheck?(name: string, options: z.infer<S>): { stream: Transform; report: Promise<object> } | undefined;
+  /** Whether an upload that completes this set of files should start ingest by itself. */
+  autoIngest?(names: string[]): boolean;
   /** Whether the source carries its own test split (else a seeded one is drawn). */
   hasTestSplit(names: string[], options: z.infer<S>): boolean;
   ingest(ctx: IngestContext<z.infer<S>>): Promise<IngestOutput>;

@@ -3,6 +3,7 @@ import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { badInput } from '@trainyard/common';
 import { checkIdxHeader, idxHeaderBytes, IdxKind } from '../idx';
+import { createIdxValidator } from '../idx-validator';
 import { ShardWriter } from '../internal';
 import { readAll } from './archive';
 import { DatasetFormat, fileError, IngestContext, SourceFile } from './format';
@@ -126,6 +127,15 @@ export const idxFormat: DatasetFormat<typeof options> = {
     const test = names.filter((n) => n.startsWith('test-'));
     if (test.length === 1) throw badInput(`idx dataset: ${test[0]} was uploaded without its partner`, { problem: 'missing-file' });
   },
+  acceptsFile(name) {
+    if (!(IDX_FILES as readonly string[]).includes(name)) throw badInput(`unknown file "${name.slice(0, 40)}"; expected one of ${IDX_FILES.join(', ')}`, { field: 'file' });
+  },
+  uploadCheck(name, o) {
+    const kind: IdxKind = name.endsWith('-images') ? 'images' : 'labels';
+    const stream = createIdxValidator(kind, { role: name, numClasses: o.classNames?.length ?? 10 });
+    return { stream, report: stream.report };
+  },
+  autoIngest: (names) => IDX_FILES.every((n) => names.includes(n)),
   hasTestSplit: (names) => names.includes('test-images'),
 
   async ingest(ctx: IngestContext<z.infer<typeof options>>) {

@@ -17,6 +17,8 @@ export interface NewExperiment {
   /** The submitting user (courses: students see only their own and their group's). */
   userId?: string;
   datasetId: string;
+  /** The exact dataset version trained on. */
+  datasetVersionId?: string | null;
   name: string;
   idempotencyKey?: string;
   spec: Prisma.InputJsonValue;

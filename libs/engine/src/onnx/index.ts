@@ -4,3 +4,4 @@ export { OnnxExportError } from './errors';
 export { SUPPORTED_LAYERS } from './layers';
 export { loadOnnxRuntime, tfjsRuntime } from './runtime';
 export type { InferenceRuntime, OnnxRuntimeOptions, RuntimeKind } from './runtime';
+export { measureOnnxParity } from './verify';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ErrorCode } from '@trainyard/common';
 import { initBackend } from '../backend';
 import { buildModel } from '../models';
-import { exportToOnnx, loadOnnxRuntime, tfjsRuntime } from '.';
+import { exportToOnnx, loadOnnxRuntime, measureOnnxParity, tfjsRuntime } from '.';
 import { permuteArray } from './graph';
 
 beforeAll(() => initBackend('wasm'));
@@ -62,5 +62,17 @@ describe('permuteArray', () => {
       for (let w = 0; w < 3; w++)
         for (let i = 0; i < 4; i++)
           for (let o = 0; o < 5; o++) expect(out[((o * 4 + i) * 2 + h) * 3 + w]).toBe(data[((h * 3 + w) * 4 + i) * 5 + o]);
+  });
+});
+
+describe('measureOnnxParity', () => {
+  it('is tiny for a faithful export and large when the ONNX file holds other weights', async () => {
+    const model = lenet();
+    const bytes = exportToOnnx(model).bytes;
+    expect(await measureOnnxParity(model, bytes)).toBeLessThan(1e-4);
+    const other = buildModel({ name: 'lenet5', inputShape: [32, 32, 1], numClasses: 10, seed: 6 });
+    expect(await measureOnnxParity(other, bytes)).toBeGreaterThan(1e-2);
+    // The model is still usable afterwards (the check does not dispose it).
+    expect((model.predict(tf.zeros([1, 32, 32, 1])) as tf.Tensor).shape).toEqual([1, 10]);
   });
 });

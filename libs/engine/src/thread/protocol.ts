@@ -19,12 +19,23 @@ export type TrainingSpec = Pick<
   'model' | 'pipeline' | 'loss' | 'optimizer' | 'epochs' | 'perPrintTimes' | 'seed' | 'checkpoint'
 >;
 
+/**
+ * A split the data lib streams from shards on local disk (@trainyard/data's ShardedSplit): only this
+ * small descriptor crosses to the thread, never the samples.
+ */
+export interface ShardedSplitRef {
+  kind: 'sharded';
+  index: { sampleShape: [number, number, number] };
+  split: string;
+  dir: string;
+}
+
 export interface TrainRequest {
   spec: TrainingSpec;
   /** Copied to the thread (structured clone); the caller keeps its arrays. */
-  train: RawImageSplit;
+  train: RawImageSplit | ShardedSplitRef;
   /** Evaluated after training (not after a stop). */
-  test: RawImageSplit;
+  test: RawImageSplit | ShardedSplitRef;
   /** Default 'auto'. */
   backend?: BackendPreference;
   /** Checkpoint bytes to resume from (same spec). */

@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   const { buildBatchSource } = (request.dataModule ? require(request.dataModule) : data) as { buildBatchSource: BuildBatchSource };
   const train = buildBatchSource(request.train, spec.pipeline, { seed: spec.seed, shuffle: true });
 
-  const modelSpec = modelSpecFor(spec, request.train.shape, train);
+  const rawShape = 'kind' in request.train ? request.train.index.sampleShape : request.train.shape;
+  const modelSpec = modelSpecFor(spec, rawShape, train);
   const optimizerSpec = validateOptimizerSpec(spec.optimizer);
   const trainer = new Trainer({
     model: buildModel(modelSpec),

@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { HttpMetrics } from '../metrics/http-metrics';
 import { MetricsController } from '../metrics/metrics.controller';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { QueueMetrics } from '../metrics/queue-metrics';
@@ -14,7 +15,13 @@ import { PlatformChecks } from './platform-checks';
 @Global()
 @Module({
   controllers: [HealthController, MetricsController],
-  providers: [HealthService, PlatformChecks, MetricsRegistry, QueueMetrics],
+  providers: [HealthService, PlatformChecks, MetricsRegistry, QueueMetrics, HttpMetrics],
   exports: [HealthService, MetricsRegistry],
 })
-export class HealthModule {}
+export class HealthModule implements NestModule {
+  constructor(private readonly http: HttpMetrics) {}
+
+  configure(consumer: MiddlewareConsumer) {
+    consumer.apply(this.http.middleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
+  }
+}

@@ -1,0 +1,28 @@
+import { Controller, Get, Inject, Param, ParseUUIDPipe, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
+import { CheckpointExportService } from './export.service';
+import { ExportFormat } from './export.types';
+
+/** GET /v1/checkpoints/:id/onnx streams the checkpoint's ONNX export (caller's team only; else 404). */
+@Controller('v1/checkpoints')
+@UseGuards(ApiKeyGuard)
+export class CheckpointExportController {
+  constructor(
+    private readonly service: CheckpointExportService,
+    @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+  ) {}
+
+  @Get(':id/onnx')
+  async onnx(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string, @Res() res: Response) {
+    const e = await this.service.downloadable(team.id, id, ExportFormat.ONNX);
+    const stream = await this.store.get(e.storageKey);
+    res.setHeader('content-type', 'application/octet-stream');
+    if (e.sizeBytes != null) res.setHeader('content-length', String(e.sizeBytes));
+    if (e.sha256) res.setHeader('x-checksum-sha256', e.sha256);
+    res.setHeader('content-disposition', `attachment; filename="${e.checkpoint.experimentId}-step-${e.checkpoint.step}.onnx"`);
+    await pipeline(stream, res);
+  }
+}

@@ -1,0 +1,90 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@trainyard/config';
+import { DatasetIndex, ImageSplit, INDEX_FILE, loadMnist, ShardedSplit, SplitName } from '@trainyard/data';
+import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
+import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
+
+export interface LoadedDataset {
+  train: ImageSplit | ShardedSplit;
+  /** What the run evaluates on: the test split (else validation, else train). */
+  test: ImageSplit | ShardedSplit;
+}
+
+/**
+ * How the worker gets a dataset to the training thread. A versioned dataset stays in the internal
+ * form: its shards are copied, streamed, from the store into a local cache folder once per version
+ * (a READY version never changes, so the cache never goes stale) and the thread streams them from
+ * disk with bounded memory. Datasets uploaded before versions existed load their idx files in memory.
+ */
+@Injectable()
+export class DatasetLoader {
+  private readonly logger = new Logger('DatasetLoader');
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+    private readonly datasets: DatasetRepository,
+    private readonly versions: DatasetVersionRepository,
+  ) {}
+
+  async load(experiment: { datasetId: string; datasetVersionId: string | null }): Promise<LoadedDataset> {
+    if (!experiment.datasetVersionId) return this.loadLegacy(experiment.datasetId);
+    const v = await this.versions.getById(experiment.datasetVersionId);
+    if (!v || v.status !== 'READY' || !v.index || !v.storagePrefix) throw new Error(`dataset version ${experiment.datasetVersionId} is not READY`);
+    const index = v.index as unknown as DatasetIndex;
+    const dir = path.join(this.config.datasets.cacheDir, v.id);
+    await this.ensureCached(dir, v.storagePrefix, index);
+    const split = (name: SplitName): ShardedSplit => ({ kind: 'sharded', index, split: name, dir });
+    const evalSplit: SplitName = index.splits.test?.count ? 'test' : index.splits.validation?.count ? 'validation' : 'train';
+    return { train: split('train'), test: split(evalSplit) };
+  }
+
+  /** Copies the version's files into `dir` (each streamed to a temp name, then renamed): idempotent. */
+  private ensureCached(dir: string, prefix: string, index: DatasetIndex): Promise<void> {
+    let p = this.inFlight.get(dir);
+    if (!p) {
+      p = this.copy(dir, prefix, index).finally(() => this.inFlight.delete(dir));
+      this.inFlight.set(dir, p);
+    }
+    return p;
+  }
+
+  private async copy(dir: string, prefix: string, index: DatasetIndex) {
+    const names = [INDEX_FILE, ...Object.values(index.splits).flatMap((s) => s!.shards.map((r) => r.name))];
+    const sizes = new Map(Object.values(index.splits).flatMap((s) => s!.shards.map((r) => [r.name, r.sizeBytes] as const)));
+    let copied = 0;
+    for (const name of names) {
+      const target = path.join(dir, name);
+      const have = await stat(target).catch(() => undefined);
+      if (have && (name === INDEX_FILE || have.size === sizes.get(name))) continue;
+      await mkdir(path.dirname(target), { recursive: true });
+      const tmp = `${target}.${process.pid}.part`;
+      try {
+        await pipeline(await this.store.get(`${prefix}${name}`), createWriteStream(tmp));
+        await rename(tmp, target);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw e;
+      }
+      copied++;
+    }
+    if (copied) this.logger.log(`cached ${copied} of ${names.length} files of ${prefix} in ${dir}`);
+  }
+
+  private async loadLegacy(datasetId: string): Promise<LoadedDataset> {
+    const dataset = await this.datasets.getById(datasetId);
+    const file = (role: string) => {
+      const f = dataset.files.find((x) => x.role === role);
+      if (!f) throw new Error(`dataset ${dataset.id} has no ${role} file`);
+      return this.store.getBytes(f.storageKey);
+    };
+    const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(['TRAIN_IMAGES', 'TRAIN_LABELS', 'TEST_IMAGES', 'TEST_LABELS'].map(file));
+    const mnist = loadMnist({ trainImages, trainLabels, testImages, testLabels });
+    return { train: mnist.train, test: mnist.test };
+  }
+}

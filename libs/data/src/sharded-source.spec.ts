@@ -1,0 +1,135 @@
+import { Batch } from '@trainyard/common';
+import { ingestDataset } from './formats';
+import { DatasetIndex } from './internal';
+import { applyOp, compileMap, Grayscale, RandomCrop, RandomHorizontalFlip, RandomRotation } from './ops';
+import { deterministicMap, validatePipelineSpec } from './pipeline-spec';
+import { buildShardedBatchSource } from './sharded-source';
+import { cifar10Archive, MemorySink, sourceOf } from './testing/fixtures';
+
+async function cifar(perBatch = 30) {
+  const sink = new MemorySink();
+  const index = await ingestDataset({ format: 'cifar10', files: [sourceOf('c.tar.gz', await cifar10Archive({ batches: 2, perBatch, test: 20 }))], sink, shardBytes: 10 * 3076 });
+  return { sink, index };
+}
+
+const source = (sink: MemorySink, index: DatasetIndex, pipeline: unknown, shuffle: boolean, split: 'train' | 'test' = 'train') =>
+  buildShardedBatchSource({ kind: 'sharded', index, split, dir: '/nonexistent' }, validatePipelineSpec(pipeline), {
+    seed: 5,
+    shuffle,
+    readShard: async (ref) => sink.files.get(ref.name)!,
+  });
+
+async function collect(it: AsyncIterable<Batch>) {
+  const out: Batch[] = [];
+  for await (const b of it) out.push({ x: b.x.slice(), xShape: b.xShape, y: b.y.slice() });
+  return out;
+}
+
+/** The red value of pixel 0 (the record index in the fixture) and label of each sample. */
+const ids = (batches: Batch[]) => batches.flatMap((b) => Array.from(b.y, (y, i) => `${y}:${b.x[i * (b.x.length / b.y.length)]}`));
+
+describe('buildShardedBatchSource', () => {
+  it('visits every sample once per epoch, in a seeded order that differs per epoch and repeats per (seed, epoch)', async () => {
+    const { sink, index } = await cifar();
+    expect(index.splits.train.shards.length).toBeGreaterThan(3);
+    const spec = { batch: { size: 8, dropRemainder: false }, shuffle: { bufferSize: 16 } };
+    const src = source(sink, index, spec, true);
+    expect(src.batchesPerEpoch).toBe(8);
+    const e0 = await collect(src.epoch(0));
+    const e0again = await collect(source(sink, index, spec, true).epoch(0));
+    const e1 = await collect(src.epoch(1));
+    expect(ids(e0)).toHaveLength(60);
+    expect(new Set(ids(e0)).size).toBe(60);
+    expect([...ids(e0)].sort()).toEqual([...ids(e1)].sort());
+    expect(ids(e0)).toEqual(ids(e0again));
+    expect(ids(e0)).not.toEqual(ids(e1));
+    const plain = await collect(source(sink, index, spec, false).epoch(0));
+    expect([...ids(plain)].sort()).toEqual([...ids(e0)].sort());
+    expect(ids(plain)).not.toEqual(ids(e0));
+  });
+
+  it('applies random ops only in training, seeded per epoch', async () => {
+    const { sink, index } = await cifar();
+    const spec = { map: [{ op: 'RandomCrop', size: 28, padding: 4 }, { op: 'RandomHorizontalFlip' }, { op: 'Rescale', rescale: 1 / 255, shift: 0 }], batch: { size: 10, dropRemainder: true } };
+    const train = source(sink, index, spec, true);
+    expect(train.sampleShape).toEqual([28, 28, 3]);
+    const a = await collect(train.epoch(2));
+    const b = await collect(source(sink, index, spec, true).epoch(2));
+    expect(a.map((x) => Array.from(x.x.subarray(0, 50)))).toEqual(b.map((x) => Array.from(x.x.subarray(0, 50))));
+    const test = await collect(source(sink, index, spec, false, 'test').epoch(0));
+    const again = await collect(source(sink, index, spec, false, 'test').epoch(3));
+    expect(test.map((x) => Array.from(x.x))).toEqual(again.map((x) => Array.from(x.x)));
+  });
+
+  it('resolves Normalize("dataset") from the split statistics', async () => {
+    const { sink, index } = await cifar();
+    const src = source(sink, index, { map: [{ op: 'Normalize', mean: 'dataset', std: 'dataset' }], batch: { size: 60, dropRemainder: true } }, false);
+    const [batch] = await collect(src.epoch(0));
+    for (let c = 0; c < 3; c++) {
+      let s = 0;
+      let s2 = 0;
+      const n = batch.x.length / 3;
+      for (let i = c; i < batch.x.length; i += 3) {
+        s += batch.x[i];
+        s2 += batch.x[i] * batch.x[i];
+      }
+      expect(s / n).toBeCloseTo(0, 4);
+      expect(s2 / n).toBeCloseTo(1, 3);
+    }
+  });
+
+  it('honours skip/take and drop_remainder', async () => {
+    const { sink, index } = await cifar();
+    const src = source(sink, index, { skip: 10, take: 25, batch: { size: 10, dropRemainder: false } }, false);
+    const batches = await collect(src.epoch(0));
+    expect(batches.map((b) => b.y.length)).toEqual([10, 10, 5]);
+  });
+});
+
+describe('map transforms', () => {
+  const img = { data: Uint8Array.from([1, 2, 3, 4, 5, 6]), shape: [2, 3, 1], dtype: 'uint8' as const };
+
+  it('RandomHorizontalFlip(p=1) mirrors rows; p=0 leaves them', () => {
+    expect(Array.from(applyOp(new RandomHorizontalFlip({ p: 1 }), img).data)).toEqual([3, 2, 1, 6, 5, 4]);
+    expect(Array.from(applyOp(new RandomHorizontalFlip({ p: 0 }), img).data)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('RandomCrop with padding keeps the size and takes a window of the zero-padded image', () => {
+    const prog = compileMap([{ op: 'RandomCrop', size: [2, 3], padding: 1 }], [2, 3, 1], 'uint8', { training: true });
+    const seen = new Set<string>();
+    for (let s = 0; s < 40; s++) {
+      prog.reseed(s);
+      const out = new Float32Array(6);
+      prog.run(img.data, 0, out, 0);
+      seen.add(out.join(','));
+      // Every output value is 0 (padding) or a pixel of the image.
+      out.forEach((v) => expect([0, 1, 2, 3, 4, 5, 6]).toContain(v));
+    }
+    expect(seen.size).toBeGreaterThan(3);
+    expect(seen.has('1,2,3,4,5,6')).toBe(true);
+  });
+
+  it('evaluation runs the deterministic part: RandomCrop becomes a centre crop, flips and rotations vanish', () => {
+    const map = validatePipelineSpec({ map: [{ op: 'RandomCrop', size: 2, padding: 2 }, { op: 'RandomRotation', degrees: 30 }, { op: 'RandomHorizontalFlip' }, { op: 'Normalize', mean: 'dataset', std: [2] }] }).map;
+    expect(deterministicMap(map, { mean: [1], std: [0] })).toEqual([
+      { op: 'CenterCrop', size: 2 },
+      { op: 'Normalize', mean: [1], std: [2] },
+    ]);
+    const prog = compileMap(map, [4, 4, 1], 'uint8', { stats: { mean: [1], std: [1] } });
+    const out = new Float32Array(4);
+    prog.run(Uint8Array.from({ length: 16 }, (_, i) => i), 0, out, 0);
+    expect(Array.from(out)).toEqual([(5 - 1) / 2, (6 - 1) / 2, (9 - 1) / 2, (10 - 1) / 2]);
+  });
+
+  it('Grayscale uses ITU-R 601 weights; RandomRotation of 0 degrees is the identity', () => {
+    const rgb = { data: Uint8Array.from([255, 0, 0, 0, 255, 0]), shape: [1, 2, 3], dtype: 'uint8' as const };
+    expect(Array.from(applyOp(new Grayscale(), rgb).data)).toEqual([76, 150]);
+    expect(Array.from(applyOp(new RandomRotation({ degrees: 0 }), img).data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(new RandomCrop({ size: 5 }).outShape([8, 8, 3])).toEqual([5, 5, 3]);
+  });
+
+  it('rejects HWC ops after HWC2CHW and a crop larger than the padded image', () => {
+    expect(() => validatePipelineSpec({ map: [{ op: 'HWC2CHW' }, { op: 'RandomHorizontalFlip' }] })).toThrow(/RandomHorizontalFlip works on HWC samples/);
+    expect(() => compileMap([{ op: 'RandomCrop', size: 9, padding: 0 }], [8, 8, 1], 'uint8', { training: true })).toThrow(/larger than the padded 8x8/);
+  });
+});

@@ -1,0 +1,158 @@
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { badInput, Batch } from '@trainyard/common';
+import type { DataBatchSource } from './batch-source';
+import { DatasetIndex, decodeShard, ShardRef, SplitName } from './internal';
+import { compileMap } from './ops';
+import { batchesPerEpoch, checkBatchFits, PipelineSpec, validatePipelineSpec } from './pipeline-spec';
+import { createRng, mixSeed } from './rng';
+
+/**
+ * A split in the internal form, on local disk: what the worker hands the training thread instead of
+ * the pixels themselves (serialisable: it crosses the thread boundary as plain data).
+ */
+export interface ShardedSplit {
+  kind: 'sharded';
+  index: DatasetIndex;
+  split: SplitName;
+  /** The folder holding the version's files (train/shard-00000.bin ...). */
+  dir: string;
+}
+
+export const isShardedSplit = (x: unknown): x is ShardedSplit => !!x && typeof x === 'object' && (x as { kind?: unknown }).kind === 'sharded';
+
+export interface ShardedSourceOptions {
+  seed: number;
+  /** true: shard order + shuffle buffer, and the random map ops run (training). */
+  shuffle: boolean;
+  dropRemainder?: boolean;
+  /** Reads one shard (default: from `dir` on disk). */
+  readShard?: (ref: ShardRef) => Promise<Uint8Array>;
+  /** Shards read ahead while the current one is consumed (default 1). */
+  prefetch?: number;
+}
+
+/** Fisher-Yates permutation of 0..n-1. */
+function permutation(n: number, rng: ReturnType<typeof createRng>): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+/**
+ * Streams a split from its shards with bounded memory: (prefetch + 1) shards plus a shuffle buffer
+ * of `bufferSize` samples, as tf.data and WebDataset do. In training, each pass visits the shards in a
+ * seeded order and draws samples from the buffer at random; the order and the random map ops depend
+ * only on (seed, pass), so epoch(e) is the same every time it is asked for and a resumed run is exact.
+ */
+/** A DataBatchSource whose epochs are read asynchronously (from disk or the store). */
+export type StreamingBatchSource = Omit<DataBatchSource, 'epoch'> & { epoch(epochIndex: number): AsyncIterable<Batch> };
+
+export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpec, opts: ShardedSourceOptions): StreamingBatchSource {
+  const spec = validatePipelineSpec(pipeline);
+  const { index } = ref;
+  const split = index.splits[ref.split];
+  if (!split || split.count < 1) throw badInput(`the dataset has no ${ref.split} samples`);
+  if (index.task !== 'classification') throw badInput('training on a regression target is not supported yet (the engine trains classifiers)');
+  const skip = spec.skip ?? 0;
+  const count = Math.max(0, Math.min(split.count - skip, spec.take ?? Infinity));
+  if (count < 1) throw badInput(`pipeline.skip ${skip} leaves no samples of ${split.count}`, { field: 'pipeline.skip' });
+  const dropRemainder = opts.dropRemainder ?? spec.batch.dropRemainder;
+  checkBatchFits({ ...spec, batch: { ...spec.batch, dropRemainder } }, count);
+
+  const training = opts.shuffle;
+  const program = compileMap(spec.map, [...index.sampleShape], index.dtype, { training, stats: { mean: split.mean, std: split.std } });
+  const sampleIn = index.sampleShape[0] * index.sampleShape[1] * index.sampleShape[2];
+  const sampleOut = program.outSize;
+  const batchSize = spec.batch.size;
+  const repeat = spec.repeat ?? 1;
+  const perPass = batchesPerEpoch({ batch: spec.batch }, count, dropRemainder);
+  const samplesPerPass = dropRemainder ? perPass * batchSize : count;
+  const bufferSize = training && spec.shuffle && spec.shuffle.bufferSize > 1 ? Math.min(spec.shuffle.bufferSize, count) : 0;
+  const readShard = opts.readShard ?? ((s: ShardRef) => readFile(path.join(ref.dir, s.name)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
+  const prefetch = Math.max(0, opts.prefetch ?? 1);
+  const Arr = index.dtype === 'float32' ? Float32Array : Uint8Array;
+
+  async function* pass(passIndex: number): AsyncGenerator<Batch> {
+    const rng = createRng(mixSeed(opts.seed, passIndex));
+    program.reseed(mixSeed(opts.seed, passIndex, 0x7a4f));
+    const order = training ? permutation(split!.shards.length, rng) : split!.shards.map((_, i) => i);
+    const load = (k: number) => {
+      const s = split!.shards[order[k]];
+      const p = readShard(s).then((bytes) => decodeShard(bytes, index, s));
+      p.catch(() => undefined); // a read-ahead dropped at the end of a pass must not surface as unhandled
+      return p;
+    };
+    const ahead: Array<ReturnType<typeof load>> = [];
+    for (let k = 0; k < Math.min(prefetch + 1, order.length); k++) ahead.push(load(k));
+    // The buffer holds copies (never views into shards), so a shard is freed once it is consumed.
+    const buf = new Arr(bufferSize * sampleIn);
+    const bufLabels = new Int32Array(bufferSize);
+    let fill = 0;
+    let emitted = 0;
+    let seen = 0;
+    let x = new Float32Array(batchSize * sampleOut);
+    let y = new Int32Array(batchSize);
+    let n = 0;
+    const emit = (src: ArrayLike<number>, off: number, label: number): Batch | undefined => {
+      program.run(src, off, x, n * sampleOut);
+      y[n++] = label;
+      emitted++;
+      if (n === batchSize || (emitted === samplesPerPass && !dropRemainder)) {
+        const b: Batch = { x: n === batchSize ? x : x.slice(0, n * sampleOut), xShape: [n, ...program.outShape], y: n === batchSize ? y : y.slice(0, n) };
+        x = new Float32Array(batchSize * sampleOut);
+        y = new Int32Array(batchSize);
+        n = 0;
+        return b;
+      }
+      return undefined;
+    };
+    for (let k = 0; k < order.length && emitted < samplesPerPass; k++) {
+      const shard = await ahead.shift()!;
+      if (k + prefetch + 1 < order.length) ahead.push(load(k + prefetch + 1));
+      const { samples, labels } = shard;
+      for (let i = 0; i < shard.count && emitted < samplesPerPass; i++) {
+        const ordinal = seen++;
+        if (ordinal < skip || ordinal >= skip + count) continue;
+        const label = labels[i];
+        if (bufferSize === 0) {
+          const b = emit(samples, i * sampleIn, label);
+          if (b) yield b;
+          continue;
+        }
+        if (fill < bufferSize) {
+          buf.set(samples.subarray(i * sampleIn, (i + 1) * sampleIn), fill * sampleIn);
+          bufLabels[fill++] = label;
+          continue;
+        }
+        const j = rng.int(bufferSize);
+        const b = emit(buf, j * sampleIn, bufLabels[j]);
+        buf.set(samples.subarray(i * sampleIn, (i + 1) * sampleIn), j * sampleIn);
+        bufLabels[j] = label;
+        if (b) yield b;
+      }
+    }
+    ahead.length = 0;
+    while (fill > 0 && emitted < samplesPerPass) {
+      const j = rng.int(fill);
+      const b = emit(buf, j * sampleIn, bufLabels[j]);
+      fill--;
+      buf.copyWithin(j * sampleIn, fill * sampleIn, (fill + 1) * sampleIn);
+      bufLabels[j] = bufLabels[fill];
+      if (b) yield b;
+    }
+  }
+
+  return {
+    batchesPerEpoch: perPass * repeat,
+    sampleShape: program.outShape,
+    samplesPerEpoch: samplesPerPass * repeat,
+    async *epoch(e: number) {
+      if (!Number.isInteger(e) || e < 0) throw badInput(`epoch must be a non-negative integer, got ${e}`);
+      for (let r = 0; r < repeat; r++) yield* pass(e * repeat + r);
+    },
+  };
+}

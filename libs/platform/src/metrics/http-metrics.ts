@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { Counter, Gauge } from 'prom-client';
+import { MetricsRegistry } from './metrics.registry';
+
+/**
+ * Requests in flight (what serve's autoscaler reads: request concurrency) and requests by status
+ * class, for every HTTP process.
+ */
+@Injectable()
+export class HttpMetrics {
+  private readonly inFlight: Gauge;
+  private readonly total: Counter<'status'>;
+
+  constructor(registry: MetricsRegistry) {
+    this.inFlight = new Gauge({ name: 'trainyard_http_requests_in_flight', help: 'HTTP requests being handled now', registers: [registry] });
+    this.total = new Counter({ name: 'trainyard_http_requests_total', help: 'HTTP requests answered, by status class (2xx, 4xx...)', labelNames: ['status'], registers: [registry] });
+  }
+
+  /** Express middleware (applied by HealthModule to every route). */
+  readonly middleware = (_req: Request, res: Response, next: NextFunction) => {
+    this.inFlight.inc();
+    let done = false;
+    const end = () => {
+      if (done) return;
+      done = true;
+      this.inFlight.dec();
+      this.total.inc({ status: `${Math.floor(res.statusCode / 100)}xx` });
+    };
+    res.once('finish', end);
+    res.once('close', end);
+    next();
+  };
+}
