@@ -59,9 +59,12 @@ afterAll(async () => {
 describe('compute budgets', () => {
   it('pause a run at a checkpoint when the budget runs out, and resume it from there when it is raised', async () => {
     const { instructor, students, run } = await course('Budget 101', ['Ann']);
-    await instructor.data(`mutation { updateCourse(input: { computeBudgetSeconds: 3 }) { computeBudgetSeconds } }`);
+    await instructor.data(`mutation { updateCourse(input: { computeBudgetSeconds: 100000 }) { computeBudgetSeconds } }`);
     const ann = students.Ann.c;
     const id = (await ann.data(SUBMIT, { i: run('long', 30) })).submitExperiment.id;
+    // Once it is training, the instructor cuts Ann's budget below what she has used.
+    await waitForExperiment(ann, id, (e) => e.progress.step > 0, 120_000);
+    await instructor.data(`mutation($u: ID!) { setComputeBudget(userId: $u, seconds: 1) { budgetSeconds } }`, { u: students.Ann.id });
     const paused = await waitForExperiment(ann, id, (e) => ['PAUSED', 'SUCCEEDED', 'FAILED'].includes(e.status));
     expect(paused.status).toBe('PAUSED');
     expect(paused.progress.step).toBeGreaterThan(0);
@@ -69,8 +72,8 @@ describe('compute budgets', () => {
     // The pause saved a checkpoint at the step it stopped on: nothing trained is lost.
     expect(paused.checkpoints[paused.checkpoints.length - 1].step).toBe(paused.progress.step);
     const usage = (await ann.data(USAGE)).computeUsage;
-    expect(usage).toMatchObject({ budgetSeconds: 3, remainingSeconds: 0, pausedRuns: 1, runsInFlight: 0, perGroup: false });
-    expect(usage.usedSeconds).toBeGreaterThanOrEqual(3);
+    expect(usage).toMatchObject({ budgetSeconds: 1, remainingSeconds: 0, pausedRuns: 1, runsInFlight: 0, perGroup: false });
+    expect(usage.usedSeconds).toBeGreaterThanOrEqual(1);
     // A new run with the budget spent pauses before it starts.
     const second = (await ann.data(SUBMIT, { i: run('short', 1) })).submitExperiment.id;
     const waiting = await waitForExperiment(ann, second, (e) => e.status !== 'QUEUED' && e.status !== 'RUNNING');
