@@ -98,11 +98,12 @@ for (const slug of Object.keys(n)) fs.writeFileSync('$WORK/' + slug, mnistSubset
 for f in train-images train-labels test-images test-labels; do
   curl -s -T "$WORK/$f" -H "authorization: Bearer $KEY" "$API/v1/datasets/$DATASET/files/$f" | jq -c '{status}'
 done
-for _ in $(seq 1 120); do
-  STATUS=$(gql '{"query":"{ dataset(id: \"'"$DATASET"'\") { status } }"}' | jq -r .data.dataset.status)
-  [ "$STATUS" = READY ] && break; sleep 0.5
+# The fourth file starts the ingest job, which a worker runs (the `jobs` lane).
+for _ in $(seq 1 240); do
+  STATUS=$(gql '{"query":"{ dataset(id: \"'"$DATASET"'\") { versions { status } } }"}' | jq -r '.data.dataset.versions[0].status')
+  case $STATUS in READY|FAILED) break ;; esac; sleep 0.5
 done
-gql '{"query":"{ dataset(id: \"'"$DATASET"'\") { status trainCount testCount imageShape numClasses } }"}' | jq -c .data.dataset
+gql '{"query":"{ dataset(id: \"'"$DATASET"'\") { versions { version status failureReason trainCount testCount sampleShape numClasses } } }"}' | jq -c '.data.dataset.versions[0]'
 
 say "experiment: LeNet-5, Momentum(0.01, 0.9), batch 32, $EPOCHS epochs"
 EXP=$(gql '{"query":"mutation($i: SubmitExperimentInput!) { submitExperiment(input: $i) { id progress { totalSteps } } }",

@@ -5,6 +5,7 @@
  * periods and KEDA triggers agree with what the processes do.
  */
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JOB_LANES } from '@trainyard/common';
 import { AppConfig, CONFIG_ENV_VARS, loadConfig } from '@trainyard/config';
@@ -17,6 +18,7 @@ type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespa
 const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
 
 function build(dir: string): Obj[] {
+  if (!fs.existsSync(KUBECTL)) throw new Error(`kubectl not found at ${KUBECTL} (set KUBECTL): these tests build the overlays with \`kubectl kustomize\``);
   const out = execFileSync(KUBECTL, ['kustomize', path.join(REPO, 'infra/k8s', dir)], { encoding: 'utf8' });
   return parseAllDocuments(out).map((d) => d.toJS() as Obj).filter(Boolean);
 }

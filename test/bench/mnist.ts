@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
 import { startTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient } from '../support/client';
+import { TrainyardClient, waitForDataset } from '../support/client';
 import { MNIST_DIR, MNIST_FILES, MnistSlug } from '../support/mnist';
 
 async function main() {
@@ -43,6 +43,9 @@ async function main() {
       if (r.status !== 200) throw new Error(`upload ${slug}: ${JSON.stringify(r.body)}`);
       console.log(`uploaded ${slug}: ${(bytes.length / 1e6).toFixed(1)} MB in ${Date.now() - t} ms`);
     }
+    const ingestStart = Date.now();
+    await waitForDataset(client, createDataset.id, 600_000);
+    console.log(`ingested (the ingestDataset job) in ${Date.now() - ingestStart} ms`);
     const { submitExperiment } = await client.data(
       `mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { id progress { totalSteps } } }`,
       {

@@ -355,6 +355,8 @@ describe('the leak test', () => {
     expect(versioned.currentVersion.sources.map((x: any) => x.name).sort()).toEqual(['train-images', 'train-labels']);
     expect(versioned.versions.flatMap((v: any) => v.sources.map((x: any) => x.name))).not.toContain('test-labels');
     const versionId = versioned.currentVersion.id;
+    expect((await ada.get(`/v1/dataset-versions/${versionId}/preview.png`)).status).toBe(403);
+    expect((await instructor.get(`/v1/dataset-versions/${versionId}/preview.png`)).status).toBe(200);
     expect((await ada.upload(datasetId, 'train-labels', mnistSubset('train-labels', TRAIN))).status).toBe(403);
     const newVersion = await ada.gql(`mutation($d: ID!) { createDatasetVersion(datasetId: $d, format: "idx") { id } }`, { d: datasetId });
     expect(newVersion.errors?.[0].extensions?.code).toBe('FORBIDDEN');

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '@trainyard/config';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient, waitForExperiment } from '../support/client';
+import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
 
 jest.setTimeout(180_000);
@@ -48,6 +48,7 @@ it('runs the whole path on embedded defaults, and keeps its data across a restar
   for (const slug of Object.keys(counts) as MnistSlug[]) {
     expect((await client.upload(createDataset.id, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
   }
+  await waitForDataset(client, createDataset.id);
   const { submitExperiment } = await client.data(
     `mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { id } }`,
     {

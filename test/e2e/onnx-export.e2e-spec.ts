@@ -13,7 +13,7 @@ import { compileMap } from '@trainyard/data';
 import { argmaxRows, initBackend, loadOnnxRuntime, modelFromCheckpoint, tfjsRuntime } from '@trainyard/engine';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient, waitForExperiment } from '../support/client';
+import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
 import { realServices } from '../support/services';
 
@@ -60,6 +60,7 @@ beforeAll(async () => {
   for (const slug of Object.keys(counts) as MnistSlug[]) {
     expect((await alice.upload(createDataset.id, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
   }
+  await waitForDataset(alice, createDataset.id);
   const { submitExperiment } = await alice.data(`mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { id } }`, {
     input: {
       name: 'lenet5-tiny',

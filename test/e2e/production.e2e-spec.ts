@@ -5,6 +5,7 @@
  * mid-epoch and hands its job to another worker, which resumes from that checkpoint), JSON logs
  * without secrets.
  */
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { AuthService } from '@trainyard/auth';
@@ -12,7 +13,7 @@ import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient, waitForExperiment } from '../support/client';
+import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { startS3rver } from '../support/s3rver';
 import { realServices } from '../support/services';
@@ -39,7 +40,9 @@ beforeAll(async () => {
   const services = await realServices();
   teardown.push(services.teardown);
   env = services.env;
-  trainyard = await startTrainyard(loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api' }));
+  // The API in this process, with a worker on the `jobs` lane only (dataset ingest); training runs
+  // only in the worker processes the tests start.
+  trainyard = await startTrainyard(loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api,worker', WORKER_LANES: 'jobs' }));
   teardown.unshift(() => trainyard.close());
   client = new TrainyardClient(trainyard.url, (await trainyard.app.get(AuthService).createTeam('ops')).apiKey);
   prisma = trainyard.app.get(PrismaService);
@@ -61,6 +64,7 @@ async function uploadMnist(name: string, train = TRAIN, test = TEST) {
   for (const slug of Object.keys(counts) as MnistSlug[]) {
     expect((await client.upload(createDataset.id, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
   }
+  await waitForDataset(client, createDataset.id);
   return createDataset.id as string;
 }
 
@@ -176,8 +180,10 @@ describe('graceful shutdown', () => {
     finish();
     const done = await response;
     expect(done.status).toBe(200);
-    // The whole body arrived and was stored: the count is only known after its last byte.
-    expect(JSON.parse(done.body).files).toEqual([expect.objectContaining({ role: 'TRAIN_LABELS', count: 2000 })]);
+    // The whole body arrived and was stored: its digest is only known after its last byte.
+    expect(JSON.parse(done.body).sources).toEqual([
+      expect.objectContaining({ status: 'STORED', bytesReceived: body.length, sha256: createHash('sha256').update(body).digest('hex') }),
+    ]);
     expect(await api.exited).toBe(0);
   });
 

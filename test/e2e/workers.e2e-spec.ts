@@ -8,7 +8,7 @@ import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
-import { EXPERIMENT_FIELDS, TrainyardClient, waitForExperiment } from '../support/client';
+import { EXPERIMENT_FIELDS, TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { realServices } from '../support/services';
 import { WorkerProcess } from '../support/worker-process';
@@ -36,8 +36,9 @@ beforeAll(async () => {
     WORKER_LOCK_DURATION_MS: '1500',
     WORKER_STALLED_INTERVAL_MS: '1000',
   };
-  // The API (and serve) in this process; no worker here: workers are child processes.
-  trainyard = await startTrainyard(loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api' }));
+  // The API in this process, with a worker on the `jobs` lane only (dataset ingest): training runs
+  // only in the worker processes the tests start.
+  trainyard = await startTrainyard(loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api,worker', WORKER_LANES: 'jobs' }));
   teardown.unshift(() => trainyard.close());
   client = new TrainyardClient(trainyard.url, (await trainyard.app.get(AuthService).createTeam('course')).apiKey);
   prisma = trainyard.app.get(PrismaService);
@@ -48,6 +49,7 @@ beforeAll(async () => {
   for (const slug of Object.keys(counts) as MnistSlug[]) {
     expect((await client.upload(datasetId, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
   }
+  await waitForDataset(client, datasetId);
 });
 
 afterEach(async () => {

@@ -9,3 +9,4 @@ export * from './batch-source';
 export * from './internal';
 export * from './formats';
 export * from './sharded-source';
+export * from './preview';

@@ -443,24 +443,26 @@ export function compileMap(map: MapOpSpec[], inShape: number[], inDtype: SampleD
   const outSize = size(shape);
   const scratch = [new Float32Array(Math.max(0, ...sizes)), new Float32Array(Math.max(0, ...sizes))];
   const last = kernels.length - 1;
-  const copy = (src: ArrayLike<number>, so: number, dst: Float32Array, dO: number) => {
-    for (let i = 0; i < outSize; i++) dst[dO + i] = src[so + i];
+  // Every kernel reads a Float32Array: the sample is widened once into `input`, so the kernels'
+  // element loads stay monomorphic (a kernel fed both Uint8Array and Float32Array runs ~10x slower).
+  const inSize = size(inShape);
+  const input = new Float32Array(inSize);
+  const widen = (src: ArrayLike<number>, so: number) => {
+    if (src instanceof Float32Array) return src.subarray(so, so + inSize);
+    for (let i = 0; i < inSize; i++) input[i] = src[so + i];
+    return input;
   };
   const run =
     kernels.length === 0
-      ? copy
-      : kernels.length === 1
-        ? kernels[0]
-        : (src: ArrayLike<number>, so: number, dst: Float32Array, dO: number) => {
-            let cur: ArrayLike<number> = src;
-            let off = so;
-            for (let i = 0; i < last; i++) {
-              const out = scratch[i & 1];
-              kernels[i](cur, off, out, 0);
-              cur = out;
-              off = 0;
-            }
-            kernels[last](cur, off, dst, dO);
-          };
+      ? (src: ArrayLike<number>, so: number, dst: Float32Array, dO: number) => dst.set(widen(src, so).subarray(0, outSize), dO)
+      : (src: ArrayLike<number>, so: number, dst: Float32Array, dO: number) => {
+          let cur: Float32Array = widen(src, so);
+          for (let i = 0; i < last; i++) {
+            const out = scratch[i & 1];
+            kernels[i](cur, 0, out, 0);
+            cur = out;
+          }
+          kernels[last](cur, 0, dst, dO);
+        };
   return { inShape, outShape: shape, outSize, run, reseed: (seed) => void (ctx.rng = createRng(seed)) };
 }

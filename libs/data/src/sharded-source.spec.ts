@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Batch } from '@trainyard/common';
 import { ingestDataset } from './formats';
 import { DatasetIndex } from './internal';
@@ -75,6 +78,37 @@ describe('buildShardedBatchSource', () => {
       }
       expect(s / n).toBeCloseTo(0, 4);
       expect(s2 / n).toBeCloseTo(1, 3);
+    }
+  });
+
+  it('gives the same batches from the prefetch thread as inline, reading shards from disk', async () => {
+    const { sink, index } = await cifar();
+    const dir = await mkdtemp(path.join(tmpdir(), 'shards-'));
+    try {
+      for (const [name, bytes] of sink.files) {
+        await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+        await writeFile(path.join(dir, name), bytes);
+      }
+      const spec = validatePipelineSpec({ map: [{ op: 'RandomHorizontalFlip' }], shuffle: { bufferSize: 20 }, batch: { size: 7, dropRemainder: false } });
+      const ref = { kind: 'sharded' as const, index, split: 'train' as const, dir };
+      const inline = await collect(buildShardedBatchSource(ref, spec, { seed: 9, shuffle: true, inline: true }).epoch(1));
+      const src = buildShardedBatchSource(ref, spec, { seed: 9, shuffle: true, prefetchBatches: 2 });
+      const inline0 = await collect(buildShardedBatchSource(ref, spec, { seed: 9, shuffle: true, inline: true }).epoch(0));
+      // Epochs 1, 0, then 1 abandoned after two batches, then 1 again: same thread, then a fresh one.
+      for (const [e, want] of [[1, inline], [0, inline0]] as const) {
+        const threaded = await collect(src.epoch(e));
+        expect(threaded.length).toBe(9);
+        expect(threaded.map((b) => Array.from(b.x))).toEqual(want.map((b) => Array.from(b.x)));
+        expect(threaded.map((b) => Array.from(b.y))).toEqual(want.map((b) => Array.from(b.y)));
+      }
+      let k = 0;
+      for await (const b of src.epoch(1)) {
+        expect(Array.from(b.y)).toEqual(Array.from(inline[k].y));
+        if (++k === 2) break;
+      }
+      expect((await collect(src.epoch(1))).map((b) => Array.from(b.y))).toEqual(inline.map((b) => Array.from(b.y)));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { badInput, Batch } from '@trainyard/common';
+import { Worker } from 'node:worker_threads';
+import { badInput, Batch, ErrorCode, TrainyardError } from '@trainyard/common';
 import type { DataBatchSource } from './batch-source';
 import { DatasetIndex, decodeShard, ShardRef, SplitName } from './internal';
 import { compileMap } from './ops';
@@ -30,6 +31,14 @@ export interface ShardedSourceOptions {
   readShard?: (ref: ShardRef) => Promise<Uint8Array>;
   /** Shards read ahead while the current one is consumed (default 1). */
   prefetch?: number;
+  /**
+   * false (default when reading from disk): each epoch runs in a prefetch thread that keeps up to
+   * `prefetchBatches` batches ready, so preparing data overlaps with training (tf.data's prefetch).
+   * true: everything on the calling thread.
+   */
+  inline?: boolean;
+  /** Batches the prefetch thread may have ready ahead of the consumer (default 8). */
+  prefetchBatches?: number;
 }
 
 /** Fisher-Yates permutation of 0..n-1. */
@@ -146,13 +155,104 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
     }
   }
 
+  const threaded = !opts.inline && !opts.readShard;
+  let thread: PrefetchThread | undefined;
   return {
     batchesPerEpoch: perPass * repeat,
     sampleShape: program.outShape,
     samplesPerEpoch: samplesPerPass * repeat,
     async *epoch(e: number) {
       if (!Number.isInteger(e) || e < 0) throw badInput(`epoch must be a non-negative integer, got ${e}`);
+      if (threaded) {
+        thread ??= new PrefetchThread({ ref, pipeline, opts: { seed: opts.seed, shuffle: opts.shuffle, dropRemainder: opts.dropRemainder } });
+        yield* thread.epoch(e, opts.prefetchBatches ?? 8);
+        return;
+      }
       for (let r = 0; r < repeat; r++) yield* pass(e * repeat + r);
     },
   };
+}
+
+const PREFETCH_WORKER = path.join(__dirname, 'prefetch-worker.js');
+
+type FromThread = { type: 'batch' | 'end' | 'error'; epoch: number; message?: string; code?: string; details?: Record<string, unknown> } & Partial<Batch>;
+
+/**
+ * A prefetch thread serving one source, started on the first epoch and kept for the next ones
+ * (unref'd: it never keeps the process alive). Each epoch is the same batches, in the same order, as
+ * inline (the thread runs the same deterministic source), through a bounded queue of `depth` batches.
+ */
+class PrefetchThread {
+  private worker?: Worker;
+  private ready: Batch[] = [];
+  private done = false;
+  private failure?: Error;
+  private wake?: () => void;
+  private current = -1;
+
+  constructor(private readonly data: { ref: ShardedSplit; pipeline: PipelineSpec; opts: { seed: number; shuffle: boolean; dropRemainder?: boolean } }) {}
+
+  private poke() {
+    this.wake?.();
+    this.wake = undefined;
+  }
+
+  private start(): Worker {
+    const w = new Worker(PREFETCH_WORKER, { workerData: this.data });
+    w.unref();
+    w.on('message', (m: FromThread) => {
+      if (m.epoch !== this.current) return; // a batch of an epoch the consumer abandoned
+      if (m.type === 'batch') this.ready.push({ x: m.x!, xShape: m.xShape!, y: m.y! });
+      else if (m.type === 'end') this.done = true;
+      else this.failure = m.code ? new TrainyardError(m.code as ErrorCode, m.message!, m.details) : new Error(m.message);
+      this.poke();
+    });
+    w.on('error', (e) => {
+      this.failure = e;
+      this.worker = undefined;
+      this.poke();
+    });
+    w.on('exit', () => {
+      if (this.worker === w) this.worker = undefined;
+      if (!this.done && !this.failure) this.failure = new Error('the data prefetch thread exited early');
+      this.poke();
+    });
+    return w;
+  }
+
+  async *epoch(epoch: number, depth: number): AsyncGenerator<Batch> {
+    const w = (this.worker ??= this.start());
+    w.ref(); // keep the process alive while an epoch is being consumed
+    this.current = epoch;
+    this.ready = [];
+    this.done = false;
+    this.failure = undefined;
+    w.postMessage({ type: 'epoch', epoch, credits: depth });
+    let finished = false;
+    try {
+      for (;;) {
+        if (this.ready.length > 0) {
+          w.postMessage({ type: 'credit', epoch, n: 1 });
+          yield this.ready.shift()!;
+          continue;
+        }
+        if (this.failure) throw this.failure;
+        if (this.done) {
+          finished = true;
+          return;
+        }
+        await new Promise<void>((r) => (this.wake = r));
+      }
+    } finally {
+      // Abandoned mid-epoch (a resume skipping ahead stops early, an error): the thread's state is
+      // unknown, so end it; the next epoch starts a fresh one.
+      if (!finished) {
+        this.current = -1;
+        this.worker = undefined;
+        await w.terminate();
+      } else {
+        w.unref();
+      }
+    }
+  }
 }

@@ -31,6 +31,17 @@ export interface ArtifactStore {
   list(prefix: string): Promise<ArtifactInfo[]>;
   /** A human-readable location for logs: s3://bucket or a folder. */
   describe(): string;
+  /** Present on stores a client can upload to directly (S3): presigned multipart uploads. */
+  readonly multipart?: MultipartUploads;
+}
+
+/** Presigned multipart uploads: a client PUTs each part to its URL, straight to the bucket. */
+export interface MultipartUploads {
+  /** Starts an upload to `key` and presigns `partCount` part URLs valid for `expiresInS` seconds. */
+  begin(key: string, partCount: number, expiresInS: number): Promise<{ uploadId: string; urls: string[] }>;
+  /** Assembles the parts (their ETags as the client got them); the object appears whole or not at all. */
+  complete(key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<void>;
+  abort(key: string, uploadId: string): Promise<void>;
 }
 
 /** Nest injection token for the configured ArtifactStore. */

@@ -8,10 +8,15 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   S3Client,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Upload } from '@aws-sdk/lib-storage';
 import { notFound } from '@trainyard/common';
-import { ArtifactInfo, ArtifactStore, assertValidKey, PutOptions } from './artifact-store';
+import { ArtifactInfo, ArtifactStore, assertValidKey, MultipartUploads, PutOptions } from './artifact-store';
 
 export interface S3StoreConfig {
   bucket: string;
@@ -56,6 +61,34 @@ export class S3ArtifactStore implements ArtifactStore {
         : {}),
     });
   }
+
+  readonly multipart: MultipartUploads = {
+    begin: async (key, partCount, expiresInS) => {
+      assertValidKey(key);
+      const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: 'application/octet-stream' }));
+      const urls = await Promise.all(
+        Array.from({ length: partCount }, (_, i) =>
+          getSignedUrl(this.client, new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId, PartNumber: i + 1 }), { expiresIn: expiresInS }),
+        ),
+      );
+      return { uploadId: UploadId!, urls };
+    },
+    complete: async (key, uploadId, parts) => {
+      assertValidKey(key);
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: [...parts].sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+        }),
+      );
+    },
+    abort: async (key, uploadId) => {
+      assertValidKey(key);
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+    },
+  };
 
   describe() {
     return `s3://${this.bucket}${this.config.endpoint ? ` at ${this.config.endpoint}` : ''}`;

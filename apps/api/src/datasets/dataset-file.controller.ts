@@ -1,4 +1,5 @@
-import { Controller, Get, Param, ParseUUIDPipe, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { badInput } from '@trainyard/common';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole } from '@trainyard/auth';
@@ -42,7 +43,10 @@ export class DatasetFileController {
   }
 }
 
-/** PUT /v1/dataset-versions/:id/sources/:name streams one source file (any format) into a version. */
+/**
+ * PUT /v1/dataset-versions/:id/sources/:name streams one source file (any format) into a version;
+ * GET /v1/dataset-versions/:id/preview.png?perClass=6 draws samples per class and the histogram.
+ */
 @Controller('v1/dataset-versions/:id')
 @UseGuards(ApiKeyGuard)
 export class DatasetVersionController {
@@ -51,6 +55,17 @@ export class DatasetVersionController {
     private readonly versions: DatasetVersionRepository,
     private readonly hidden: HiddenSplits,
   ) {}
+
+  @Get('preview.png')
+  @RequireRole('viewer')
+  async preview(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Query('perClass') perClass: string | undefined, @Res() res: Response) {
+    const n = perClass === undefined ? undefined : Number(perClass);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 32)) throw badInput('perClass must be an integer 1-32', { field: 'perClass' });
+    await this.hidden.guardFile(p, (await this.versions.getForTeam(p.team.id, id)).datasetId, 'test', false);
+    const png = await this.datasets.preview(p.team.id, id, n);
+    res.setHeader('content-type', 'image/png');
+    res.send(png);
+  }
 
   @Put('sources/:name')
   @RequireRole('member')

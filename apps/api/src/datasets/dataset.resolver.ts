@@ -1,5 +1,5 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Float, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
 import { ApiKeyGuard, CurrentPrincipal, CurrentTeam, Principal, RequireRole, TeamPrincipal } from '@trainyard/auth';
 import { HiddenSplits } from '../assignments/hidden-splits.service';
@@ -7,7 +7,7 @@ import { badInput } from '@trainyard/common';
 import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
 import { Dataset, DatasetFile, DatasetFormat, DatasetStatus } from '../graphql/types';
 import { DatasetService } from './dataset.service';
-import { DatasetVersion, toDatasetVersion } from './dataset.types';
+import { DatasetVersion, PresignedUpload, toDatasetVersion, UploadedPartInput } from './dataset.types';
 
 type DatasetRow = Awaited<ReturnType<DatasetRepository['get']>>;
 type VersionRow = NonNullable<Awaited<ReturnType<DatasetVersionRepository['current']>>>;
@@ -133,6 +133,27 @@ export class DatasetResolver {
   ) {
     await this.hidden.guardFile(p, datasetId, 'train', true);
     return toDatasetVersion(await this.service.createVersion(p.team.id, datasetId, format, options, split));
+  }
+
+  @Mutation(() => PresignedUpload, { description: 'S3 storage only: presigned multipart part URLs so a large file goes straight to the bucket; then completeSourceUpload.' })
+  async createSourceUpload(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('versionId', { type: () => ID }) versionId: string,
+    @Args('name') name: string,
+    @Args('sizeBytes', { type: () => Float }) sizeBytes: number,
+    @Args('partSizeBytes', { type: () => Float, nullable: true }) partSizeBytes?: number,
+  ) {
+    return this.service.beginPresignedUpload(team.id, versionId, name, sizeBytes, partSizeBytes ?? undefined);
+  }
+
+  @Mutation(() => DatasetVersion, { description: 'Assembles a presigned upload from its parts (ETags from the part PUTs) and checks the file.' })
+  async completeSourceUpload(
+    @CurrentTeam() team: TeamPrincipal,
+    @Args('versionId', { type: () => ID }) versionId: string,
+    @Args('name') name: string,
+    @Args('parts', { type: () => [UploadedPartInput] }) parts: UploadedPartInput[],
+  ) {
+    return toDatasetVersion(await this.service.completePresignedUpload(team.id, versionId, name, parts));
   }
 
   @Mutation(() => DatasetVersion, { description: 'Closes the version for uploads and queues its ingest; poll status until READY or FAILED.' })

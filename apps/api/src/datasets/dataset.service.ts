@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { badInput, ErrorCode, notFound, TrainyardError } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { datasetFormat, validateIngestRequest } from '@trainyard/data';
+import { DatasetIndex, datasetFormat, renderPreview, validateIngestRequest } from '@trainyard/data';
 import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
@@ -51,7 +51,7 @@ export class DatasetService {
     if (declaredBytes !== undefined && declaredBytes > limit) {
       throw badInput(`${name}: ${declaredBytes} bytes is more than the upload limit of ${limit} bytes`, { field: 'body', limit });
     }
-    const { id: sourceId } = await this.versions.beginSource(v.id, name, declaredBytes ?? 0);
+    const { id: sourceId, previousBytes } = await this.versions.beginSource(v.id, name, declaredBytes ?? 0);
     const key = keys.datasetSource(teamId, v.datasetId, v.id, name, randomUUID());
     const hash = createHash('sha256');
     let received = 0;
@@ -78,7 +78,7 @@ export class DatasetService {
       details = check ? await check.report : undefined;
     } catch (err) {
       await this.store.delete(key).catch(() => undefined);
-      await this.versions.abortSource(sourceId);
+      await this.versions.abortSource(sourceId, previousBytes);
       if (err instanceof TrainyardError) throw err;
       throw this.cutOff(name, received, declaredBytes, err);
     }
@@ -94,6 +94,91 @@ export class DatasetService {
       field: 'body',
       problem: 'cut-off',
     });
+  }
+
+  /**
+   * A presigned multipart upload straight to the bucket (S3 stores only): the client PUTs each part
+   * to its URL, then calls completeSourceUpload with the parts' ETags. Ends in the same ingest.
+   */
+  async beginPresignedUpload(teamId: string, versionId: string, name: string, sizeBytes: number, partSizeBytes = 64 * 2 ** 20) {
+    const multipart = this.store.multipart;
+    if (!multipart) throw badInput('presigned uploads need S3 storage; PUT the file to uploadUrl instead', { field: 'versionId' });
+    const v = await this.versions.getForTeam(teamId, versionId);
+    if (!SOURCE_NAME.test(name)) throw badInput(`file name "${name.slice(0, 40)}" must be 1-128 letters, digits, . _ -`, { field: 'name' });
+    datasetFormat(v.format).acceptsFile?.(name);
+    const limit = this.config.datasets.uploadMaxBytes;
+    if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 1) throw badInput('sizeBytes must be a positive integer', { field: 'sizeBytes' });
+    if (sizeBytes > limit) throw badInput(`${name}: ${sizeBytes} bytes is more than the upload limit of ${limit} bytes`, { field: 'sizeBytes', limit });
+    if (!Number.isSafeInteger(partSizeBytes) || partSizeBytes < 5 * 2 ** 20) throw badInput('partSizeBytes must be at least 5 MiB (S3)', { field: 'partSizeBytes' });
+    const parts = Math.ceil(sizeBytes / partSizeBytes);
+    if (parts > 10_000) throw badInput(`${parts} parts of ${partSizeBytes} bytes; S3 allows 10000: use larger parts`, { field: 'partSizeBytes' });
+    if (v.sources.some((s) => s.name === name && s.sha256)) {
+      throw new TrainyardError(ErrorCode.CONFLICT, `${name} is already stored in this version; replace it with a PUT, or open a new version`, { file: name });
+    }
+    const { id: sourceId } = await this.versions.beginSource(v.id, name, sizeBytes);
+    const key = keys.datasetSource(teamId, v.datasetId, v.id, name, randomUUID());
+    const expiresInS = 3600;
+    try {
+      const { uploadId, urls } = await multipart.begin(key, parts, expiresInS);
+      await this.versions.setMultipart(sourceId, key, uploadId);
+      return { uploadId, partSizeBytes, parts: urls.map((url, i) => ({ partNumber: i + 1, url })), expiresAt: new Date(Date.now() + expiresInS * 1000) };
+    } catch (e) {
+      await this.versions.abortSource(sourceId);
+      throw e;
+    }
+  }
+
+  /**
+   * Assembles a presigned upload's parts, then reads the object back once to hash it and run the
+   * format's upload check (a wrong file is refused here, as with a PUT). Size must match what was
+   * announced, else the upload counts as cut off.
+   */
+  async completePresignedUpload(teamId: string, versionId: string, name: string, parts: Array<{ partNumber: number; etag: string }>) {
+    const multipart = this.store.multipart;
+    if (!multipart) throw badInput('presigned uploads need S3 storage', { field: 'versionId' });
+    const v = await this.versions.getForTeam(teamId, versionId);
+    const src = v.sources.find((s) => s.name === name);
+    if (!src?.multipartUploadId || src.status !== 'RECEIVING') throw new TrainyardError(ErrorCode.CONFLICT, `no presigned upload of ${name} is open on this version`);
+    const key = src.storageKey;
+    const fail = async (err: unknown) => {
+      await multipart.abort(key, src.multipartUploadId!);
+      await this.store.delete(key).catch(() => undefined);
+      await this.versions.abortSource(src.id);
+      throw err;
+    };
+    try {
+      await multipart.complete(key, src.multipartUploadId, parts);
+    } catch (e) {
+      return fail(badInput(`${name}: the parts do not make a complete upload (${(e as Error).message.slice(0, 100)})`, { field: 'parts', problem: 'cut-off' }));
+    }
+    const hash = createHash('sha256');
+    let size = 0;
+    const check = datasetFormat(v.format).uploadCheck?.(name, v.options as never);
+    let details: object | undefined;
+    try {
+      const body = await this.store.get(key);
+      const meter = new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          size += chunk.length;
+          hash.update(chunk);
+          cb(null, chunk);
+        },
+      });
+      if (check) {
+        check.stream.resume();
+        await pipeline(body, meter, check.stream);
+        details = await check.report;
+      } else {
+        meter.resume();
+        await pipeline(body, meter);
+      }
+      if (size !== Number(src.expectedBytes)) throw this.cutOff(name, size, Number(src.expectedBytes));
+    } catch (e) {
+      return fail(e);
+    }
+    const replaced = await this.versions.finishSource(src.id, { storageKey: key, sizeBytes: size, sha256: hash.digest('hex'), details });
+    if (replaced) await this.store.delete(replaced).catch(() => undefined);
+    return this.versions.getForTeam(teamId, v.id);
   }
 
   /** Closes a version for uploads and queues its ingest. */
@@ -121,6 +206,14 @@ export class DatasetService {
     const names = after.sources.filter((s) => s.status === 'STORED').map((s) => s.name);
     if (datasetFormat(after.format).autoIngest?.(names)) return this.ingest(teamId, after.id);
     return after;
+  }
+
+  /** A PNG grid of train samples per class with names and the histogram (READY image versions). */
+  async preview(teamId: string, versionId: string, perClass?: number) {
+    const v = await this.versions.getForTeam(teamId, versionId);
+    if (v.status !== 'READY' || !v.index || !v.storagePrefix) throw new TrainyardError(ErrorCode.CONFLICT, `dataset version ${v.version} is ${v.status}; a preview needs a READY version`);
+    const prefix = v.storagePrefix;
+    return renderPreview(v.index as unknown as DatasetIndex, (ref) => this.store.getBytes(`${prefix}${ref.name}`), { perClass });
   }
 
   /** Streams a source of the dataset's current (else open) version back, as uploaded. */

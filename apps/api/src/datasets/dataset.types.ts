@@ -1,4 +1,4 @@
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
 import type { DatasetIndex } from '@trainyard/data';
 import type { DatasetVersionRepository } from '@trainyard/db';
@@ -69,6 +69,12 @@ export class PresignedUpload {
   @Field(() => Float) partSizeBytes: number;
   @Field(() => [PresignedPart]) parts: PresignedPart[];
   @Field() expiresAt: Date;
+}
+
+@InputType()
+export class UploadedPartInput {
+  @Field(() => Int) partNumber: number;
+  @Field({ description: 'The ETag header the part PUT answered with.' }) etag: string;
 }
 
 type VersionRow = NonNullable<Awaited<ReturnType<DatasetVersionRepository['getById']>>> | Awaited<ReturnType<DatasetVersionRepository['create']>>;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { badInput, ErrorCode, ExperimentSpec, parseExperimentSpec, TrainyardError } from '@trainyard/common';
-import { batchesPerEpoch, validatePipelineSpec } from '@trainyard/data';
+import { batchesPerEpoch, resolveDatasetStats, validatePipelineSpec } from '@trainyard/data';
 import { DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
 import { EnqueueOptions, JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { SubmitExperimentInput } from './experiment.inputs';
@@ -47,6 +47,10 @@ export class ExperimentService {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload its files and wait for the ingest to finish`, { datasetId: dataset.id });
     }
     const spec = this.buildSpec(input, source.numClasses, source.trainCount, imageShape);
+    // Normalize(fromDataset) becomes the version's own numbers in the stored spec, so training,
+    // evaluation and serving all apply the same constants.
+    const train = (version?.index as { splits?: { train?: { mean: number[]; std: number[] } } } | null)?.splits?.train;
+    spec.pipeline.map = resolveDatasetStats(spec.pipeline.map, train ? { mean: train.mean, std: train.std } : undefined);
     const stepsPerEpoch = batchesPerEpoch(spec.pipeline, source.trainCount);
     const { experiment } = await this.experiments.createIdempotent({
       teamId,

@@ -115,6 +115,7 @@ export class Experiment {
   @Field(() => ID) id: string;
   @Field() name: string;
   @Field(() => ID) datasetId: string;
+  @Field(() => ID, { nullable: true, description: 'The exact dataset version it trained on.' }) datasetVersionId?: string | null;
   @Field(() => ID, { nullable: true, description: 'Who submitted it.' }) userId?: string | null;
   @Field(() => ExperimentStatus) status: ExperimentStatus;
   @Field({ description: 'Set by cancelExperiment; the run stops within a few steps.' }) cancelRequested: boolean;

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Test } from '@nestjs/testing';
+import { onnx } from 'onnx-proto';
 import { loadConfig } from '@trainyard/config';
 import { CheckpointExportRepository, DbModule, migrate, PrismaService } from '@trainyard/db';
 import { buildModel, buildOptimizer, initBackend, loadOnnxRuntime, saveCheckpoint } from '@trainyard/engine';
@@ -96,6 +97,9 @@ describe('ExportService.handle', () => {
     const bytes = await store.getBytes(key);
     expect(done.sizeBytes).toBe(bytes.byteLength);
     expect(done.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    const meta = Object.fromEntries(onnx.ModelProto.decode(bytes).metadataProps.map((m) => [m.key, m.value]));
+    expect(meta).toMatchObject({ input_layout: 'NHWC', checkpoint_id: c.id, experiment_id: experiment.id, step: '3', output: 'logits' });
+    expect(JSON.parse(meta.model_spec)).toMatchObject({ name: 'lenet5', inputShape: [32, 32, 1], numClasses: 10 });
     const rt = await loadOnnxRuntime(bytes);
     expect(rt.inputShape).toEqual([null, 32, 32, 1]);
     await rt.dispose();

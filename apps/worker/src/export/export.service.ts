@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ErrorCode, JobPayloads, TrainyardError } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { CheckpointExportRepository } from '@trainyard/db';
-import { exportToOnnx, initBackend, measureOnnxParity, modelFromCheckpoint } from '@trainyard/engine';
+import { exportToOnnx, initBackend, loadCheckpoint, measureOnnxParity, modelFromCheckpoint } from '@trainyard/engine';
 import { JOB_QUEUE, JOB_RELEASED, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 
@@ -43,10 +43,18 @@ export class ExportService {
       // The same backend choice as serve, so an embedded process (worker and serve in one) keeps one.
       this.backend ??= initBackend(this.config.worker.backend === 'cpu' ? 'cpu' : 'auto');
       await this.backend;
-      const model = modelFromCheckpoint(bytes);
+      const ckpt = loadCheckpoint(bytes);
+      const model = modelFromCheckpoint(ckpt);
       try {
+        // What a reader of the file alone needs: where it came from, the zoo spec, and that it ends in logits.
         const onnx = exportToOnnx(model, {
-          metadata: { checkpoint_id: checkpoint.id, experiment_id: checkpoint.experimentId, step: String(checkpoint.step) },
+          metadata: {
+            checkpoint_id: checkpoint.id,
+            experiment_id: checkpoint.experimentId,
+            step: String(checkpoint.step),
+            model_spec: JSON.stringify(ckpt.header.modelSpec),
+            output: 'logits',
+          },
         });
         const ops = Object.entries(onnx.opCounts).map(([op, n]) => `${n} ${op}`).join(', ');
         log(`converted: ${onnx.bytes.byteLength} bytes, opset ${onnx.opsetVersion}, ${ops}`);

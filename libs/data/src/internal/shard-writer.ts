@@ -139,11 +139,16 @@ export class ShardWriter {
       this.labelView.setFloat32(0, label, true);
     }
     const c = this.channels;
-    for (let i = 0; i < sample.length; i++) {
-      const v = sample[i];
-      const k = i % c;
-      s.sum[k] += v;
-      s.sumSq[k] += v * v;
+    for (let k = 0; k < c; k++) {
+      let sum = 0;
+      let sq = 0;
+      for (let i = k; i < sample.length; i += c) {
+        const v = sample[i];
+        sum += v;
+        sq += v * v;
+      }
+      s.sum[k] += sum;
+      s.sumSq[k] += sq;
     }
     s.pixels += sample.length / c;
     s.count++;

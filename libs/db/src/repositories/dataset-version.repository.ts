@@ -87,7 +87,7 @@ export class DatasetVersionRepository {
       const row = existing
         ? await tx.datasetSource.update({ where: { id: existing.id }, data })
         : await tx.datasetSource.create({ data: { versionId, name, storageKey: '', ...data } });
-      return { id: row.id, previousKey: existing?.sha256 ? existing.storageKey : undefined };
+      return { id: row.id, previousBytes: existing?.sha256 ? existing.bytesReceived : undefined };
     });
   }
 
@@ -105,11 +105,18 @@ export class DatasetVersionRepository {
     return old.sha256 && old.storageKey !== done.storageKey ? old.storageKey : undefined;
   }
 
-  /** The upload broke off: a source that had earlier bytes keeps them, a new one is FAILED. */
-  async abortSource(sourceId: string) {
+  /**
+   * The upload broke off: a source that had earlier bytes keeps them (`previousBytes`, from
+   * beginSource, restores its size), a new one is FAILED.
+   */
+  async abortSource(sourceId: string, previousBytes?: bigint) {
     const s = await this.prisma.datasetSource.findUnique({ where: { id: sourceId } });
     if (!s) return;
-    await this.prisma.datasetSource.update({ where: { id: sourceId }, data: { status: s.sha256 ? 'STORED' : 'FAILED', bytesReceived: s.sha256 ? s.expectedBytes : s.bytesReceived } });
+    const kept = s.sha256 && previousBytes !== undefined;
+    await this.prisma.datasetSource.update({
+      where: { id: sourceId },
+      data: kept ? { status: 'STORED', bytesReceived: previousBytes, expectedBytes: previousBytes } : { status: 'FAILED' },
+    });
   }
 
   setMultipart(sourceId: string, storageKey: string, uploadId: string | null) {

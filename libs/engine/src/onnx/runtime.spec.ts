@@ -72,6 +72,10 @@ describe('measureOnnxParity', () => {
     expect(await measureOnnxParity(model, bytes)).toBeLessThan(1e-4);
     const other = buildModel({ name: 'lenet5', inputShape: [32, 32, 1], numClasses: 10, seed: 6 });
     expect(await measureOnnxParity(other, bytes)).toBeGreaterThan(1e-2);
+    // No tensors left behind by exporting and checking.
+    const before = tf.memory().numTensors;
+    await measureOnnxParity(model, exportToOnnx(model).bytes);
+    expect(tf.memory().numTensors).toBe(before);
     // The model is still usable afterwards (the check does not dispose it).
     expect((model.predict(tf.zeros([1, 32, 32, 1])) as tf.Tensor).shape).toEqual([1, 10]);
   });
