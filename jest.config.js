@@ -10,7 +10,7 @@ delete swcrc.$schema;
 const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^@trainyard/(.*)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: { '^@trainyard/([^/]+)/(.+)$': '<rootDir>/libs/$1/src/$2', '^@trainyard/(.*)$': '<rootDir>/libs/$1/src' },
   testEnvironment: 'node',
 };
 

@@ -1,21 +1,26 @@
 /**
  * `npm run bench:train`: Trainyard's training throughput vs PyTorch on the same machine, same run.
  *
- * For LeNet-5 (32x32x1) and the CIFAR-style `cnn` (32x32x3) at batch 32 and 64 it prints Trainyard's
+ * For LeNet-5 (32x32x1) and the CIFAR-style `cnn` (32x32x3) at batch 32 and 64, and at batch 64 `mlp`
+ * (28x28x1, hidden 512-256), `resnet` depth 20 (32x32x3) and LeNet-5 submitted as a custom tfjs
+ * topology (lenet5_custom, which should match the built-in one), it prints Trainyard's
  * training samples/s (Trainer.fit on synthetic batches, Momentum 0.9, lr 0.01) on wasm (and on the
  * pure-JS cpu backend for a couple of steps), PyTorch's samples/s for the same architecture, optimizer
  * and batch (test/bench/torch_train.py under /usr/bin/python3), the ratio, tf.memory().numTensors and
  * RSS after each epoch, a per-kernel profile of one step, and aggregate samples/s of 1 vs 2 concurrent
  * training processes. Last line: RESULT lenet5_b64_samples_per_s=.. lenet5_b64_ratio=.. cnn_b64_ratio=..
+ * mlp_b64_ratio=.. resnet20_b64_ratio=.. lenet5_custom_b64_ratio=.. custom_vs_builtin_lenet5=..
  *
- * Flags: --quick (fewer steps), --no-torch, --no-concurrency, --no-cpu, --no-js-compare.
+ * Flags: --quick (fewer steps), --no-torch, --no-concurrency, --no-cpu, --no-js-compare, --rows a_b64,b_b64.
  * Internal: --worker MODEL BATCH STEPS (one training process for the concurrency measurement).
  */
 import { execFileSync, spawn } from 'child_process';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, buildOptimizer, initBackend, Trainer } from '@trainyard/engine';
-import type { Batch, BatchSource, ModelName } from '@trainyard/engine';
+import type { Batch, BatchSource, ModelSpec } from '@trainyard/engine';
+/** Bench rows: zoo models, and LeNet-5 submitted as a custom Keras/tfjs topology. */
+type ModelName = 'lenet5' | 'cnn' | 'mlp' | 'resnet20' | 'lenet5_custom';
 import { nativeKernels, useNativeKernels } from '../../libs/engine/src/kernels';
 
 const argv = process.argv.slice(2);
@@ -24,10 +29,53 @@ const QUICK = flag('--quick');
 const PY = process.env.TRAINYARD_BENCH_PYTHON ?? '/usr/bin/python3';
 const TORCH_SCRIPT = path.resolve(__dirname, '../../../test/bench/torch_train.py');
 
-const SHAPES: Record<ModelName, [number, number, number]> = { lenet5: [32, 32, 1], cnn: [32, 32, 3] };
-/** Steps per epoch and epochs per (model, batch) on wasm; sized so the whole bench stays ~3-5 min. */
+const SHAPES: Record<ModelName, [number, number, number]> = {
+  lenet5: [32, 32, 1],
+  cnn: [32, 32, 3],
+  mlp: [28, 28, 1],
+  resnet20: [32, 32, 3],
+  lenet5_custom: [32, 32, 1],
+};
+/** The PyTorch peer of each row (the custom topology is LeNet-5). */
+const TORCH_MODEL: Record<ModelName, string> = { lenet5: 'lenet5', cnn: 'cnn', mlp: 'mlp', resnet20: 'resnet20', lenet5_custom: 'lenet5' };
+
+/**
+ * LeNet-5 written with the tfjs layers API by hand (not through the zoo), serialized with toJSON():
+ * what a user submits as a custom topology.
+ */
+function customLenetTopology(): Record<string, unknown> {
+  const m = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [32, 32, 1], filters: 6, kernelSize: 5, activation: 'relu', name: 'c1' }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: 'p1' }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu', name: 'c2' }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: 'p2' }),
+      tf.layers.flatten({ name: 'f' }),
+      tf.layers.dense({ units: 120, activation: 'relu', name: 'd1' }),
+      tf.layers.dense({ units: 84, activation: 'relu', name: 'd2' }),
+      tf.layers.dense({ units: 10, name: 'logits' }),
+    ],
+  });
+  const json = m.toJSON(null, false) as Record<string, unknown>;
+  m.dispose();
+  return json;
+}
+
+function modelSpec(model: ModelName): ModelSpec {
+  const base = { inputShape: SHAPES[model], numClasses: 10, seed: 7 };
+  switch (model) {
+    case 'resnet20':
+      return { ...base, name: 'resnet', params: { depth: 20 } };
+    case 'lenet5_custom':
+      return { ...base, name: 'custom', params: { topology: customLenetTopology() } };
+    default:
+      return { ...base, name: model };
+  }
+}
+
+/** Steps per epoch and epochs per (model, batch) on wasm; sized so the whole bench stays ~5-8 min. */
 function plan(model: ModelName, batch: number): { steps: number; epochs: number } {
-  const samples = model === 'lenet5' ? (QUICK ? 2000 : 8000) : QUICK ? 256 : 1024;
+  const samples = model === 'lenet5' || model === 'lenet5_custom' || model === 'mlp' ? (QUICK ? 2000 : 8000) : model === 'resnet20' ? (QUICK ? 192 : 768) : QUICK ? 256 : 1024;
   return { steps: Math.max(2, Math.round(samples / batch / 3)), epochs: 3 };
 }
 
@@ -53,7 +101,7 @@ function syntheticSource(model: ModelName, batch: number, steps: number, seed = 
 
 function makeTrainer(model: ModelName): Trainer {
   return new Trainer({
-    model: buildModel({ name: model, inputShape: SHAPES[model], numClasses: 10, seed: 7 }),
+    model: buildModel(modelSpec(model)),
     optimizer: buildOptimizer({ name: 'Momentum', learningRate: 0.01, momentum: 0.9 }),
   });
 }
@@ -170,7 +218,7 @@ function runTorch(model: ModelName, batch: number, steps: number, threads: numbe
   try {
     const out = execFileSync(
       PY,
-      [TORCH_SCRIPT, '--model', model, '--batch', String(batch), '--steps', String(steps), '--threads', String(threads)],
+      [TORCH_SCRIPT, '--model', TORCH_MODEL[model], '--batch', String(batch), '--steps', String(steps), '--threads', String(threads)],
       { encoding: 'utf8', timeout: 300_000 },
     );
     return JSON.parse(out.trim().split('\n').pop()!) as TorchResult;
@@ -237,8 +285,19 @@ async function main() {
     }
     useNativeKernels(true);
   }
-  for (const model of ['lenet5', 'cnn'] as ModelName[]) {
-    for (const batch of [32, 64]) {
+  const rows: Array<[ModelName, number]> = [
+    ['lenet5', 32],
+    ['lenet5', 64],
+    ['cnn', 32],
+    ['cnn', 64],
+    ['mlp', 64],
+    ['resnet20', 64],
+    ['lenet5_custom', 64],
+  ];
+  // --rows lenet5_b64,mlp_b64 runs a subset (the interleaved custom comparison always runs).
+  const only = argv.includes('--rows') ? argv[argv.indexOf('--rows') + 1].split(',') : undefined;
+  for (const [model, batch] of rows) {
+    if (!only || only.includes(`${model}_b${batch}`)) {
       const { steps, epochs } = plan(model, batch);
       const r = await trainTfjs(model, batch, steps, epochs);
       let torch: TorchResult | undefined;
@@ -283,11 +342,44 @@ async function main() {
     );
   }
 
+  // Custom topology vs built-in LeNet-5, interleaved in one process so load changes hit both alike:
+  // rounds of M steps each, the median of the per-round ratios.
+  let customVsBuiltin: number | undefined;
+  {
+    const builtin = makeTrainer('lenet5');
+    const custom = makeTrainer('lenet5_custom');
+    const m = QUICK ? 20 : 60;
+    const src = syntheticSource('lenet5', 64, m);
+    await builtin.fit(syntheticSource('lenet5', 64, 3), { epochs: 1 });
+    await custom.fit(syntheticSource('lenet5', 64, 3), { epochs: 1 });
+    const ratios: number[] = [];
+    const time = async (t: Trainer) => {
+      const t0 = performance.now();
+      await t.fit(src, { epochs: 1 });
+      return performance.now() - t0;
+    };
+    for (let round = 0; round < (QUICK ? 6 : 10); round++) {
+      // Alternate which goes first, so an ordering effect (GC, caches) does not favour one.
+      const [b, c] = round % 2 === 0 ? [await time(builtin), await time(custom)] : [await time(custom), await time(builtin)].reverse();
+      ratios.push(b / c);
+    }
+    ratios.sort((a, b) => a - b);
+    customVsBuiltin = ratios[Math.floor(ratios.length / 2)];
+    console.log(
+      `lenet5_custom vs built-in lenet5, b64, interleaved ${ratios.length} x ${m} steps: custom speed / built-in speed median ${fmt(customVsBuiltin, 3)} (rounds ${ratios.map((r) => r.toFixed(2)).join(' ')})`,
+    );
+  }
+
   console.log(`total bench time ${((performance.now() - started) / 1000).toFixed(0)} s`);
   const l = results.lenet5_b64;
   const c = results.cnn_b64;
   const ratio = (r?: { tfjs: number; torch?: number }) => (r?.torch ? (r.tfjs / r.torch).toFixed(3) : 'n/a');
-  console.log(`RESULT lenet5_b64_samples_per_s=${fmt(l?.tfjs)} lenet5_b64_ratio=${ratio(l)} cnn_b64_ratio=${ratio(c)}`);
+  const custom = results.lenet5_custom_b64;
+  void custom;
+  console.log(
+    `RESULT lenet5_b64_samples_per_s=${fmt(l?.tfjs)} lenet5_b64_ratio=${ratio(l)} cnn_b64_ratio=${ratio(c)} mlp_b64_ratio=${ratio(results.mlp_b64)} ` +
+      `resnet20_b64_ratio=${ratio(results.resnet20_b64)} lenet5_custom_b64_ratio=${ratio(custom)} custom_vs_builtin_lenet5=${fmt(customVsBuiltin, 3)}`,
+  );
 }
 
 main().catch((e) => {

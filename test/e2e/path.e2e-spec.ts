@@ -128,12 +128,47 @@ describe('experiments', () => {
   it.each([
     [{ model: { name: 'resnet9000' } }, /model.name: unknown model/],
     [{ optimizer: { name: 'Momentum', learningRate: -0.01 } }, /learningRate must be > 0/],
-    [{ optimizer: { name: 'Adagrad', learningRate: 0.01 } }, /unknown optimizer/],
+    [{ optimizer: { name: 'Nadam', learningRate: 0.01 } }, /unknown optimizer/],
     [{ pipeline: { batchSize: TRAIN + 1 } }, /larger than the dataset/],
+    [{ loss: { name: 'MSE' } }, /loss: MSE on class labels needs oneHot: true/],
+    [{ schedule: { name: 'step', stepSize: -100 } }, /schedule.stepSize: stepSize must be >= 0/],
+    [{ model: { name: 'resnet', params: { depth: 18 } } }, /model.params.depth: depth must be 20, 32 or 56/],
+    [
+      {
+        model: {
+          name: 'custom',
+          params: {
+            topology: {
+              class_name: 'Sequential',
+              config: {
+                layers: [
+                  { class_name: 'Flatten', config: { name: 'flat', batch_input_shape: [null, 32, 32, 1] } },
+                  { class_name: 'Lambda', config: { name: 'sneaky', function: 'os.system' } },
+                ],
+              },
+            },
+          },
+        },
+      },
+      /model.params.topology: layer "sneaky": layer class "Lambda" is not allowed/,
+    ],
+    [{ model: { name: 'custom', params: { topology: '['.repeat(10_000) + ']'.repeat(10_000) } } }, /nested deeper than 40 levels/],
   ])('rejects a bad spec with BAD_USER_INPUT (%#)', async (override, message) => {
     const r = await alice.gql(SUBMIT, { input: experimentInput(datasetId, override) });
     expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(r.errors?.[0].message).toMatch(message);
+  });
+
+  it('summarizes a model on a dataset before training (and only the owning team can)', async () => {
+    const q = `query($d: ID!, $m: ModelInput!) { modelSummary(datasetId: $d, model: $m) { name inputShape outputShape totalParams trainableParams layers { name className outputShape params } } }`;
+    const { modelSummary } = await alice.data(q, { d: datasetId, m: { name: 'lenet5' } });
+    // The walkthrough pipeline resizes 28x28 to 32x32.
+    expect(modelSummary).toMatchObject({ inputShape: [32, 32, 1], outputShape: [10], totalParams: 61706, trainableParams: 61706 });
+    expect(modelSummary.layers.map((l: any) => l.name)).toEqual(['image', 'conv1', 'pool1', 'conv2', 'pool2', 'flatten', 'fc1', 'fc2', 'fc3']);
+    const resnet = await alice.data(q, { d: datasetId, m: { name: 'resnet', params: { depth: 20 } } });
+    expect(resnet.modelSummary.layers.filter((l: any) => l.className === 'Add')).toHaveLength(9);
+    const other = await bob.gql(q, { d: datasetId, m: { name: 'lenet5' } });
+    expect(other.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
 
   it('makes one experiment for two submits with the same idempotency key', async () => {
@@ -169,6 +204,18 @@ describe('experiments', () => {
     expect(m.confusionMatrix).toHaveLength(10);
     expect(m.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(TEST);
     for (const k of ['precision', 'recall', 'f1']) expect(m[k]).toBeGreaterThan(0.5);
+    expect(m.topK).toBe(5);
+    expect(m.topKAccuracy).toBeGreaterThanOrEqual(m.accuracy);
+    expect(m.micro.f1).toBeCloseTo(m.accuracy, 10);
+    // The learning rate in force is recorded with each loss; one summary per epoch.
+    expect(experiment.losses.every((l: any) => l.lr === 0.01)).toBe(true);
+    expect(experiment.epochSummaries.map((e: any) => e.epoch)).toEqual([0, 1]);
+    for (const e of experiment.epochSummaries) {
+      expect(e.learningRate).toBe(0.01);
+      expect(e.accuracy).toBeGreaterThan(0);
+      expect(e.layers.map((l: any) => l.name)).toEqual(['conv1', 'conv2', 'fc1', 'fc2', 'fc3']);
+      for (const l of e.layers) expect(l.gradNorm).toBeGreaterThan(0);
+    }
   });
 
   it('streams a checkpoint back to its team only', async () => {

@@ -56,8 +56,9 @@ export class TrainyardClient {
 
 export const EXPERIMENT_FIELDS = `id name status attempt backend failureReason cancelRequested spec
   progress { epoch step totalSteps samplesPerSecond }
-  metrics { accuracy loss precision recall f1 confusionMatrix perClass { precision recall f1 support } }
-  losses { step epoch loss }
+  metrics { accuracy loss precision recall f1 confusionMatrix perClass { precision recall f1 support } topK topKAccuracy micro }
+  losses { step epoch loss lr }
+  epochSummaries { epoch step loss accuracy learningRate validation layers { name weightNorm gradNorm } }
   checkpoints { id step epoch sizeBytes downloadUrl }`;
 
 /** Polls an experiment until `done` says so, or fails after `timeoutMs`. */

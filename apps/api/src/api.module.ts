@@ -4,17 +4,37 @@ import { APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApiKeyGuard, AuthModule } from '@trainyard/auth';
 import { AppConfig } from '@trainyard/config';
-import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DatasetVersionRepository, DeploymentRepository, ExperimentRepository } from '@trainyard/db';
+import {
+  ArtifactDeletionRepository,
+  CheckpointExportRepository,
+  CheckpointRepository,
+  DatasetRepository,
+  DatasetVersionRepository,
+  DeploymentRepository,
+  EvaluationRepository,
+  ExperimentRepository,
+  SweepRepository,
+} from '@trainyard/db';
+import { ChartsController } from './charts/charts.controller';
+import { ChartsService } from './charts/charts.service';
 import { CheckpointController } from './datasets/checkpoint.controller';
 import { DatasetFileController, DatasetVersionController } from './datasets/dataset-file.controller';
 import { DatasetResolver } from './datasets/dataset.resolver';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentResolver } from './deployments/deployment.resolver';
+import { EvaluationResolver } from './evaluations/evaluation.resolver';
+import { EvaluationService } from './evaluations/evaluation.service';
 import { ExperimentResolver } from './experiments/experiment.resolver';
 import { CheckpointExportController } from './exports/export.controller';
 import { CheckpointExportResolver } from './exports/export.resolver';
 import { CheckpointExportService } from './exports/export.service';
 import { ExperimentService } from './experiments/experiment.service';
+import { FineTuneService } from './experiments/fine-tune.service';
+import { RerunService } from './experiments/rerun.service';
+import { RetentionResolver } from './retention/retention.resolver';
+import { RetentionService } from './retention/retention.service';
+import { SweepResolver } from './sweeps/sweep.resolver';
+import { SweepService } from './sweeps/sweep.service';
 import { TeamResolver } from './teams/team.resolver';
 import { PeopleService } from './people/people.service';
 import { CourseResolver } from './courses/course.resolver';
@@ -48,7 +68,7 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, GradesController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController],
       providers: [
         // Every GraphQL operation and REST route: authenticate, then check the declared minimum role.
         { provide: APP_GUARD, useExisting: ApiKeyGuard },
@@ -73,6 +93,18 @@ export class ApiModule {
         DatasetResolver,
         ExperimentResolver,
         DeploymentResolver,
+        EvaluationRepository,
+        EvaluationService,
+        EvaluationResolver,
+        FineTuneService,
+        RerunService,
+        ArtifactDeletionRepository,
+        RetentionService,
+        RetentionResolver,
+        ChartsService,
+        SweepRepository,
+        SweepService,
+        SweepResolver,
       ],
     };
   }

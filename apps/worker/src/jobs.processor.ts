@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { JOB_CONSUMER, JobConsumer, JobHandlers } from '@trainyard/queue';
-import { IngestService } from './ingest/ingest.service';
+import { JOB_CONSUMER, JOB_QUEUE, JobConsumer, JobHandlers, JobQueue } from '@trainyard/queue';
+import { EvaluateService } from './evaluate/evaluate.service';
 import { ExportService } from './export/export.service';
+import { IngestService } from './ingest/ingest.service';
 import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
+import { ArtifactsService } from './retention/artifacts.service';
 import { TrainingService } from './training/training.service';
 import { ScoringService } from './scoring/scoring.service';
-import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 
 /**
  * Thin: takes jobs off the queue and hands each to the one service that handles its name. The map
@@ -20,17 +21,21 @@ export class JobsProcessor implements OnApplicationBootstrap {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOB_CONSUMER) private readonly consumer: JobConsumer,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly training: TrainingService,
+    private readonly evaluations: EvaluateService,
+    private readonly artifacts: ArtifactsService,
     private readonly ingest: IngestService,
     private readonly exports: ExportService,
     private readonly scoring: ScoringService,
-    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly metrics: WorkerMetrics,
     private readonly idle: IdleExit,
   ) {}
 
   readonly handlers: JobHandlers = {
     train: (payload, ctx) => this.training.handle(payload, ctx),
+    evaluate: (payload, ctx) => this.evaluations.handle(payload, ctx),
+    deleteArtifacts: (payload) => this.artifacts.handle(payload),
     ingestDataset: (payload, ctx) => this.ingest.handle(payload, ctx),
     exportCheckpoint: (payload, ctx) => this.exports.handle(payload, ctx),
     scoreSubmission: (payload, ctx) => this.scoring.handle(payload, ctx),
@@ -41,6 +46,8 @@ export class JobsProcessor implements OnApplicationBootstrap {
     if (this.config.queue.kind === 'in-process') {
       // In-process jobs die with the process; pick up what a previous run left unfinished.
       await this.training.requeueUnfinished();
+      for (const { id } of await this.evaluations.unfinished()) await this.queue.enqueue('evaluate', { evaluationId: id });
+      for (const { id } of await this.artifacts.pending()) await this.queue.enqueue('deleteArtifacts', { deletionId: id });
       await this.ingest.requeueUnfinished();
       await this.exports.requeueUnfinished();
       await this.scoring.requeueUnscored((p) => this.queue.enqueue('scoreSubmission', p));

@@ -1,10 +1,23 @@
 import { Module } from '@nestjs/common';
-import { CheckpointExportRepository, CheckpointRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository, SubmissionRepository } from '@trainyard/db';
+import {
+  ArtifactDeletionRepository,
+  CheckpointExportRepository,
+  CheckpointRepository,
+  DatasetRepository,
+  DatasetVersionRepository,
+  EvaluationRepository,
+  ExperimentRepository,
+  SubmissionRepository,
+} from '@trainyard/db';
+import { EvaluateService } from './evaluate/evaluate.service';
 import { ScoringService } from './scoring/scoring.service';
 import { ComputeBudget } from './budget/compute-budget.service';
 import { ExportService } from './export/export.service';
 import { IngestService } from './ingest/ingest.service';
+import { ArtifactsService } from './retention/artifacts.service';
 import { DatasetLoader } from './training/dataset-loader';
+import { CheckpointSink } from './training/checkpoint-sink';
+import { ReceiptRecorder } from './training/receipt-recorder';
 import { JobsProcessor } from './jobs.processor';
 import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
@@ -19,6 +32,8 @@ import { TrainingService } from './training/training.service';
     ExperimentRepository,
     CheckpointRepository,
     CheckpointExportRepository,
+    EvaluationRepository,
+    ArtifactDeletionRepository,
     TrainingService,
     ComputeBudget,
     SubmissionRepository,
@@ -26,6 +41,10 @@ import { TrainingService } from './training/training.service';
     IngestService,
     DatasetLoader,
     ExportService,
+    EvaluateService,
+    ArtifactsService,
+    ReceiptRecorder,
+    CheckpointSink,
     JobsProcessor,
     WorkerMetrics,
     WorkerProbe,

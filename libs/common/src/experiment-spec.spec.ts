@@ -20,8 +20,13 @@ describe('parseExperimentSpec', () => {
 
   it.each([
     [{ ...valid, optimizer: { name: 'Momentum', learningRate: -0.1 } }, /optimizer.learningRate: learningRate must be > 0/],
-    [{ ...valid, optimizer: { name: 'Adagrad', learningRate: 0.1 } }, /optimizer.name: unknown optimizer; expected one of SGD, Momentum/],
-    [{ ...valid, model: { name: 'resnet9000', numClasses: 10 } }, /model.name: unknown model; expected one of lenet5, cnn/],
+    [{ ...valid, optimizer: { name: 'Nadam', learningRate: 0.1 } }, /optimizer.name: unknown optimizer; expected one of SGD, Momentum/],
+    [{ ...valid, model: { name: 'resnet9000', numClasses: 10 } }, /model.name: unknown model; expected one of lenet5, mlp, cnn, resnet, alexnet, custom/],
+    [{ ...valid, model: { name: 'resnet', numClasses: 10, params: { depth: 19 } } }, /model.params.depth: depth must be 20, 32 or 56/],
+    [{ ...valid, schedule: { name: 'step', stepSize: -5 } }, /schedule.stepSize: stepSize must be >= 0/],
+    [{ ...valid, schedule: { name: 'linear' } }, /schedule.name: unknown schedule; expected one of constant, step, exponential, cosine/],
+    [{ ...valid, loss: { name: 'Focal' } }, /loss.name: unknown loss; expected one of SoftmaxCrossEntropyWithLogits/],
+    [{ ...valid, earlyStopping: { monitor: 'val_f2' } }, /earlyStopping.monitor: monitor must be one of val_loss/],
     [{ ...valid, checkpoint: { saveCheckpointSteps: 0, keepCheckpointMax: 1 } }, /checkpoint.saveCheckpointSteps/],
   ])('rejects %#', (spec, message) => {
     try {

@@ -9,14 +9,22 @@
  * To add a job: its payload here, its entry in JOBS, and a handler in apps/worker (jobs.processor.ts).
  */
 export interface JobPayloads {
-  /** Train (or resume) one experiment. */
-  train: { experimentId: string; resume?: number };
+  /**
+   * Train (or resume) one experiment. `resumeOf`: set by resumeExperiment to the attempt it bumped
+   * the experiment to, so each resume gets a job id of its own (the first job's id may still be held
+   * by the queue's record of that finished job).
+   */
+  train: { experimentId: string; resumeOf?: number };
+  /** Score one checkpoint on one dataset (the Evaluation row says which). */
+  evaluate: { evaluationId: string };
+  /** Free the bytes under one ArtifactDeletion's prefix (rows already deleted), then forget it. */
+  deleteArtifacts: { deletionId: string };
+  /** Score one course submission on its assignment's hidden split; `round` is the submission's scoreRound when queued (re-scores bump it). */
+  scoreSubmission: { submissionId: string; round: number };
   /** Convert one dataset version's uploaded sources into the internal form (shards + index). */
   ingestDataset: { datasetVersionId: string };
   /** Convert one checkpoint to another format (ONNX) and store the file: a CheckpointExport row. */
   exportCheckpoint: { exportId: string };
-  /** Score one course submission on its assignment's hidden split; `round` is the submission's scoreRound when queued (re-scores bump it). */
-  scoreSubmission: { submissionId: string; round: number };
 }
 
 export type JobName = keyof JobPayloads;
@@ -35,8 +43,9 @@ export interface JobDefinition<N extends JobName> {
 }
 
 export const JOBS: { [N in JobName]: JobDefinition<N> } = {
-  // `resume`: a PAUSED run resumed (its attempt when resumed), a new job beside the finished one.
-  train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}${p.resume ? `-resume-${p.resume}` : ''}` },
+  train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}${p.resumeOf !== undefined ? `-resume-${p.resumeOf}` : ''}` },
+  evaluate: { lane: 'jobs', jobId: (p) => `evaluation-${p.evaluationId}` },
+  deleteArtifacts: { lane: 'jobs', jobId: (p) => `deletion-${p.deletionId}` },
   scoreSubmission: { lane: 'jobs', jobId: (p) => `submission-${p.submissionId}-${p.round}` },
   ingestDataset: { lane: 'jobs', jobId: (p) => `ingest-${p.datasetVersionId}` },
   exportCheckpoint: { lane: 'jobs', jobId: (p) => `export-${p.exportId}` },

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainyardError, ErrorCode } from '@trainyard/common';
 import { ModelSpec, buildModel } from './models';
-import { OptimizerSpec, optimizerNameOf } from './optimizers';
+import { OptimizerSpec, canonicalOptimizerName, optimizerNameOf } from './optimizers';
 
 export const CHECKPOINT_MAGIC = 'TRNYCKPT';
 export const CHECKPOINT_VERSION = 1;
@@ -215,7 +215,7 @@ export function restoreModelWeights(model: tf.LayersModel, ckpt: LoadedCheckpoin
  */
 export async function restore(model: tf.LayersModel, optimizer: tf.Optimizer, ckpt: LoadedCheckpoint): Promise<void> {
   const kind = optimizerNameOf(optimizer);
-  if (kind !== ckpt.header.optimizerSpec.name) {
+  if (kind !== canonicalOptimizerName(ckpt.header.optimizerSpec.name)) {
     throw new CheckpointFormatError(`optimizer is ${kind}, checkpoint holds ${ckpt.header.optimizerSpec.name} state`);
   }
   restoreModelWeights(model, ckpt);

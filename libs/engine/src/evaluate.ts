@@ -2,40 +2,82 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '@trainyard/common';
 import { badInput } from '@trainyard/common';
-import { softmaxCrossEntropy } from './losses';
-import { ClassificationMetrics, accumulateConfusion, argmaxRows, emptyConfusion, metricsFromConfusion } from './metrics';
+import { DEFAULT_LOSS, perSampleLoss, validateLossSpec, type LossSpec } from './losses';
+import {
+  ClassificationMetrics,
+  RegressionAccumulator,
+  RegressionMetrics,
+  accumulateConfusion,
+  argmaxRows,
+  emptyConfusion,
+  metricsFromConfusion,
+  topKCorrect,
+} from './metrics';
 
 export interface EvaluationResult extends ClassificationMetrics {
-  /** Mean softmax cross-entropy over all samples. */
+  /** Mean per-sample loss (the experiment's loss; softmax cross-entropy by default). */
   loss: number;
+  /** Share of samples whose label is among the topK highest logits. */
+  topKAccuracy: number;
+  topK: number;
+  /** For regression-style losses (MSE, L1, Huber): the outputs against the targets (one-hot rows for class labels). */
+  regression?: RegressionMetrics;
 }
 
-/** Runs the model over every batch (inference mode) and returns loss, accuracy and macro metrics. */
+export interface EvaluateOptions {
+  /** Loss reported as `loss` (default softmax cross-entropy). */
+  loss?: LossSpec;
+  /** k of the top-k accuracy (default min(5, numClasses)). */
+  topK?: number;
+  /** Names of the classes, in label order (per-class metrics carry them). */
+  classNames?: readonly string[];
+}
+
+/**
+ * Runs the model over every batch (inference mode) and returns loss, accuracy, top-k accuracy,
+ * precision/recall/F1 (macro, micro, per class), the confusion matrix, and for regression-style
+ * losses MSE, MAE and R².
+ */
 export async function evaluate(
   model: tf.LayersModel,
   data: Iterable<Batch> | AsyncIterable<Batch>,
   numClasses: number,
+  opts: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
+  const loss = validateLossSpec(opts.loss ?? DEFAULT_LOSS);
+  const k = Math.min(opts.topK ?? 5, numClasses);
+  const regression = loss.name === 'MSE' || loss.name === 'L1' || loss.name === 'Huber' ? new RegressionAccumulator() : undefined;
   const confusion = emptyConfusion(numClasses);
   let lossSum = 0;
   let n = 0;
+  let topHits = 0;
   for await (const batch of data) {
     const rows = batch.y.length;
-    const { logits, loss } = tf.tidy(() => {
+    const { logits, lossSum: l, target } = tf.tidy(() => {
       const x = tf.tensor(batch.x, batch.xShape, 'float32');
       const out = model.predict(x) as tf.Tensor2D;
-      const l = softmaxCrossEntropy(out, tf.tensor1d(batch.y, 'int32'), true);
-      return { logits: out.dataSync(), loss: l.dataSync()[0] };
+      const labels = tf.tensor1d(batch.y, 'int32');
+      const per = perSampleLoss(loss, out, labels);
+      const t = regression ? (tf.oneHot(labels, numClasses, 1, 0, 'int32').dataSync() as Int32Array) : undefined;
+      return { logits: out.dataSync(), lossSum: tf.sum(per).dataSync()[0], target: t };
     });
     if (logits.length !== rows * numClasses) {
       throw badInput(`model outputs ${logits.length / rows} classes per sample, expected ${numClasses}`);
     }
     accumulateConfusion(confusion, batch.y, argmaxRows(logits, numClasses));
-    lossSum += loss * rows;
+    topHits += topKCorrect(logits, batch.y, numClasses, k);
+    if (regression && target) regression.add(logits, target, rows);
+    lossSum += l;
     n += rows;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return { ...metricsFromConfusion(confusion), loss: n === 0 ? 0 : lossSum / n };
+  return {
+    ...metricsFromConfusion(confusion, opts.classNames),
+    loss: n === 0 ? 0 : lossSum / n,
+    topK: k,
+    topKAccuracy: n === 0 ? 0 : topHits / n,
+    ...(regression ? { regression: regression.result() } : {}),
+  };
 }
 
 /**

@@ -6,13 +6,21 @@
 export { initBackend, BACKEND_PREFERENCES } from './backend';
 export type { BackendPreference } from './backend';
 
-export { buildModel, validateModelSpec, MODEL_NAMES } from './models';
+export { buildModel, validateModelSpec, modelSummary, modelFromTopology, MODEL_NAMES } from './models';
 export type { ModelSpec, ModelName } from './models';
 
-export { softmaxCrossEntropy, makeLoss, validateLossSpec, DEFAULT_LOSS } from './losses';
-export type { LossSpec, LossFn } from './losses';
+export { softmaxCrossEntropy, makeLoss, perSampleLoss, validateLossSpec, DEFAULT_LOSS } from './losses';
+export type { LossSpec, LossFn, ResolvedLossSpec } from './losses';
 
-export { buildOptimizer, validateOptimizerSpec, AdamWeightDecayOptimizer, OPTIMIZER_NAMES } from './optimizers';
+export {
+  buildOptimizer,
+  validateOptimizerSpec,
+  AdamWeightDecayOptimizer,
+  AdadeltaOptimizer,
+  OPTIMIZER_NAMES,
+  setLearningRate,
+  learningRateOf,
+} from './optimizers';
 export type { OptimizerSpec, OptimizerName } from './optimizers';
 
 export { Trainer, resumePoint } from './trainer';
@@ -25,6 +33,9 @@ export type {
   FitOptions,
   FitResult,
   TrainerOptions,
+  ValidationLogs,
+  LayerNorms,
+  StopReason,
 } from './trainer';
 
 export {
@@ -32,9 +43,13 @@ export {
   TerminateOnNaN,
   TrainingDivergedError,
   ModelCheckpoint,
+  EarlyStopping,
+  TimeBudget,
   checkpointsToDelete,
+  monitoredValue,
+  epochSummaryData,
 } from './callbacks';
-export type { LossReport, CheckpointMeta, ModelCheckpointOptions } from './callbacks';
+export type { LossReport, CheckpointMeta, ModelCheckpointOptions, EpochSummaryData } from './callbacks';
 
 export {
   saveCheckpoint,
@@ -47,9 +62,9 @@ export {
 export type { CheckpointInfo, CheckpointPosition, CheckpointHeader, LoadedCheckpoint, NamedArray } from './checkpoint';
 
 export { evaluate, predictProbabilities } from './evaluate';
-export type { EvaluationResult } from './evaluate';
-export { metricsFromConfusion, accumulateConfusion, emptyConfusion, argmaxRows } from './metrics';
-export type { ClassificationMetrics, ClassMetrics } from './metrics';
+export type { EvaluationResult, EvaluateOptions } from './evaluate';
+export { metricsFromConfusion, accumulateConfusion, emptyConfusion, argmaxRows, topKCorrect, RegressionAccumulator } from './metrics';
+export type { ClassificationMetrics, ClassMetrics, RegressionMetrics } from './metrics';
 
 export type { Batch, BatchSource } from '@trainyard/common';
 
@@ -57,5 +72,13 @@ export { runTrainingThread } from './thread/runner';
 export type { TrainHandlers, TrainingThread } from './thread/runner';
 export type { TrainRequest, TrainResult, TrainingSpec, RawImageSplit } from './thread/protocol';
 
+export { exportLayersModel, checkpointToLayersModel, TFJS_WEIGHTS_FILE } from './tfjs-export';
+export type { TfjsLayersModel } from './tfjs-export';
+
+export { initFromCheckpoint, freezeLayers, layersWithWeights, checkpointLayerNames, checkFreezeLayers } from './finetune';
+export type { FineTuneReport } from './finetune';
 export { exportToOnnx, OnnxExportError, SUPPORTED_LAYERS, loadOnnxRuntime, tfjsRuntime, measureOnnxParity } from './onnx';
 export type { OnnxExportOptions, OnnxModel, InferenceRuntime, OnnxRuntimeOptions, RuntimeKind } from './onnx';
+
+export { runtimeEnvironment } from './receipt';
+export type { RuntimeEnvironment } from '@trainyard/common';

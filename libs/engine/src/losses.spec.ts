@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend';
 import { makeLoss, softmaxCrossEntropy, validateLossSpec } from './losses';
+import { lossLabelMismatch } from './spec';
 
 /** Cross-entropy by hand: log(sum(exp(z))) - z[label], averaged. */
 function byHand(logits: number[][], labels: number[]): number {
@@ -54,15 +55,77 @@ describe.each(['cpu', 'wasm'] as const)('softmaxCrossEntropy on %s', (backend) =
 });
 
 describe('validateLossSpec', () => {
-  it('defaults to sparse, mean', () => {
+  it('defaults to sparse, mean, no smoothing', () => {
     expect(validateLossSpec({ name: 'SoftmaxCrossEntropyWithLogits' })).toEqual({
       name: 'SoftmaxCrossEntropyWithLogits',
       sparse: true,
+      labelSmoothing: 0,
       reduction: 'mean',
     });
   });
-  it('rejects unknown losses and reductions', () => {
-    expect(() => validateLossSpec({ name: 'MSE' })).toThrow('unknown loss "MSE"; expected one of SoftmaxCrossEntropyWithLogits');
-    expect(() => validateLossSpec({ name: 'SoftmaxCrossEntropyWithLogits', reduction: 'sum' })).toThrow('loss.reduction must be "mean"');
+  it('rejects unknown losses and bad settings, naming the field', () => {
+    expect(() => validateLossSpec({ name: 'Focal' })).toThrow('loss.name: unknown loss; expected one of SoftmaxCrossEntropyWithLogits, SigmoidBinaryCrossEntropy, MSE, L1, Huber');
+    expect(() => validateLossSpec({ name: 'SoftmaxCrossEntropyWithLogits', reduction: 'max' })).toThrow(/loss.reduction/);
+    expect(() => validateLossSpec({ name: 'Huber', delta: 0 })).toThrow('loss.delta: delta must be > 0');
+    expect(() => validateLossSpec({ name: 'MSE', sparse: true })).toThrow(/Unrecognized key/);
+  });
+});
+
+describe('lossLabelMismatch', () => {
+  it('rejects MSE on class labels without one-hot, and sparse cross-entropy on a regression target', () => {
+    expect(lossLabelMismatch(validateLossSpec({ name: 'MSE' }), 'class')).toMatch(/MSE on class labels needs oneHot: true/);
+    expect(lossLabelMismatch(validateLossSpec({ name: 'MSE', oneHot: true }), 'class')).toBeUndefined();
+    expect(lossLabelMismatch(validateLossSpec({ name: 'SoftmaxCrossEntropyWithLogits' }), 'regression')).toMatch(/sparse cross-entropy needs class labels/);
+    expect(lossLabelMismatch(validateLossSpec({ name: 'Huber' }), 'regression')).toBeUndefined();
+    expect(lossLabelMismatch(validateLossSpec({ name: 'L1', oneHot: true }), 'regression')).toMatch(/needs class labels/);
+  });
+});
+
+describe('each loss against a hand computation (cpu)', () => {
+  beforeAll(() => initBackend('cpu'));
+  // Two samples, three outputs; labels 2 and 0.
+  const z = [
+    [0.5, -1, 2],
+    [1.5, 0.2, -0.3],
+  ];
+  const y = [2, 0];
+  const onehot = y.map((l) => [0, 1, 2].map((c) => (c === l ? 1 : 0)));
+  const value = (spec: Parameters<typeof makeLoss>[0], labels: tf.Tensor = tf.tensor1d(y, 'int32')) =>
+    tf.tidy(() => makeLoss(spec)(tf.tensor2d(z), labels).dataSync()[0]);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const perSample = (f: (zi: number, ti: number) => number) => z.map((row, i) => mean(row.map((v, c) => f(v, onehot[i][c]))));
+
+  it('softmax cross-entropy with label smoothing 0.1: targets 0.9*onehot + 0.1/3', () => {
+    const eps = 0.1;
+    const hand = mean(
+      z.map((row, i) => {
+        const lse = Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
+        return -row.reduce((s, v, c) => s + (onehot[i][c] * (1 - eps) + eps / 3) * (v - lse), 0);
+      }),
+    );
+    expect(value({ name: 'SoftmaxCrossEntropyWithLogits', labelSmoothing: eps })).toBeCloseTo(hand, 5);
+    expect(value({ name: 'SoftmaxCrossEntropyWithLogits', labelSmoothing: eps, reduction: 'sum' })).toBeCloseTo(hand * 2, 5);
+  });
+
+  it('sigmoid binary cross-entropy on one-hot rows', () => {
+    const bce = (v: number, t: number) => -(t * Math.log(1 / (1 + Math.exp(-v))) + (1 - t) * Math.log(1 - 1 / (1 + Math.exp(-v))));
+    expect(value({ name: 'SigmoidBinaryCrossEntropy', oneHot: true })).toBeCloseTo(mean(perSample(bce)), 5);
+  });
+
+  it('MSE, L1 and Huber (delta 1) on one-hot rows; sum reduction adds samples', () => {
+    expect(value({ name: 'MSE', oneHot: true })).toBeCloseTo(mean(perSample((v, t) => (v - t) ** 2)), 5);
+    expect(value({ name: 'L1', oneHot: true })).toBeCloseTo(mean(perSample((v, t) => Math.abs(v - t))), 5);
+    const huber = (v: number, t: number) => (Math.abs(v - t) <= 1 ? 0.5 * (v - t) ** 2 : Math.abs(v - t) - 0.5);
+    expect(value({ name: 'Huber', oneHot: true })).toBeCloseTo(mean(perSample(huber)), 5);
+    expect(value({ name: 'MSE', oneHot: true, reduction: 'sum' })).toBeCloseTo(perSample((v, t) => (v - t) ** 2).reduce((a, b) => a + b), 5);
+  });
+
+  it('regression targets ([n, k] floats) are used as they are', () => {
+    const targets = [
+      [0.5, -1, 1],
+      [1, 0, 0],
+    ];
+    const hand = mean(z.map((row, i) => mean(row.map((v, c) => (v - targets[i][c]) ** 2))));
+    expect(value({ name: 'MSE' }, tf.tensor2d(targets))).toBeCloseTo(hand, 5);
   });
 });

@@ -1,4 +1,4 @@
-import { accumulateConfusion, argmaxRows, emptyConfusion, metricsFromConfusion } from './metrics';
+import { RegressionAccumulator, accumulateConfusion, argmaxRows, emptyConfusion, metricsFromConfusion, topKCorrect } from './metrics';
 
 describe('metricsFromConfusion', () => {
   // actual → predicted pairs, 3 classes:
@@ -48,5 +48,39 @@ describe('metricsFromConfusion', () => {
 describe('argmaxRows', () => {
   it('takes the first maximum of each row', () => {
     expect(Array.from(argmaxRows([0.1, 0.7, 0.2, 5, 5, -1, -3, -2, -1], 3))).toEqual([1, 0, 2]);
+  });
+});
+
+describe('top-k, micro averages, class names, regression', () => {
+  it('topKCorrect counts labels among the k largest (ties toward the lower index)', () => {
+    const v = [0.1, 0.5, 0.4, /* row 2 */ 0.3, 0.3, 0.4, /* row 3 */ 0.9, 0.05, 0.05];
+    expect(topKCorrect(v, [2, 1, 2], 3, 1)).toBe(0);
+    // row 1: 0.4 is 2nd (hit); row 2: 0.3 at index 1 loses the tie to index 0 → 3rd; row 3: 0.05 at index 2 → 3rd
+    expect(topKCorrect(v, [2, 1, 2], 3, 2)).toBe(1);
+    expect(topKCorrect(v, [2, 1, 2], 3, 3)).toBe(3);
+  });
+
+  it('micro precision/recall/F1 equal accuracy for single-label classes; per-class carries names', () => {
+    const m = metricsFromConfusion(
+      [
+        [3, 1],
+        [2, 4],
+      ],
+      ['cat', 'dog'],
+    );
+    expect(m.micro).toEqual({ precision: 0.7, recall: 0.7, f1: 0.7 });
+    expect(m.perClass.map((c) => c.name)).toEqual(['cat', 'dog']);
+  });
+
+  it('RegressionAccumulator: MSE, MAE and R² over batches', () => {
+    const acc = new RegressionAccumulator();
+    acc.add([1, 2], [1, 3], 2);
+    acc.add([5], [4], 1);
+    const r = acc.result();
+    expect(r.mse).toBeCloseTo(2 / 3, 12);
+    expect(r.mae).toBeCloseTo(2 / 3, 12);
+    // targets 1,3,4: mean 8/3, SS_tot = 14/3; SS_res = 2
+    expect(r.r2).toBeCloseTo(1 - 2 / (14 / 3), 12);
+    expect(r.count).toBe(3);
   });
 });

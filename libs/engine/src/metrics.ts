@@ -5,6 +5,8 @@
  */
 
 export interface ClassMetrics {
+  /** The class's name, when the dataset gives names. */
+  name?: string;
   precision: number;
   recall: number;
   f1: number;
@@ -18,6 +20,8 @@ export interface ClassificationMetrics {
   precision: number;
   recall: number;
   f1: number;
+  /** Micro averages (pooled counts). For single-label classification all three equal accuracy. */
+  micro: { precision: number; recall: number; f1: number };
   perClass: ClassMetrics[];
   /** confusionMatrix[actual][predicted] = count. */
   confusionMatrix: number[][];
@@ -43,7 +47,7 @@ export function accumulateConfusion(confusion: number[][], actual: ArrayLike<num
   }
 }
 
-export function metricsFromConfusion(confusion: number[][]): ClassificationMetrics {
+export function metricsFromConfusion(confusion: number[][], classNames?: readonly string[]): ClassificationMetrics {
   const k = confusion.length;
   let total = 0;
   let correct = 0;
@@ -61,14 +65,17 @@ export function metricsFromConfusion(confusion: number[][]): ClassificationMetri
     const precision = predicted === 0 ? 0 : tp / predicted;
     const recall = support === 0 ? 0 : tp / support;
     const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-    perClass.push({ precision, recall, f1, support });
+    perClass.push({ ...(classNames?.[c] != null ? { name: classNames[c] } : {}), precision, recall, f1, support });
   }
   const mean = (f: (m: ClassMetrics) => number) => (k === 0 ? 0 : perClass.reduce((s, m) => s + f(m), 0) / k);
+  // Micro: TP = trace; every wrong prediction is one FP (its column) and one FN (its row).
+  const microP = total === 0 ? 0 : correct / total;
   return {
     accuracy: total === 0 ? 0 : correct / total,
     precision: mean((m) => m.precision),
     recall: mean((m) => m.recall),
     f1: mean((m) => m.f1),
+    micro: { precision: microP, recall: microP, f1: microP },
     perClass,
     confusionMatrix: confusion.map((row) => row.slice()),
     count: total,
@@ -85,4 +92,60 @@ export function argmaxRows(values: ArrayLike<number>, k: number): Int32Array {
     out[i] = best;
   }
   return out;
+}
+
+/**
+ * How many rows have their true label among the k largest values (ties broken toward the lower
+ * index, as tf.topk). Row-major [n, classes].
+ */
+export function topKCorrect(values: ArrayLike<number>, labels: ArrayLike<number>, classes: number, k: number): number {
+  let hits = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    const v = values[i * classes + y];
+    let above = 0;
+    for (let j = 0; j < classes && above < k; j++) {
+      const u = values[i * classes + j];
+      if (u > v || (u === v && j < y)) above++;
+    }
+    if (above < k) hits++;
+  }
+  return hits;
+}
+
+export interface RegressionMetrics {
+  mse: number;
+  mae: number;
+  /** 1 − SS_res / SS_tot over all outputs (0 when the targets are constant). */
+  r2: number;
+  count: number;
+}
+
+/** Running sums for MSE, MAE and R² over batches of predictions and targets (same length). */
+export class RegressionAccumulator {
+  private n = 0;
+  private se = 0;
+  private ae = 0;
+  private sum = 0;
+  private sumSq = 0;
+  private samples = 0;
+
+  add(predicted: ArrayLike<number>, target: ArrayLike<number>, samples = 1): void {
+    if (predicted.length !== target.length) throw new Error(`${predicted.length} predictions but ${target.length} targets`);
+    for (let i = 0; i < target.length; i++) {
+      const d = predicted[i] - target[i];
+      this.se += d * d;
+      this.ae += Math.abs(d);
+      this.sum += target[i];
+      this.sumSq += target[i] * target[i];
+    }
+    this.n += target.length;
+    this.samples += samples;
+  }
+
+  result(): RegressionMetrics {
+    if (this.n === 0) return { mse: 0, mae: 0, r2: 0, count: 0 };
+    const ssTot = this.sumSq - (this.sum * this.sum) / this.n;
+    return { mse: this.se / this.n, mae: this.ae / this.n, r2: ssTot > 0 ? 1 - this.se / ssTot : 0, count: this.samples };
+  }
 }

@@ -59,10 +59,13 @@ describe('buildModel', () => {
 describe('validateModelSpec', () => {
   const ok = { name: 'lenet5', inputShape: [32, 32, 1], numClasses: 10 };
   it.each([
-    [{ ...ok, name: 'x' }, 'unknown model "x"; expected one of lenet5, cnn'],
+    [{ ...ok, name: 'x' }, 'unknown model "x"; expected one of lenet5, mlp, cnn, resnet, alexnet, custom'],
     [{ ...ok, inputShape: [32, 32] }, 'inputShape must be [height, width, channels] of positive integers, got [32,32]'],
-    [{ ...ok, numClasses: 1 }, 'numClasses must be an integer >= 2, got 1'],
-    [{ ...ok, inputShape: [8, 8, 1] }, 'model lenet5 needs images at least 16x16, got 8x8'],
+    [{ ...ok, numClasses: 0 }, 'numClasses must be a positive integer, got 0'],
+    [{ ...ok, inputShape: [8, 8, 1] }, 'model lenet5: layer "conv2": a 5x5 window does not fit an input of side 2'],
+    [{ ...ok, name: 'resnet', params: { depth: 18 } }, 'model.params.depth: depth must be 20, 32 or 56'],
+    [{ ...ok, name: 'mlp', params: { hidden: [] } }, 'model.params.hidden: hidden needs at least one layer'],
+    [{ ...ok, name: 'cnn', params: { blocks: [{ filters: 8, size: 3 }] } }, "model.params.blocks.0: Unrecognized key(s) in object: 'size'"],
     [{ ...ok, dataFormat: 'NCHW' }, 'dataFormat must be channelsLast or channelsFirst, got "NCHW"'],
   ])('rejects %j', (spec, message) => {
     expect(() => validateModelSpec(spec)).toThrow(message);

@@ -1,15 +1,31 @@
 /**
- * Model zoo. Models end in logits (no softmax): the loss applies softmax cross-entropy itself, and
- * predictProbabilities applies softmax for serving.
+ * Models. Every model, zoo or custom, is a Keras / tfjs layers topology (spec/models.ts generates the
+ * zoo's); buildModel validates it (spec/topology.ts) and instantiates it with tfjs-layers' own
+ * deserializer, so a built-in network and the same network submitted as a topology are the same
+ * tf.LayersModel. Models end in logits (no softmax): the loss applies softmax itself, and
+ * predictProbabilities applies it for serving.
  */
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '@trainyard/common';
+import {
+  analyzeTopology,
+  MODEL_NAMES,
+  MODELS,
+  modelTopology,
+  TopologyError,
+  type KerasTopology,
+  type ModelName,
+  type ModelSummary,
+  type TopologyLimits,
+} from './spec';
 
-export const MODEL_NAMES = ['lenet5', 'cnn'] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+export { MODEL_NAMES };
+export type { ModelName };
 
 export interface ModelSpec {
   name: ModelName;
+  /** The model's parameters (spec/models.ts: MODELS[name].params); defaults when absent. */
+  params?: Record<string, unknown>;
   /** The image shape as [height, width, channels], whatever the batch layout. */
   inputShape: [number, number, number];
   numClasses: number;
@@ -23,92 +39,92 @@ export interface ModelSpec {
 }
 
 /** Throws badInput with a readable message when `spec` does not describe a buildable model. */
-export function validateModelSpec(spec: unknown): ModelSpec {
+export function validateModelSpec(spec: unknown, limits: Partial<TopologyLimits> = {}): ModelSpec {
+  modelSummary(spec, limits);
+  return spec as ModelSpec;
+}
+
+/** Validates the spec and returns its Keras-style summary (layers, output shapes, parameter counts). */
+export function modelSummary(spec: unknown, limits: Partial<TopologyLimits> = {}): ModelSummary {
+  return analyzeModel(spec, limits).summary;
+}
+
+function analyzeModel(spec: unknown, limits: Partial<TopologyLimits>): { topology: KerasTopology; summary: ModelSummary; spec: ModelSpec } {
   const s = spec as Partial<ModelSpec> | null;
   if (s == null || typeof s !== 'object') throw badInput('model spec must be an object');
   if (!MODEL_NAMES.includes(s.name as ModelName)) {
-    throw badInput(`unknown model "${s.name}"; expected one of ${MODEL_NAMES.join(', ')}`);
+    throw badInput(`unknown model "${String(s.name).slice(0, 40)}"; expected one of ${MODEL_NAMES.join(', ')}`, { field: 'model.name' });
   }
   const shape = s.inputShape;
   if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
     throw badInput(`inputShape must be [height, width, channels] of positive integers, got ${JSON.stringify(shape)}`);
   }
-  if (!Number.isInteger(s.numClasses) || (s.numClasses as number) < 2) {
-    throw badInput(`numClasses must be an integer >= 2, got ${s.numClasses}`);
+  if (!Number.isInteger(s.numClasses) || (s.numClasses as number) < 1) {
+    throw badInput(`numClasses must be a positive integer, got ${s.numClasses}`);
   }
   if (s.dataFormat != null && s.dataFormat !== 'channelsLast' && s.dataFormat !== 'channelsFirst') {
     throw badInput(`dataFormat must be channelsLast or channelsFirst, got "${s.dataFormat}"`);
   }
   if (s.seed != null && !Number.isInteger(s.seed)) throw badInput(`seed must be an integer, got ${s.seed}`);
-  const [h, w] = shape;
-  const min = MIN_SIDE[s.name as ModelName];
-  if (h < min || w < min) {
-    throw badInput(`model ${s.name} needs images at least ${min}x${min}, got ${h}x${w}`);
+  const params = MODELS[s.name as ModelName].params.safeParse(s.params ?? {});
+  if (!params.success) {
+    const issue = params.error.issues[0];
+    const field = ['model', 'params', ...issue.path].join('.');
+    throw badInput(`${field}: ${issue.message}`, { field });
   }
-  return s as ModelSpec;
+  const ctx = { inputShape: shape as [number, number, number], numClasses: s.numClasses as number, dataFormat: s.dataFormat, seed: s.seed };
+  try {
+    const topology = modelTopology({ name: s.name as ModelName, params: params.data as Record<string, unknown> }, ctx);
+    const [h, w, c] = ctx.inputShape;
+    const summary = analyzeTopology(topology, { ...limits, inputShape: ctx.dataFormat === 'channelsFirst' ? [c, h, w] : [h, w, c], numClasses: ctx.numClasses });
+    return { topology, summary, spec: s as ModelSpec };
+  } catch (e) {
+    if (e instanceof TopologyError) {
+      throw badInput(`model ${s.name}: ${e.message}`, { field: s.name === 'custom' ? 'model.params.topology' : 'model', ...(e.layer ? { layer: e.layer } : {}) });
+    }
+    throw e;
+  }
 }
 
-/** Smallest image side each model's convolutions and pools leave at least 1x1 of. */
-const MIN_SIDE: Record<ModelName, number> = { lenet5: 16, cnn: 4 };
+/** Builds an uncompiled model (the Trainer runs its own step, so no compile()). */
+export function buildModel(spec: ModelSpec): tf.LayersModel {
+  return modelFromTopology(analyzeModel(spec, {}).topology);
+}
 
 /**
- * Builds an uncompiled model (the Trainer runs its own step, so no compile()).
- *
- * - lenet5: the MindSpore walkthrough's LeNet-5. conv 6@5x5 valid, ReLU, maxpool 2, conv 16@5x5 valid,
- *   ReLU, maxpool 2, flatten, dense 120 ReLU, dense 84 ReLU, dense numClasses (logits). 61,706 parameters
- *   for 32x32x1 and 10 classes. MindSpore initializes with TruncatedNormal/Normal(0.02); we use He normal
- *   for the ReLU layers and Glorot normal for the logits, which train reliably from scratch.
- * - cnn: a small VGG-style network for CIFAR-like 32x32x3: conv 32@3x3 same, conv 32@3x3 same, maxpool 2,
- *   conv 64@3x3 same, conv 64@3x3 same, maxpool 2, flatten, dense 512 ReLU, dense numClasses (logits).
- *   All convolutions are ReLU. 2,168,362 parameters for 32x32x3 and 10 classes.
+ * Instantiates a Keras-format (snake_case) topology with tfjs-layers' deserializer, synchronously
+ * (tf.models.modelFromJSON does the same, but async). Validate it with analyzeTopology first.
  */
-export function buildModel(spec: ModelSpec): tf.LayersModel {
-  const s = validateModelSpec(spec);
-  const [h, w, c] = s.inputShape;
-  let seed = s.seed;
-  const init = (kind: 'he' | 'glorot') => {
-    const args = seed == null ? {} : { seed: seed++ };
-    return kind === 'he' ? tf.initializers.heNormal(args) : tf.initializers.glorotNormal(args);
-  };
-  const channelsFirst = s.dataFormat === 'channelsFirst';
-  const input = tf.input({ shape: channelsFirst ? [c, h, w] : [h, w, c], name: 'image' });
-  let x = input as tf.SymbolicTensor;
-  if (channelsFirst) x = tf.layers.permute({ dims: [2, 3, 1], name: 'to_nhwc' }).apply(x) as tf.SymbolicTensor;
+export function modelFromTopology(topology: KerasTopology): tf.LayersModel {
+  const ts = pythonicToTs(topology) as { className: string; config: tf.serialization.ConfigDict };
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[ts.className];
+  if (!entry) throw badInput(`unknown model class ${ts.className}`);
+  const [cls, fromConfig] = entry as unknown as [tf.serialization.SerializableConstructor<tf.LayersModel>, (c: unknown, cfg: unknown) => tf.LayersModel];
+  return fromConfig(cls, ts.config);
+}
 
-  const conv = (name: string, filters: number, kernelSize: number, padding: 'valid' | 'same') =>
-    tf.layers.conv2d({ name, filters, kernelSize, padding, activation: 'relu', kernelInitializer: init('he') });
-  const pool = (name: string) => tf.layers.maxPooling2d({ name, poolSize: 2, strides: 2 });
-  const dense = (name: string, units: number, relu: boolean) =>
-    tf.layers.dense({
-      name,
-      units,
-      activation: relu ? 'relu' : 'linear',
-      kernelInitializer: init(relu ? 'he' : 'glorot'),
-    });
+/** tfjs-layers' convertPythonicToTs: snake_case keys and string values to camelCase, names kept. */
+function pythonicToTs(v: unknown, key?: string): unknown {
+  if (v === null) return null;
+  if (typeof v === 'string') return toCamelCase(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return v;
+  if (Array.isArray(v)) {
+    return v.map((item, i) =>
+      (key === 'inboundNodes' || key === 'outputLayers' || key === 'inputLayers') && i === 0 && typeof item === 'string' ? item : pythonicToTs(item, key),
+    );
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (k === 'name' && typeof val === 'string') out[k] = val;
+    else {
+      const tk = toCamelCase(k);
+      out[tk] = pythonicToTs(val, tk);
+    }
+  }
+  return out;
+}
 
-  const layers: tf.layers.Layer[] =
-    s.name === 'lenet5'
-      ? [
-          conv('conv1', 6, 5, 'valid'),
-          pool('pool1'),
-          conv('conv2', 16, 5, 'valid'),
-          pool('pool2'),
-          tf.layers.flatten({ name: 'flatten' }),
-          dense('fc1', 120, true),
-          dense('fc2', 84, true),
-          dense('fc3', s.numClasses, false),
-        ]
-      : [
-          conv('conv1', 32, 3, 'same'),
-          conv('conv2', 32, 3, 'same'),
-          pool('pool1'),
-          conv('conv3', 64, 3, 'same'),
-          conv('conv4', 64, 3, 'same'),
-          pool('pool2'),
-          tf.layers.flatten({ name: 'flatten' }),
-          dense('fc1', 512, true),
-          dense('fc2', s.numClasses, false),
-        ];
-  for (const layer of layers) x = layer.apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: x, name: s.name });
+function toCamelCase(s: string): string {
+  if (s.length <= 1 || !s.includes('_')) return s;
+  return s.replace(/[_]+(\w|$)/g, (_, c: string) => c.toUpperCase());
 }

@@ -4,80 +4,39 @@
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '@trainyard/common';
 import { FusedMomentumOptimizer } from './fused_momentum';
+import { OPTIMIZER_NAMES, optimizerSpecSchema, resolveOptimizerSpec, type OptimizerName, type OptimizerSpec as ResolvedOptimizerSpec, type OptimizerSpecInput } from './spec';
 
-export const OPTIMIZER_NAMES = ['SGD', 'Momentum', 'RMSProp', 'Adam', 'AdamWeightDecay'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+export { OPTIMIZER_NAMES };
+export type { OptimizerName, OptimizerSpecInput };
+/** A stored optimizer spec (what checkpoints and experiments hold). */
+export type OptimizerSpec = OptimizerSpecInput;
 
-export interface OptimizerSpec {
-  name: OptimizerName;
-  learningRate: number;
-  /** Momentum: momentum factor (default 0.9); RMSProp: momentum (default 0). */
-  momentum?: number;
-  /** Momentum only: Nesterov momentum (default false). */
-  useNesterov?: boolean;
-  /** AdamWeightDecay only: decoupled weight decay (default 0.01). */
-  weightDecay?: number;
-  /** Adam, AdamWeightDecay: defaults 0.9 / 0.999 / 1e-8. RMSProp: epsilon default 1e-10. */
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
-  /** RMSProp: discounting factor of the squared-gradient average (MindSpore `decay`), default 0.9. */
-  decay?: number;
-  /** RMSProp: Keras' name for `decay`; accepted as an alias. */
-  rho?: number;
+/** Throws BAD_USER_INPUT naming the first wrong field; returns the spec with its defaults filled in. */
+export function validateOptimizerSpec(spec: unknown): ResolvedOptimizerSpec {
+  const r = optimizerSpecSchema.safeParse(spec);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const field = issue.path.join('.') || 'optimizer';
+    throw badInput(`${field}: ${issue.message}`, { field: `optimizer.${field}` });
+  }
+  return resolveOptimizerSpec(r.data);
 }
 
-const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/** AdamW is AdamWeightDecay by another name (the optimizer class and its checkpoint state are one). */
+export function canonicalOptimizerName(name: string): string {
+  return name === 'AdamW' ? 'AdamWeightDecay' : name;
+}
 
-/** Throws badInput naming the first wrong field; returns the spec with defaults filled in. */
-export function validateOptimizerSpec(spec: unknown): OptimizerSpec {
-  const s = spec as Partial<OptimizerSpec> | null;
-  if (s == null || typeof s !== 'object') throw badInput('optimizer spec must be an object');
-  if (!OPTIMIZER_NAMES.includes(s.name as OptimizerName)) {
-    throw badInput(`unknown optimizer "${s.name}"; expected one of ${OPTIMIZER_NAMES.join(', ')}`);
-  }
-  if (!finite(s.learningRate) || s.learningRate <= 0) {
-    throw badInput(`learningRate must be > 0, got ${s.learningRate}`, { field: 'learningRate' });
-  }
-  const inRange = (field: keyof OptimizerSpec, lo: number, hi: number, loOpen: boolean, hiOpen: boolean) => {
-    const v = s[field];
-    if (v == null) return;
-    const ok = finite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
-    if (!ok) {
-      const range = `${loOpen ? '(' : '['}${lo}, ${hi}${hiOpen ? ')' : ']'}`;
-      throw badInput(`${field} must be in ${range}, got ${v}`, { field });
-    }
-  };
-  inRange('momentum', 0, 1, false, true);
-  inRange('beta1', 0, 1, false, true);
-  inRange('beta2', 0, 1, false, true);
-  inRange('decay', 0, 1, false, true);
-  inRange('rho', 0, 1, false, true);
-  if (s.decay != null && s.rho != null && s.decay !== s.rho) {
-    throw badInput(`decay and rho are the same setting; got decay ${s.decay} and rho ${s.rho}`, { field: 'rho' });
-  }
-  inRange('epsilon', 0, Infinity, true, true);
-  inRange('weightDecay', 0, Infinity, false, true);
-  if (s.useNesterov != null && typeof s.useNesterov !== 'boolean') {
-    throw badInput(`useNesterov must be a boolean, got ${s.useNesterov}`, { field: 'useNesterov' });
-  }
-  const out: OptimizerSpec = { name: s.name as OptimizerName, learningRate: s.learningRate };
-  switch (out.name) {
-    case 'SGD':
-      break;
-    case 'Momentum':
-      Object.assign(out, { momentum: s.momentum ?? 0.9, useNesterov: s.useNesterov ?? false });
-      break;
-    case 'RMSProp':
-      Object.assign(out, { decay: s.decay ?? s.rho ?? 0.9, momentum: s.momentum ?? 0, epsilon: s.epsilon ?? 1e-10 });
-      break;
-    case 'Adam':
-    case 'AdamWeightDecay':
-      Object.assign(out, { beta1: s.beta1 ?? 0.9, beta2: s.beta2 ?? 0.999, epsilon: s.epsilon ?? 1e-8 });
-      if (out.name === 'AdamWeightDecay') out.weightDecay = s.weightDecay ?? 0.01;
-      break;
-  }
-  return out;
+/** Sets the learning rate in force (schedules call this before a step). */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (o.learningRate === lr) return;
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
+}
+
+export function learningRateOf(optimizer: tf.Optimizer): number {
+  return (optimizer as unknown as { learningRate: number }).learningRate;
 }
 
 /**
@@ -127,15 +86,66 @@ export function buildOptimizer(spec: OptimizerSpec): tf.Optimizer {
       // tfjs' MomentumOptimizer with a one-pass-per-variable update on wasm (bit-identical results).
       return new FusedMomentumOptimizer(s.learningRate, s.momentum!, s.useNesterov);
     case 'RMSProp':
-      return tf.train.rmsprop(s.learningRate, s.decay, s.momentum, s.epsilon);
+      return tf.train.rmsprop(s.learningRate, s.decay, s.momentum, s.epsilon, s.centered);
     case 'Adam':
       return tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon);
+    case 'AdamW':
     case 'AdamWeightDecay':
       return new AdamWeightDecayOptimizer(s.learningRate, s.weightDecay!, s.beta1!, s.beta2!, s.epsilon!);
+    case 'Adagrad':
+      return tf.train.adagrad(s.learningRate, s.initialAccumulatorValue);
+    case 'Adadelta':
+      return new AdadeltaOptimizer(s.learningRate, s.rho!, s.epsilon);
+    case 'Adamax':
+      return tf.train.adamax(s.learningRate, s.beta1, s.beta2, s.epsilon);
   }
 }
 
 /** Our optimizer name for a tfjs optimizer instance (its registered class name), e.g. 'Momentum'. */
 export function optimizerNameOf(optimizer: tf.Optimizer): string {
   return (optimizer.constructor as unknown as { className: string }).className;
+}
+
+type AdadeltaInternals = {
+  accumulatedGrads: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+  accumulatedUpdates: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+  rho: number;
+  epsilon: number;
+  learningRate: number;
+  incrementIterations(): void;
+};
+
+/**
+ * Adadelta as Zeiler (2012), Keras and PyTorch define it. tfjs 4.22's AdadeltaOptimizer divides by the
+ * accumulated squared gradient from BEFORE this step (so its first step is lr·g, a plain SGD step of
+ * size 1 at lr 1). Here the update uses the new accumulator:
+ *   E[g²] = ρ·E[g²] + (1−ρ)·g²;  Δ = √(E[Δ²] + ε)/√(E[g²] + ε)·g;  E[Δ²] = ρ·E[Δ²] + (1−ρ)·Δ²;  w −= lr·Δ
+ * State (names, order, getWeights/setWeights) is tfjs' own, so checkpoints work unchanged.
+ */
+export class AdadeltaOptimizer extends tf.AdadeltaOptimizer {
+  static override get className(): string {
+    return 'Adadelta';
+  }
+
+  override applyGradients(variableGradients: Parameters<tf.AdadeltaOptimizer['applyGradients']>[0]): void {
+    const self = this as unknown as AdadeltaInternals;
+    const names = Array.isArray(variableGradients) ? variableGradients.map((g) => g.name) : Object.keys(variableGradients);
+    names.forEach((name, i) => {
+      const value = tf.engine().registeredVariables[name];
+      self.accumulatedGrads[i] ??= { originalName: `${name}/accum_grad`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      self.accumulatedUpdates[i] ??= { originalName: `${name}/accum_var`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      const gradient = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
+      if (gradient == null) return;
+      const accGrad = self.accumulatedGrads[i]!.variable;
+      const accUpdate = self.accumulatedUpdates[i]!.variable;
+      tf.tidy(() => {
+        const newAccGrad = tf.add(tf.mul(accGrad, self.rho), tf.mul(tf.square(gradient), 1 - self.rho));
+        const update = tf.mul(tf.div(tf.sqrt(tf.add(accUpdate, self.epsilon)), tf.sqrt(tf.add(newAccGrad, self.epsilon))), gradient);
+        accUpdate.assign(tf.add(tf.mul(accUpdate, self.rho), tf.mul(tf.square(update), 1 - self.rho)));
+        accGrad.assign(newAccGrad);
+        value.assign(tf.add(tf.mul(update, -self.learningRate), value));
+      });
+    });
+    self.incrementIterations();
+  }
 }

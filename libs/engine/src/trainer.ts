@@ -6,9 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, BatchSource } from '@trainyard/common';
 import { badInput } from '@trainyard/common';
-import { DEFAULT_LOSS, LossSpec, softmaxCrossEntropy, validateLossSpec } from './losses';
+import { DEFAULT_LOSS, LossFn, LossSpec, makeLoss, ResolvedLossSpec, validateLossSpec } from './losses';
 import type { ModelSpec } from './models';
-import type { OptimizerSpec } from './optimizers';
+import { learningRateOf, setLearningRate, type OptimizerSpec } from './optimizers';
+import { learningRateAt, type ScheduleSpec } from './spec';
 
 export interface StepLogs {
   /** Global step, 1-based, counted across epochs and resumes. */
@@ -26,7 +27,20 @@ export interface StepLogs {
   readonly loss: number;
   /** Training throughput over this epoch so far (time in callbacks excluded). */
   samplesPerSecond: number;
+  /** The learning rate this step was taken with. */
+  learningRate: number;
 }
+
+export interface LayerNorms {
+  name: string;
+  /** L2 norm of all the layer's trainable weights at the end of the epoch. */
+  weightNorm: number;
+  /** L2 norm of their gradients at the epoch's last step (null when that step was not captured). */
+  gradNorm: number | null;
+}
+
+/** Validation results of one epoch: loss, accuracy and any other metric (all numbers). */
+export type ValidationLogs = { loss: number; accuracy?: number } & Record<string, number>;
 
 export interface EpochLogs {
   epoch: number;
@@ -34,7 +48,17 @@ export interface EpochLogs {
   steps: number;
   /** Mean loss over those steps (NaN when none ran). */
   meanLoss: number;
+  /** Training accuracy over those steps (classification losses; undefined otherwise). */
+  accuracy?: number;
   samplesPerSecond: number;
+  /** Global step at the end of the epoch. */
+  step: number;
+  /** Learning rate of the epoch's last step. */
+  learningRate: number;
+  /** Validation metrics, when a validation split was given and the epoch ran to its end. */
+  val?: ValidationLogs;
+  /** Per-layer weight and gradient norms (when FitOptions.layerNorms is set). */
+  layers?: LayerNorms[];
 }
 
 export interface TrainBeginLogs {
@@ -52,7 +76,11 @@ export interface TrainEndLogs {
   stepInEpoch: number;
   /** True when stopTraining ended the run early. */
   stopped: boolean;
+  /** Why it stopped: 'requested' (cancel, stopTraining set from outside) or a callback's reason. */
+  stopReason?: StopReason;
 }
+
+export type StopReason = 'requested' | 'early-stopping' | 'time-budget';
 
 /** Lifecycle hooks, all optional, all awaited in order. Throwing from one fails the run. */
 export interface TrainingCallback {
@@ -74,6 +102,10 @@ export interface FitOptions {
   /** Batches of initialEpoch to skip (already trained before the checkpoint). */
   skipBatches?: number;
   callbacks?: TrainingCallback[];
+  /** Run after each epoch that ran to its end; its result is EpochLogs.val (callbacks see it). */
+  validate?: (model: tf.LayersModel) => Promise<ValidationLogs>;
+  /** Compute per-layer weight and gradient norms at each epoch's end (EpochLogs.layers). */
+  layerNorms?: boolean;
 }
 
 export interface FitResult extends TrainEndLogs {
@@ -88,40 +120,131 @@ export interface TrainerOptions {
   /** Carried into checkpoints (ModelCheckpoint needs both). */
   modelSpec?: ModelSpec;
   optimizerSpec?: OptimizerSpec;
+  /** Learning-rate schedule over the base learningRate (the optimizer's at construction). */
+  schedule?: ScheduleSpec;
+  /** Total steps of the whole run (cosine's default horizon). */
+  totalSteps?: number;
+  /** L2 penalty l2/2·Σw² over kernels (rank >= 2), added to the loss. */
+  l2?: number;
+  /** Rescale gradients to this global norm at most. */
+  clipGlobalNorm?: number;
+  /** Count correct predictions each step for EpochLogs.accuracy (cross-entropy losses). Default false. */
+  trackAccuracy?: boolean;
 }
 
 export class Trainer {
   readonly model: tf.LayersModel;
   readonly optimizer: tf.Optimizer;
-  readonly loss: LossSpec;
+  readonly loss: ResolvedLossSpec;
   readonly modelSpec?: ModelSpec;
   readonly optimizerSpec?: OptimizerSpec;
+  readonly schedule?: ScheduleSpec;
+  readonly baseLearningRate: number;
+  totalSteps: number;
+  readonly l2: number;
+  readonly clipGlobalNorm?: number;
   /** Set to true (by a callback or from outside) to stop after the current step. */
   stopTraining = false;
+  /** Why: set with stop(reason); 'requested' when stopTraining was set directly. */
+  stopReason?: StopReason;
+  /** Count correct argmax predictions per step (classification losses); EpochLogs.accuracy. */
+  trackAccuracy: boolean;
+  private readonly lossFn: LossFn;
+  /** Set by trainStep when it counted correct predictions (caller disposes). */
+  private lastCorrect: tf.Scalar | null = null;
+  /** Per-variable gradient norms of the last captured step. */
+  private lastGradNorms: Map<string, number> | null = null;
 
   constructor(opts: TrainerOptions) {
     this.model = opts.model;
     this.optimizer = opts.optimizer;
     this.loss = validateLossSpec(opts.loss ?? DEFAULT_LOSS);
+    this.lossFn = makeLoss(this.loss);
     this.modelSpec = opts.modelSpec;
     this.optimizerSpec = opts.optimizerSpec;
+    this.schedule = opts.schedule;
+    this.baseLearningRate = learningRateOf(opts.optimizer);
+    this.totalSteps = opts.totalSteps ?? 0;
+    this.l2 = opts.l2 ?? 0;
+    this.clipGlobalNorm = opts.clipGlobalNorm;
+    this.trackAccuracy = (opts.trackAccuracy ?? false) && this.loss.name === 'SoftmaxCrossEntropyWithLogits';
   }
 
-  /** One optimizer step on one batch; returns the loss tensor (caller disposes). */
-  trainStep(batch: Batch): tf.Scalar {
+  /** Stops after the current step, recording why. */
+  stop(reason: StopReason): void {
+    this.stopTraining = true;
+    this.stopReason ??= reason;
+  }
+
+  /** Sets the learning rate the schedule gives for global step `step` (1-based); returns it. */
+  applySchedule(step: number): number {
+    if (!this.schedule) return learningRateOf(this.optimizer);
+    const lr = learningRateAt(this.schedule, this.baseLearningRate, step, this.totalSteps);
+    setLearningRate(this.optimizer, lr);
+    return lr;
+  }
+
+  /**
+   * One optimizer step on one batch; returns the loss tensor (caller disposes). The walkthrough's case
+   * (no L2, no clipping, no gradient capture) is tfjs' minimize(); otherwise the gradients are taken
+   * explicitly (tf.variableGrads, what minimize does inside), clipped, then applied.
+   */
+  trainStep(batch: Batch, opts: { captureGradNorms?: boolean } = {}): tf.Scalar {
     const numClasses = (this.model.outputs[0].shape as number[])[1];
-    const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
-    return tf.tidy(() => {
+    const trainable = this.model.trainableWeights;
+    const vars = trainable.map((w) => w.read() as tf.Variable);
+    const sparse = this.loss.name !== 'SoftmaxCrossEntropyWithLogits' || this.loss.sparse;
+    let logits: tf.Tensor2D | null = null;
+    const track = this.trackAccuracy;
+    const cost = tf.tidy(() => {
       const x = tf.tensor(batch.x, batch.xShape, 'float32');
       const labels = tf.tensor1d(batch.y, 'int32');
-      const target = this.loss.sparse ? labels : tf.oneHot(labels, numClasses, 1, 0, 'int32').toFloat();
-      const cost = this.optimizer.minimize(
-        () => softmaxCrossEntropy(this.model.apply(x, { training: true }) as tf.Tensor2D, target, this.loss.sparse ?? true),
-        true,
-        vars,
-      );
-      return cost as tf.Scalar;
+      const target = sparse ? labels : tf.oneHot(labels, numClasses, 1, 0, 'int32').toFloat();
+      const f = () => {
+        const out = this.model.apply(x, { training: true }) as tf.Tensor2D;
+        if (track) logits = tf.keep(out);
+        let loss = this.lossFn(out, target);
+        if (this.l2 > 0) {
+          const penalty = vars.filter((v) => v.rank >= 2).map((v) => tf.sum(tf.square(v)));
+          if (penalty.length) loss = tf.add(loss, tf.mul(this.l2 / 2, tf.addN(penalty))) as tf.Scalar;
+        }
+        return loss;
+      };
+      if (!this.clipGlobalNorm && !opts.captureGradNorms) return this.optimizer.minimize(f, true, vars) as tf.Scalar;
+      const { value, grads } = tf.variableGrads(f, vars);
+      if (opts.captureGradNorms) {
+        this.lastGradNorms = new Map(Object.entries(grads).map(([name, g]) => [name, Math.sqrt(tf.sum(tf.square(g)).dataSync()[0])]));
+      }
+      let applied = grads;
+      if (this.clipGlobalNorm) {
+        const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+        const scale = tf.div(this.clipGlobalNorm, tf.maximum(norm, this.clipGlobalNorm));
+        applied = Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, tf.mul(g, scale)]));
+      }
+      this.optimizer.applyGradients(applied);
+      return value;
     });
+    if (logits) {
+      const l = logits as tf.Tensor2D;
+      this.lastCorrect?.dispose();
+      this.lastCorrect = tf.tidy(() => tf.sum(tf.equal(tf.argMax(l, -1), tf.tensor1d(batch.y, 'int32')).toFloat()) as tf.Scalar);
+      l.dispose();
+    }
+    return cost;
+  }
+
+  /** Per-layer weight norms now, with the gradient norms of the last captured step. */
+  layerNorms(): LayerNorms[] {
+    const out: LayerNorms[] = [];
+    for (const layer of this.model.layers) {
+      const ws = layer.trainableWeights;
+      if (!ws.length) continue;
+      const weightNorm = Math.sqrt(ws.reduce((s, w) => s + tf.tidy(() => tf.sum(tf.square(w.read())).dataSync()[0]), 0));
+      const g = this.lastGradNorms;
+      const gradNorm = g && ws.every((w) => g.has((w.read() as tf.Variable).name)) ? Math.sqrt(ws.reduce((s, w) => s + g.get((w.read() as tf.Variable).name)! ** 2, 0)) : null;
+      out.push({ name: layer.name, weightNorm, gradNorm });
+    }
+    return out;
   }
 
   async fit(data: BatchSource, opts: FitOptions): Promise<FitResult> {
@@ -136,6 +259,8 @@ export class Trainer {
     if (!Number.isInteger(skipBatches) || skipBatches < 0) throw badInput(`skipBatches must be >= 0, got ${skipBatches}`);
 
     this.stopTraining = false;
+    this.stopReason = undefined;
+    if (!this.totalSteps) this.totalSteps = epochs * data.batchesPerEpoch;
     for (const cb of callbacks) cb.setTrainer?.(this);
     const each = async <K extends keyof TrainingCallback>(hook: K, arg: unknown) => {
       for (const cb of callbacks) {
@@ -164,6 +289,8 @@ export class Trainer {
       let epochSamples = 0;
       let computeMs = 0;
       let lossSum: tf.Scalar | null = null;
+      let correctSum: tf.Scalar | null = null;
+      let lr = learningRateOf(this.optimizer);
       let t0 = performance.now();
       for await (const batch of data.epoch(epoch)) {
         stepInEpoch++;
@@ -171,10 +298,21 @@ export class Trainer {
           t0 = performance.now();
           continue;
         }
-        const cost = this.trainStep(batch);
+        lr = this.applySchedule(step + 1);
+        const cost = this.trainStep(batch, { captureGradNorms: opts.layerNorms === true && stepInEpoch === data.batchesPerEpoch });
         const prev: tf.Scalar | null = lossSum;
         lossSum = tf.keep(prev ? (tf.add(prev, cost) as tf.Scalar) : cost.clone());
         prev?.dispose();
+        if (this.lastCorrect) {
+          const c = this.lastCorrect;
+          this.lastCorrect = null;
+          const prevC: tf.Scalar | null = correctSum;
+          correctSum = prevC ? tf.keep(tf.add(prevC, c) as tf.Scalar) : c;
+          if (prevC) {
+            prevC.dispose();
+            c.dispose();
+          }
+        }
         step++;
         stepsRun++;
         epochSteps++;
@@ -182,7 +320,7 @@ export class Trainer {
         computeMs += performance.now() - t0;
         lastEpoch = epoch;
         lastStepInEpoch = stepInEpoch;
-        await each('onStepEnd', stepLogs(step, epoch, stepInEpoch, batch.y.length, cost, (epochSamples * 1000) / computeMs));
+        await each('onStepEnd', stepLogs(step, epoch, stepInEpoch, batch.y.length, cost, (epochSamples * 1000) / computeMs, lr));
         cost.dispose();
         // Let timers and I/O run between steps (BullMQ lock renewal, thread messages).
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -191,14 +329,25 @@ export class Trainer {
       }
       const meanLoss: number = lossSum ? (await lossSum.data())[0] / epochSteps : NaN;
       (lossSum as tf.Scalar | null)?.dispose();
-      await each('onEpochEnd', {
+      const correct: number | undefined = correctSum ? (await (correctSum as tf.Scalar).data())[0] : undefined;
+      (correctSum as tf.Scalar | null)?.dispose();
+      const completed = stepInEpoch >= data.batchesPerEpoch && epochSteps > 0;
+      const logs: EpochLogs = {
         epoch,
         steps: epochSteps,
         meanLoss,
+        ...(correct !== undefined && epochSamples > 0 ? { accuracy: correct / epochSamples } : {}),
         samplesPerSecond: computeMs > 0 ? (epochSamples * 1000) / computeMs : 0,
-      } satisfies EpochLogs);
+        step,
+        learningRate: lr,
+      };
+      // Validation and norms only for an epoch that ran to its end (not one cut by a cancel).
+      if (completed && opts.validate && !(this.stopTraining && this.stopReason === 'requested')) logs.val = await opts.validate(this.model);
+      if (completed && opts.layerNorms) logs.layers = this.layerNorms();
+      await each('onEpochEnd', logs);
     }
-    const end: TrainEndLogs = { step, epoch: lastEpoch, stepInEpoch: lastStepInEpoch, stopped: this.stopTraining };
+    if (this.stopTraining) this.stopReason ??= 'requested';
+    const end: TrainEndLogs = { step, epoch: lastEpoch, stepInEpoch: lastStepInEpoch, stopped: this.stopTraining, ...(this.stopReason ? { stopReason: this.stopReason } : {}) };
     await each('onTrainEnd', end);
     return { ...end, stepsRun };
   }
@@ -211,6 +360,7 @@ function stepLogs(
   batchSize: number,
   cost: tf.Scalar,
   samplesPerSecond: number,
+  learningRate: number,
 ): StepLogs {
   let loss: number | undefined;
   return {
@@ -219,6 +369,7 @@ function stepLogs(
     stepInEpoch,
     batchSize,
     samplesPerSecond,
+    learningRate,
     get loss() {
       if (loss === undefined) {
         if (cost.isDisposed) throw new Error('StepLogs.loss read after onStepEnd returned');

@@ -91,7 +91,7 @@ export class CourseRuns {
       if (budget !== null && (_sum.computeSeconds ?? 0) >= budget) continue;
       const { count } = await this.prisma.experiment.updateMany({ where: { id: e.id, status: 'PAUSED' }, data: { status: 'QUEUED' } });
       if (count === 0) continue;
-      await this.queue.enqueue('train', { experimentId: e.id, resume: e.attempt });
+      await this.queue.enqueue('train', { experimentId: e.id, resumeOf: e.attempt });
       resumed++;
     }
     if (resumed) this.logger.log(`course ${teamId}: resumed ${resumed} paused run(s)`);

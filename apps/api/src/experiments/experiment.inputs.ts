@@ -1,4 +1,6 @@
 import { Field, Float, ID, InputType, Int, registerEnumType } from '@nestjs/graphql';
+import { LOSS_NAMES, MODEL_NAMES, MONITORS, OPTIMIZER_NAMES, SCHEDULE_NAMES } from '@trainyard/engine/spec';
+import GraphQLJSON from 'graphql-type-json';
 
 export enum MapOp {
   Resize = 'Resize',
@@ -43,33 +45,70 @@ export class PipelineInput {
 
 @InputType()
 export class ModelInput {
-  @Field({ description: 'lenet5 or cnn' }) name: string;
+  @Field({ description: `One of ${MODEL_NAMES.join(', ')}` }) name: string;
   @Field(() => Int, { nullable: true, description: "Defaults to the dataset's class count." }) numClasses?: number;
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description:
+      'Model parameters. mlp: {hidden: [512, 256], activation, dropout}; cnn: {blocks: [{filters, convs, kernelSize, batchNorm, pool, dropout}], dense: [512], dropout}; resnet: {depth: 20|32|56}; alexnet: {dropout, denseUnits}; custom: {topology: <Keras/tfjs model.toJSON() object or its JSON text>}.',
+  })
+  params?: Record<string, unknown>;
 }
 
 @InputType()
 export class LossInput {
-  @Field({ defaultValue: 'SoftmaxCrossEntropyWithLogits' }) name: string;
-  @Field({ defaultValue: true, description: 'Integer labels (true) or one-hot (false).' }) sparse: boolean;
+  @Field({ description: `One of ${LOSS_NAMES.join(', ')}` }) name: string;
+  @Field({ nullable: true, description: 'SoftmaxCrossEntropyWithLogits: integer labels (true, default) or one-hot (false).' }) sparse?: boolean;
+  @Field(() => Float, { nullable: true, description: 'Cross-entropy losses: label smoothing in [0, 1).' }) labelSmoothing?: number;
+  @Field({ nullable: true, description: 'mean (default) or sum over the batch.' }) reduction?: string;
+  @Field({ nullable: true, description: "SigmoidBinaryCrossEntropy, MSE, L1, Huber on class labels: compare with each label's one-hot row (required for class labels)." }) oneHot?: boolean;
+  @Field(() => Float, { nullable: true, description: 'Huber: delta (default 1).' }) delta?: number;
 }
 
 @InputType()
 export class OptimizerInput {
-  @Field({ description: 'SGD, Momentum, RMSProp, Adam or AdamWeightDecay' }) name: string;
+  @Field({ description: `One of ${OPTIMIZER_NAMES.join(', ')}` }) name: string;
   @Field(() => Float) learningRate: number;
-  @Field(() => Float, { nullable: true }) momentum?: number;
-  @Field({ nullable: true }) useNesterov?: boolean;
-  @Field(() => Float, { nullable: true }) weightDecay?: number;
+  @Field(() => Float, { nullable: true, description: 'Momentum, RMSProp' }) momentum?: number;
+  @Field({ nullable: true, description: 'Momentum' }) useNesterov?: boolean;
+  @Field(() => Float, { nullable: true, description: 'AdamW / AdamWeightDecay: decoupled weight decay' }) weightDecay?: number;
   @Field(() => Float, { nullable: true }) beta1?: number;
   @Field(() => Float, { nullable: true }) beta2?: number;
   @Field(() => Float, { nullable: true }) epsilon?: number;
-  @Field(() => Float, { nullable: true, description: 'RMSProp decay' }) rho?: number;
+  @Field(() => Float, { nullable: true, description: 'RMSProp decay' }) decay?: number;
+  @Field(() => Float, { nullable: true, description: 'RMSProp decay (Keras name), Adadelta rho' }) rho?: number;
+  @Field({ nullable: true, description: 'RMSProp' }) centered?: boolean;
+  @Field(() => Float, { nullable: true, description: 'Adagrad' }) initialAccumulatorValue?: number;
 }
 
-@InputType({ description: 'ModelCheckpoint: save every N steps, keep at most K (older ones are deleted).' })
+@InputType({ description: `Learning-rate schedule (${SCHEDULE_NAMES.join(', ')}), each with an optional linear warm-up; counted in steps.` })
+export class ScheduleInput {
+  @Field() name: string;
+  @Field(() => Int, { nullable: true }) warmupSteps?: number;
+  @Field(() => Int, { nullable: true, description: 'step: decay every stepSize steps' }) stepSize?: number;
+  @Field(() => Float, { nullable: true, description: 'step, exponential: decay factor in (0, 1]' }) gamma?: number;
+  @Field(() => Int, { nullable: true, description: 'exponential: gamma per decaySteps; cosine: horizon (default the rest of the run)' }) decaySteps?: number;
+  @Field(() => Float, { nullable: true, description: 'cosine: final learning rate' }) minLearningRate?: number;
+}
+
+@InputType({ description: `EarlyStopping: stop when monitor (${MONITORS.join(', ')}) has not improved by more than minDelta for patience epochs.` })
+export class EarlyStoppingInput {
+  @Field({ nullable: true }) monitor?: string;
+  @Field(() => Int, { nullable: true }) patience?: number;
+  @Field(() => Float, { nullable: true }) minDelta?: number;
+}
+
+@InputType()
+export class KeepBestInput {
+  @Field({ nullable: true, description: `Metric to rank checkpoints by (${MONITORS.join(', ')}; default val_accuracy).` }) monitor?: string;
+}
+
+@InputType({ description: 'ModelCheckpoint: save every N steps (and optionally every epoch), keep at most K (older ones are deleted), plus the best by a metric.' })
 export class CheckpointConfigInput {
   @Field(() => Int) saveCheckpointSteps: number;
   @Field(() => Int) keepCheckpointMax: number;
+  @Field({ nullable: true }) everyEpoch?: boolean;
+  @Field(() => KeepBestInput, { nullable: true }) keepBest?: KeepBestInput;
 }
 
 @InputType()
@@ -86,4 +125,10 @@ export class SubmitExperimentInput {
   @Field(() => CheckpointConfigInput, { nullable: true }) checkpoint?: CheckpointConfigInput;
   @Field(() => Int, { nullable: true, description: 'LossMonitor: record the loss every N steps (default 10).' }) perPrintTimes?: number;
   @Field(() => Int, { nullable: true, description: 'Seeds weight init and shuffling (default 1).' }) seed?: number;
+  @Field(() => ScheduleInput, { nullable: true }) schedule?: ScheduleInput;
+  @Field(() => Float, { nullable: true, description: 'L2 weight decay: l2/2·Σw² over kernels added to the loss.' }) l2?: number;
+  @Field(() => Float, { nullable: true, description: 'Clip gradients by this global norm.' }) clipGlobalNorm?: number;
+  @Field(() => EarlyStoppingInput, { nullable: true }) earlyStopping?: EarlyStoppingInput;
+  @Field(() => Int, { nullable: true, description: 'End the run (checkpointed and evaluated) after this many seconds.' }) timeBudgetSeconds?: number;
+  @Field(() => Int, { nullable: true, description: 'k of the top-k accuracy (default min(5, classes)).' }) topK?: number;
 }

@@ -4,9 +4,13 @@ import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityServic
 import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
 import { HiddenSplits } from '../assignments/hidden-splits.service';
 import { CourseRuns } from '../courses/course-runs.service';
-import { Checkpoint, Experiment, ExperimentStatus, LossPoint } from '../graphql/types';
-import { SubmitExperimentInput } from './experiment.inputs';
+import type { EpochSummaryData } from '@trainyard/engine/spec';
+import { Checkpoint, EpochSummary, Experiment, ExperimentStatus, LossPoint, ModelSummary } from '../graphql/types';
+import { ModelInput, PipelineInput, SubmitExperimentInput } from './experiment.inputs';
 import { ExperimentService } from './experiment.service';
+import { FineTuneService } from './fine-tune.service';
+import { toReceipt } from './receipt.types';
+import { RerunService } from './rerun.service';
 
 type ExperimentRow = Awaited<ReturnType<ExperimentRepository['get']>>;
 
@@ -17,6 +21,7 @@ export function toExperiment(row: ExperimentRow): Experiment {
     status: row.status as ExperimentStatus,
     progress: { epoch: row.epoch, step: row.step, totalSteps: row.totalSteps, samplesPerSecond: row.samplesPerSecond },
     metrics: row.metrics as Experiment['metrics'],
+    receipt: toReceipt(row.receipt),
   };
 }
 
@@ -30,6 +35,8 @@ export class ExperimentResolver {
     private readonly visibility: VisibilityService,
     private readonly hidden: HiddenSplits,
     private readonly courseRuns: CourseRuns,
+    private readonly fineTunes: FineTuneService,
+    private readonly reruns: RerunService,
   ) {}
 
   /** A student sees only their own (and their group's) runs; others' ids are NOT_FOUND. */
@@ -63,6 +70,55 @@ export class ExperimentResolver {
     return this.shown(p, await this.repo.requestCancel(p.team.id, id));
   }
 
+  @Query(() => ModelSummary, { description: "A model's layers, output shapes and parameter counts on a dataset, validated as a submit would be; nothing is queued." })
+  @RequireRole('viewer')
+  modelSummary(
+    @CurrentPrincipal() p: Principal,
+    @Args('datasetId', { type: () => ID }) datasetId: string,
+    @Args('model') model: ModelInput,
+    @Args('pipeline', { nullable: true }) pipeline?: PipelineInput,
+  ): Promise<ModelSummary> {
+    return this.service.modelSummary(p.team.id, datasetId, model, pipeline);
+  }
+
+  @Mutation(() => Experiment, {
+    description: 'Resumes a FAILED or CANCELLED experiment from its last checkpoint (weights, optimizer state, step, data order).',
+  })
+  @RequireRole('member')
+  async resumeExperiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    await this.visible(p, id);
+    return this.shown(p, await this.service.resume(p.team.id, id));
+  }
+
+  @Mutation(() => Experiment, {
+    description:
+      "A new experiment starting from a checkpoint of this team: same model, the input's dataset and training settings, freezeLayers kept as loaded, the head replaced when the class count differs.",
+  })
+  @RequireRole('member')
+  async fineTuneExperiment(
+    @CurrentPrincipal() p: Principal,
+    @Args('checkpointId', { type: () => ID }) checkpointId: string,
+    @Args('input') input: SubmitExperimentInput,
+    @Args('freezeLayers', { type: () => [String], defaultValue: [] }) freezeLayers: string[],
+  ) {
+    const c = await this.checkpointRepo.getForTeam(p.team.id, checkpointId);
+    await this.visibility.assertSees(p, c.experiment.userId, 'checkpoint', checkpointId);
+    await this.courseRuns.admit(p);
+    const e = await this.fineTunes.fineTune(p.team.id, checkpointId, freezeLayers, input);
+    return this.shown(p, await this.repo.assignOwner(e.id, p.user.id));
+  }
+
+  @Mutation(() => Experiment, {
+    description: "A new experiment from this one's receipt: same dataset contents (CONFLICT if they changed), resolved spec, seed and fine-tune base.",
+  })
+  @RequireRole('member')
+  async rerunExperiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    await this.visible(p, id);
+    await this.courseRuns.admit(p);
+    const e = await this.reruns.rerun(p.team.id, id);
+    return this.shown(p, await this.repo.assignOwner(e.id, p.user.id));
+  }
+
   @Query(() => Experiment)
   @RequireRole('viewer')
   async experiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
@@ -87,6 +143,23 @@ export class ExperimentResolver {
     @Args('limit', { type: () => Int, defaultValue: 1000 }) limit: number,
   ) {
     return this.repo.losses(e.id, afterStep, Math.min(Math.max(limit, 1), 10_000));
+  }
+
+  @ResolveField(() => [EpochSummary], { description: 'Per-epoch summaries, oldest first.' })
+  async epochSummaries(@Parent() e: Experiment): Promise<EpochSummary[]> {
+    return (await this.repo.epochSummaries(e.id)).map((row) => {
+      const d = row.data as unknown as EpochSummaryData;
+      return {
+        epoch: row.epoch,
+        step: row.step,
+        loss: d.meanLoss,
+        accuracy: d.accuracy,
+        learningRate: d.learningRate,
+        samplesPerSecond: d.samplesPerSecond,
+        validation: d.val,
+        layers: d.layers,
+      };
+    });
   }
 
   @ResolveField(() => [Checkpoint])

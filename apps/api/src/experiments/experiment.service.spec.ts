@@ -29,8 +29,8 @@ describe('ExperimentService.buildSpec', () => {
     expect(spec.pipeline.map).toEqual(WALKTHROUGH_MAP.map((m) => (m.op === 'Resize' ? { ...m, interpolation: 'bilinear' } : m)));
     expect(spec.pipeline.batch).toEqual({ size: 32, dropRemainder: true });
     expect(spec.pipeline.shuffle).toEqual({ bufferSize: 10000 });
-    expect(spec.loss).toEqual({ name: 'SoftmaxCrossEntropyWithLogits', sparse: true });
-    expect(spec.model).toEqual({ name: 'lenet5', numClasses: 10 });
+    expect(spec.loss).toEqual({ name: 'SoftmaxCrossEntropyWithLogits', sparse: true, labelSmoothing: 0, reduction: 'mean' });
+    expect(spec.model).toEqual({ name: 'lenet5', numClasses: 10, params: {} });
     expect(spec.imageShape).toEqual([28, 28, 1]);
     expect(spec.perPrintTimes).toBe(10);
   });
@@ -52,5 +52,60 @@ describe('ExperimentService.buildSpec', () => {
     );
     expect(e.code).toBe(ErrorCode.BAD_USER_INPUT);
     expect(e.message).toMatch(/rescale/);
+  });
+});
+
+describe('ExperimentService.buildSpec with the registries', () => {
+  it('accepts resnet params and a cosine schedule; stores defaults', () => {
+    const spec = service.buildSpec(
+      input({ model: { name: 'resnet', params: { depth: 32 } }, schedule: { name: 'cosine', warmupSteps: 100 }, pipeline: { map: [{ op: 'Rescale' as never, rescale: 1 / 255, shift: 0 }] } }),
+      10,
+      50000,
+      [32, 32, 3],
+    );
+    expect(spec.model).toEqual({ name: 'resnet', numClasses: 10, params: { depth: 32 } });
+    expect(spec.schedule).toEqual({ name: 'cosine', warmupSteps: 100, minLearningRate: 0 });
+  });
+
+  it('rejects MSE on class labels without one-hot', () => {
+    const e = codeOf(() => service.buildSpec(input({ loss: { name: 'MSE' } }), 10, 60000, [28, 28, 1]));
+    expect(e.code).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(e.message).toMatch(/loss: MSE on class labels needs oneHot: true/);
+  });
+
+  it('rejects a custom topology with a disallowed layer, naming it, from JSON text', () => {
+    const topology = JSON.stringify({
+      class_name: 'Model',
+      config: {
+        name: 'm',
+        layers: [
+          { class_name: 'InputLayer', name: 'in', config: { name: 'in', batch_input_shape: [null, 32, 32, 1] }, inbound_nodes: [] },
+          { class_name: 'Lambda', name: 'evil', config: { name: 'evil' }, inbound_nodes: [[['in', 0, 0, {}]]] },
+        ],
+        input_layers: [['in', 0, 0]],
+        output_layers: [['evil', 0, 0]],
+      },
+    });
+    const e = codeOf(() => service.buildSpec(input({ model: { name: 'custom', params: { topology } } }), 10, 60000, [28, 28, 1]));
+    expect(e.code).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(e.message).toMatch(/model.params.topology: layer "evil": layer class "Lambda" is not allowed/);
+  });
+
+  it('rejects a custom topology whose output does not match the class count', () => {
+    const layers = [
+      { class_name: 'InputLayer', name: 'in', config: { name: 'in', batch_input_shape: [null, 32, 32, 1] }, inbound_nodes: [] },
+      { class_name: 'Flatten', name: 'f', config: { name: 'f' }, inbound_nodes: [[['in', 0, 0, {}]]] },
+      { class_name: 'Dense', name: 'out', config: { name: 'out', units: 3 }, inbound_nodes: [[['f', 0, 0, {}]]] },
+    ];
+    const topology = { class_name: 'Model', config: { name: 'm', layers, input_layers: [['in', 0, 0]], output_layers: [['out', 0, 0]] } };
+    const e = codeOf(() => service.buildSpec(input({ model: { name: 'custom', params: { topology } } }), 10, 60000, [28, 28, 1]));
+    expect(e.message).toMatch(/layer "out": output shape \[3\] must be \[10\]/);
+  });
+
+  it('rejects a schedule with negative steps and an unknown optimizer setting', () => {
+    expect(codeOf(() => service.buildSpec(input({ schedule: { name: 'step', stepSize: -10 } }), 10, 60000, [28, 28, 1])).message).toMatch(/schedule.stepSize/);
+    expect(codeOf(() => service.buildSpec(input({ optimizer: { name: 'SGD', learningRate: 0.1, beta1: 0.9 } }), 10, 60000, [28, 28, 1])).message).toMatch(
+      /optimizer.beta1: beta1 is not a setting of SGD/,
+    );
   });
 });

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { badInput, ErrorCode, ExperimentSpec, parseExperimentSpec, TrainyardError } from '@trainyard/common';
-import { batchesPerEpoch, resolveDatasetStats, validatePipelineSpec } from '@trainyard/data';
+import { batchesPerEpoch, outputShape, resolveDatasetStats, validatePipelineSpec } from '@trainyard/data';
+import { lossLabelMismatch, parseTopologyText, summarizeModel, TopologyError, type ModelName, type ModelSummary } from '@trainyard/engine/spec';
 import { DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
 import { EnqueueOptions, JOB_QUEUE, JobQueue } from '@trainyard/queue';
-import { SubmitExperimentInput } from './experiment.inputs';
+import { ModelInput, PipelineInput, SubmitExperimentInput } from './experiment.inputs';
 
 /** MindSpore's LeNet-5 walkthrough: Resize, Rescale(1/255) then Rescale(1/0.3081, -0.1307/0.3081), folded into one. */
 export const WALKTHROUGH_MAP = [
@@ -31,12 +32,14 @@ export class ExperimentService {
     private readonly versions: DatasetVersionRepository,
   ) {}
 
-  /** `queueOptions`: the run's dispatch priority (course fair share). */
-  async submit(teamId: string, input: SubmitExperimentInput, userId?: string, queueOptions: EnqueueOptions = {}) {
-    const dataset = await this.datasets.get(teamId, input.datasetId);
-    // The exact version trained on: the one named, else the newest READY one (datasets from before
-    // versions have none and train on their idx files).
-    const version = input.datasetVersionId ? await this.versions.getForTeam(teamId, input.datasetVersionId) : await this.versions.current(dataset.id);
+  /**
+   * What an experiment trains on: the dataset and its exact version (the one named, else the newest
+   * READY one; datasets from before versions have none and train on their idx files), with the shape,
+   * class count and train size the spec is checked against. Also used by fine-tunes, sweeps, evaluations.
+   */
+  async resolveSource(teamId: string, datasetId: string, datasetVersionId?: string | null) {
+    const dataset = await this.datasets.get(teamId, datasetId);
+    const version = datasetVersionId ? await this.versions.getForTeam(teamId, datasetVersionId) : await this.versions.current(dataset.id);
     if (version && version.datasetId !== dataset.id) throw badInput(`dataset version ${version.id} belongs to another dataset`, { field: 'datasetVersionId' });
     if (version && version.status !== 'READY') {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset version ${version.version} is ${version.status}, not READY`, { datasetVersionId: version.id });
@@ -46,6 +49,12 @@ export class ExperimentService {
     if ((!version && dataset.status !== 'READY') || !source.trainCount || !source.numClasses) {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload its files and wait for the ingest to finish`, { datasetId: dataset.id });
     }
+    return { dataset, version, imageShape, numClasses: source.numClasses, trainCount: source.trainCount };
+  }
+
+  /** `userId`: who submits (course visibility); `queueOptions`: the run's dispatch priority (course fair share). */
+  async submit(teamId: string, input: SubmitExperimentInput, userId?: string, queueOptions: EnqueueOptions = {}) {
+    const { dataset, version, imageShape, ...source } = await this.resolveSource(teamId, input.datasetId, input.datasetVersionId);
     const spec = this.buildSpec(input, source.numClasses, source.trainCount, imageShape);
     // Normalize(fromDataset) becomes the version's own numbers in the stored spec, so training,
     // evaluation and serving all apply the same constants.
@@ -68,37 +77,121 @@ export class ExperimentService {
     return experiment;
   }
 
+  /** A model's layers, output shapes and parameter counts on a dataset, before training (Keras summary()). */
+  async modelSummary(teamId: string, datasetId: string, model: ModelInput, pipelineInput?: PipelineInput): Promise<ModelSummary> {
+    const dataset = await this.datasets.get(teamId, datasetId);
+    const version = await this.versions.current(dataset.id);
+    const source = version ?? dataset;
+    const imageShape = version ? version.sampleShape : dataset.imageShape;
+    if (!source.numClasses || imageShape.length !== 3) {
+      throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: its shape and classes are not known yet`, { datasetId: dataset.id });
+    }
+    const pipeline = this.buildPipeline(pipelineInput, Number.MAX_SAFE_INTEGER, imageShape);
+    const numClasses = model.numClasses ?? source.numClasses;
+    return this.summarize({ name: model.name as ModelName, numClasses, params: normalizeModelParams(model.name, model.params) }, pipeline, imageShape);
+  }
+
+  /**
+   * Resumes a FAILED or CANCELLED experiment: the worker picks it up from its last checkpoint
+   * (weights, optimizer state, step and data order), so it ends as an uninterrupted run would.
+   */
+  async resume(teamId: string, id: string) {
+    const attempt = await this.experiments.reopen(teamId, id);
+    if (attempt === undefined) {
+      const e = await this.experiments.get(teamId, id);
+      throw new TrainyardError(ErrorCode.CONFLICT, `experiment ${id} is ${e.status}; only FAILED or CANCELLED experiments can be resumed`, {
+        status: e.status,
+      });
+    }
+    await this.queue.enqueue('train', { experimentId: id, resumeOf: attempt });
+    return this.experiments.get(teamId, id);
+  }
+
   /** Fills in the walkthrough's defaults and validates everything before anything is stored. */
   buildSpec(input: SubmitExperimentInput, datasetClasses: number, trainCount: number, imageShape: number[]): StoredExperimentSpec {
     if (!input.name.trim()) throw badInput('name must not be empty', { field: 'name' });
-    const p = input.pipeline ?? {};
+    const pipeline = this.buildPipeline(input.pipeline, trainCount, imageShape);
+    const numClasses = input.model.numClasses ?? datasetClasses;
+    if (numClasses < datasetClasses) {
+      throw badInput(`model.numClasses ${numClasses} is smaller than the dataset's ${datasetClasses} classes`, { field: 'model.numClasses' });
+    }
+    const checkpoint = input.checkpoint ?? { saveCheckpointSteps: 1875, keepCheckpointMax: 10 };
+    const spec = parseExperimentSpec(
+      compact({
+        model: compact({ name: input.model.name, numClasses, params: normalizeModelParams(input.model.name, input.model.params) }),
+        imageShape,
+        pipeline,
+        loss: compact(input.loss ?? { name: 'SoftmaxCrossEntropyWithLogits', sparse: true }),
+        optimizer: compact(input.optimizer),
+        schedule: input.schedule && compact(input.schedule),
+        l2: input.l2,
+        clipGlobalNorm: input.clipGlobalNorm,
+        earlyStopping: input.earlyStopping && compact(input.earlyStopping),
+        timeBudgetSeconds: input.timeBudgetSeconds,
+        topK: input.topK,
+        epochs: input.epochs,
+        perPrintTimes: input.perPrintTimes ?? 10,
+        seed: input.seed ?? 1,
+        checkpoint: compact({ ...checkpoint, keepBest: checkpoint.keepBest && compact(checkpoint.keepBest) }),
+      }),
+    );
+    // Today's datasets carry class labels; a loss must fit them.
+    const mismatch = lossLabelMismatch(spec.loss, 'class');
+    if (mismatch) throw badInput(`loss: ${mismatch}`, { field: 'loss' });
+    this.summarize(spec.model, pipeline, imageShape);
+    return { ...spec, pipeline };
+  }
+
+  private buildPipeline(p: PipelineInput = {}, trainCount: number, imageShape: number[]) {
     const batchSize = p.batchSize ?? 32;
     const dropRemainder = p.dropRemainder ?? true;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw badInput(`pipeline.batchSize must be a positive integer, got ${batchSize}`, { field: 'pipeline.batchSize' });
     if (batchSize > trainCount) {
       throw badInput(`pipeline.batchSize ${batchSize} is larger than the dataset's train split (${trainCount} samples)`, { field: 'pipeline.batchSize' });
     }
-    const pipeline = validatePipelineSpec({
+    return validatePipelineSpec({
       map: p.map?.map(mapOpFromInput) ?? (imageShape[0] === 1 && imageShape[1] === 1 ? [] : WALKTHROUGH_MAP),
       shuffle: { bufferSize: p.shuffleBufferSize ?? 10_000 },
       batch: { size: batchSize, dropRemainder },
       ...(p.repeat !== undefined ? { repeat: p.repeat } : {}),
     });
-    const numClasses = input.model.numClasses ?? datasetClasses;
-    if (numClasses < datasetClasses) {
-      throw badInput(`model.numClasses ${numClasses} is smaller than the dataset's ${datasetClasses} classes`, { field: 'model.numClasses' });
-    }
-    const spec = parseExperimentSpec({
-      model: { name: input.model.name, numClasses },
-      imageShape,
-      pipeline,
-      loss: input.loss ?? { name: 'SoftmaxCrossEntropyWithLogits', sparse: true },
-      optimizer: Object.fromEntries(Object.entries(input.optimizer).filter(([, v]) => v !== undefined && v !== null)),
-      epochs: input.epochs,
-      perPrintTimes: input.perPrintTimes ?? 10,
-      seed: input.seed ?? 1,
-      checkpoint: input.checkpoint ?? { saveCheckpointSteps: 1875, keepCheckpointMax: 10 },
-    });
-    return { ...spec, pipeline };
   }
+
+  /** Checks the model against what the pipeline feeds it (shape, classes, parameter limit); returns its summary. */
+  private summarize(model: { name: ModelName; numClasses: number; params?: Record<string, unknown> }, pipeline: StoredExperimentSpec['pipeline'], imageShape: number[]): ModelSummary {
+    const sample = outputShape(pipeline, imageShape);
+    const channelsFirst = pipeline.map.some((op) => op.op === 'HWC2CHW');
+    if (channelsFirst && model.name === 'custom') {
+      throw badInput('model custom: a custom topology takes channels-last [height, width, channels] input; drop HWC2CHW from the pipeline', { field: 'pipeline.map' });
+    }
+    const inputShape = (channelsFirst ? [sample[1], sample[2], sample[0]] : sample) as [number, number, number];
+    try {
+      return summarizeModel(model, { inputShape, numClasses: model.numClasses, dataFormat: channelsFirst ? 'channelsFirst' : 'channelsLast' });
+    } catch (e) {
+      if (e instanceof TopologyError) {
+        const field = model.name === 'custom' ? 'model.params.topology' : 'model';
+        throw badInput(`${field}: ${e.message}`, { field, ...(e.layer ? { layer: e.layer } : {}) });
+      }
+      throw e;
+    }
+  }
+}
+
+/** Drops undefined and null fields (GraphQL leaves unset optional fields null). */
+function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
+}
+
+/** A custom topology sent as JSON text is checked for size and depth before parsing, then stored parsed. */
+function normalizeModelParams(name: string, params?: Record<string, unknown> | null): Record<string, unknown> | undefined {
+  if (params == null) return undefined;
+  if (name === 'custom' && typeof params.topology === 'string') {
+    try {
+      return { ...params, topology: parseTopologyText(params.topology) };
+    } catch (e) {
+      if (e instanceof TopologyError) throw badInput(`model.params.topology: ${e.message}`, { field: 'model.params.topology' });
+      throw e;
+    }
+  }
+  return params;
 }

@@ -1,5 +1,6 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
+import { Receipt } from '../experiments/receipt.types';
 
 /**
  * GraphQL object types. They are the API's shape, not Prisma rows: resolvers map rows onto them,
@@ -79,10 +80,52 @@ export class LossPoint {
   @Field(() => Int) step: number;
   @Field(() => Int) epoch: number;
   @Field(() => Float) loss: number;
+  @Field(() => Float, { nullable: true, description: 'The learning rate in force at this step.' }) lr?: number | null;
+}
+
+@ObjectType()
+export class LayerSummary {
+  @Field() name: string;
+  @Field({ description: 'Keras layer class, e.g. Conv2D' }) className: string;
+  @Field(() => [Int], { description: 'Without the batch dimension.' }) outputShape: number[];
+  @Field(() => Int) params: number;
+  @Field(() => Int) trainableParams: number;
+  @Field(() => [String], { description: 'Layers feeding this one.' }) inbound: string[];
+}
+
+@ObjectType({ description: "A model's layers, output shapes and parameter counts (Keras summary())." })
+export class ModelSummary {
+  @Field() name: string;
+  @Field(() => [Int]) inputShape: number[];
+  @Field(() => [Int]) outputShape: number[];
+  @Field(() => [LayerSummary]) layers: LayerSummary[];
+  @Field(() => Int) totalParams: number;
+  @Field(() => Int) trainableParams: number;
+}
+
+@ObjectType()
+export class LayerNorm {
+  @Field() name: string;
+  @Field(() => Float) weightNorm: number;
+  @Field(() => Float, { nullable: true, description: "Gradient norm at the epoch's last step." }) gradNorm?: number | null;
+}
+
+@ObjectType({ description: 'One epoch: training and validation loss and metrics, learning rate, per-layer norms.' })
+export class EpochSummary {
+  @Field(() => Int) epoch: number;
+  @Field(() => Int) step: number;
+  @Field(() => Float, { nullable: true }) loss?: number | null;
+  @Field(() => Float, { nullable: true }) accuracy?: number | null;
+  @Field(() => Float) learningRate: number;
+  @Field(() => Float) samplesPerSecond: number;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Validation metrics (loss, accuracy, topKAccuracy, f1, precision, recall) when a validation split exists.' })
+  validation?: Record<string, number> | null;
+  @Field(() => [LayerNorm]) layers: LayerNorm[];
 }
 
 @ObjectType()
 export class ClassMetrics {
+  @Field(() => String, { nullable: true, description: "The class's name, when the dataset names its classes." }) name?: string | null;
   @Field(() => Float) precision: number;
   @Field(() => Float) recall: number;
   @Field(() => Float) f1: number;
@@ -98,6 +141,10 @@ export class EvalMetrics {
   @Field(() => Float) f1: number;
   @Field(() => [ClassMetrics]) perClass: ClassMetrics[];
   @Field(() => [[Int]], { description: 'rows: true class, columns: predicted class' }) confusionMatrix: number[][];
+  @Field(() => Float, { nullable: true }) topKAccuracy?: number | null;
+  @Field(() => Int, { nullable: true }) topK?: number | null;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Micro-averaged precision, recall, F1.' }) micro?: unknown;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Regression-style losses: mse, mae, r2.' }) regression?: unknown;
 }
 
 @ObjectType()
@@ -126,6 +173,9 @@ export class Experiment {
   @Field(() => GraphQLJSON, { description: 'The full, validated spec: model, pipeline, loss, optimizer, epochs, checkpoints.' }) spec: unknown;
   @Field(() => Progress) progress: Progress;
   @Field(() => EvalMetrics, { nullable: true }) metrics?: EvalMetrics | null;
+  @Field(() => ID, { nullable: true, description: 'Fine-tuning: the checkpoint whose weights this run started from.' }) baseCheckpointId?: string | null;
+  @Field(() => [String], { description: 'Fine-tuning: layers kept as loaded.' }) frozenLayers: string[];
+  @Field(() => Receipt, { nullable: true, description: 'Reproducibility receipt, recorded when a worker starts the run.' }) receipt?: Receipt | null;
   @Field() createdAt: Date;
   @Field(() => Date, { nullable: true }) startedAt?: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt?: Date | null;

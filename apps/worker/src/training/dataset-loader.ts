@@ -12,6 +12,10 @@ export interface LoadedDataset {
   train: ImageSplit | ShardedSplit;
   /** What the run evaluates on: the test split (else validation, else train). */
   test: ImageSplit | ShardedSplit;
+  /** Evaluated after every epoch (validation metrics, EarlyStopping, keep-best), when the version has one besides its test split. */
+  validation?: ShardedSplit;
+  /** Class names in label order, when the dataset names its classes. */
+  classNames?: string[];
 }
 
 /**
@@ -41,7 +45,8 @@ export class DatasetLoader {
     await this.ensureCached(dir, v.storagePrefix, index);
     const split = (name: SplitName): ShardedSplit => ({ kind: 'sharded', index, split: name, dir });
     const evalSplit: SplitName = index.splits.test?.count ? 'test' : index.splits.validation?.count ? 'validation' : 'train';
-    return { train: split('train'), test: split(evalSplit) };
+    const validation = evalSplit !== 'validation' && index.splits.validation?.count ? split('validation') : undefined;
+    return { train: split('train'), test: split(evalSplit), ...(validation ? { validation } : {}), ...(index.classNames?.length ? { classNames: index.classNames } : {}) };
   }
 
   /** Copies the version's files into `dir` (each streamed to a temp name, then renamed): idempotent. */

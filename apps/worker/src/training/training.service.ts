@@ -3,12 +3,16 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ExperimentSpec, JobPayloads } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { CheckpointRepository, ExperimentRepository, SupersededError } from '@trainyard/db';
-import { CheckpointMeta, LossReport, runTrainingThread } from '@trainyard/engine';
+import { CheckpointMeta, epochSummaryData, EpochLogs, LossReport, runTrainingThread, TrainRequest } from '@trainyard/engine';
 import { JOB_QUEUE, JOB_RELEASED, JobContext, JobQueue } from '@trainyard/queue';
-import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
-import { ComputeBudget } from '../budget/compute-budget.service';
+import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { DatasetLoader } from './dataset-loader';
+import { CheckpointSink } from './checkpoint-sink';
+import { ReceiptRecorder } from './receipt-recorder';
+import { RunWatcher } from './run-watcher';
+import { ComputeBudget } from '../budget/compute-budget.service';
 import { WorkerMetrics } from '../observability/worker-metrics';
+import { ArtifactsService } from '../retention/artifacts.service';
 
 export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'paused' | 'superseded' | 'already-finished' | typeof JOB_RELEASED;
 
@@ -28,8 +32,11 @@ export class TrainingService {
     private readonly datasets: DatasetLoader,
     private readonly checkpoints: CheckpointRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
-    private readonly budget: ComputeBudget,
     private readonly metrics: WorkerMetrics,
+    private readonly budget: ComputeBudget,
+    private readonly artifacts: ArtifactsService,
+    private readonly receipts: ReceiptRecorder,
+    private readonly checkpointSink: CheckpointSink,
   ) {}
 
   /** The `train` job's handler. */
@@ -58,7 +65,9 @@ export class TrainingService {
     const log = (msg: string) => this.logger.log(`experiment ${id} attempt ${attempt}: ${msg}`);
     this.metrics.trainingStarted(id);
     try {
-      return await this.train(id, attempt, existing.teamId, existing.cancelRequested, log, shutdown);
+      const outcome = await this.train(id, attempt, existing.teamId, existing.cancelRequested, log, shutdown);
+      if (outcome === 'succeeded') await this.artifacts.afterRun(existing.teamId, id).catch((e: Error) => log(`retention policy not applied: ${e.message}`));
+      return outcome;
     } catch (err) {
       if (err instanceof SupersededError) {
         log('superseded by a newer attempt; stopping without writing');
@@ -91,6 +100,11 @@ export class TrainingService {
     const last = await this.checkpoints.latest(id);
     const resume = last ? await this.store.getBytes(last.storageKey) : undefined;
     log(last ? `resuming from the checkpoint at step ${last.step}` : 'starting');
+    const fineTune = await this.fineTuneRequest(experiment, !!last, log);
+    if (fineTune === 'base-deleted') {
+      await this.experiments.finish(id, attempt, 'FAILED', { failureReason: `the checkpoint ${experiment.baseCheckpointId} to fine-tune from was deleted` });
+      return 'failed';
+    }
 
     // Errors of our own I/O (store, database) are worth a retry; an error the training itself raises
     // would only happen again, so it fails the run at once.
@@ -106,8 +120,43 @@ export class TrainingService {
         }
       };
 
-    let stopReason: 'cancelled' | 'superseded' | 'released' | 'paused' | undefined;
-    // Course compute budgets: worker-seconds are charged on the poll timer below and at the end.
+    const thread = runTrainingThread(
+      {
+        spec,
+        train: data.train,
+        test: data.test,
+        validation: data.validation,
+        classNames: data.classNames,
+        backend: this.config.worker.backend,
+        resume,
+        fineTune,
+      },
+      {
+        onBackend: io(async (backend: string) => {
+          log(`training on the ${backend} backend`);
+          await this.receipts.record(experiment, attempt, backend);
+        }),
+        onProgress: io(async (p: LossReport) => {
+          log(`epoch ${p.epoch + 1} step ${p.step}/${experiment.totalSteps} loss ${p.loss.toFixed(4)} ${Math.round(p.samplesPerSecond)} samples/s`);
+          this.metrics.trainingProgress(id, p.samplesPerSecond);
+          watcher.observe(
+            await this.experiments.recordProgress(id, attempt, { epoch: p.epoch, step: p.step, samplesPerSecond: p.samplesPerSecond }, [
+              { step: p.step, epoch: p.epoch, loss: p.loss, lr: p.lr },
+            ]),
+          );
+        }),
+        onEpochEnd: io(async (e: EpochLogs) => {
+          log(`epoch ${e.epoch + 1} done: loss ${e.meanLoss.toFixed(4)}${e.val ? ` val_loss ${e.val.loss.toFixed(4)} val_accuracy ${e.val.accuracy?.toFixed(4)}` : ''} lr ${e.learningRate}`);
+          await this.experiments.recordEpochSummary(id, attempt, { epoch: e.epoch, step: e.step, data: epochSummaryData(e) });
+        }),
+        onCheckpoint: io((bytes: Uint8Array, meta: CheckpointMeta) =>
+          this.checkpointSink.save({ teamId, experimentId: id, attempt, keepMax: spec.checkpoint.keepCheckpointMax, keepBest: Boolean(spec.checkpoint.keepBest) }, bytes, meta),
+        ),
+      },
+    );
+    const watcher = new RunWatcher(this.experiments, id, attempt, () => thread.stop()).start(this.config.worker.pollIntervalMs);
+    // Course compute budgets: worker-seconds are charged on a timer and at the end; a run whose
+    // student (or group) reaches the budget stops at its next step with a checkpoint: PAUSED.
     let charged = Date.now();
     const charge = async () => {
       const now = Date.now();
@@ -115,102 +164,36 @@ export class TrainingService {
       charged = now;
       return this.budget.charge(id, attempt, seconds);
     };
-    const thread = runTrainingThread(
-      {
-        spec,
-        train: data.train,
-        test: data.test,
-        backend: this.config.worker.backend,
-        resume,
-      },
-      {
-        onBackend: io(async (backend: string) => {
-          log(`training on the ${backend} backend`);
-          await this.experiments.update(id, attempt, { backend });
-        }),
-        onProgress: io(async (p: LossReport) => {
-          log(`epoch ${p.epoch + 1} step ${p.step}/${experiment.totalSteps} loss ${p.loss.toFixed(4)} ${Math.round(p.samplesPerSecond)} samples/s`);
-          this.metrics.trainingProgress(id, p.samplesPerSecond);
-          const state = await this.experiments.recordProgress(id, attempt, { epoch: p.epoch, step: p.step, samplesPerSecond: p.samplesPerSecond }, [
-            { step: p.step, epoch: p.epoch, loss: p.loss },
-          ]);
-          if (state.cancelRequested && !stopReason) {
-            stopReason = 'cancelled';
-            thread.stop();
-          }
-        }),
-        onCheckpoint: io(async (bytes: Uint8Array, meta: CheckpointMeta) => {
-          // Bytes first, then the row: a row never points at a missing or half-written checkpoint.
-          const key = keys.checkpoint(teamId, id, meta.step, attempt);
-          await this.store.put(key, bytes, { contentType: 'application/octet-stream' });
-          let replaced: string | undefined;
-          try {
-            replaced = await this.checkpoints.record(attempt, { experimentId: id, step: meta.step, epoch: meta.epoch, storageKey: key, sizeBytes: bytes.byteLength });
-          } catch (err) {
-            await this.store.delete(key);
-            throw err;
-          }
-          if (replaced) await this.store.delete(replaced);
-          for (const old of await this.checkpoints.expired(id, spec.checkpoint.keepCheckpointMax)) {
-            await this.checkpoints.delete(old.id);
-            await this.store.delete(old.storageKey);
-          }
-        }),
-      },
-    );
+    const budgetTimer = setInterval(() => {
+      charge()
+        .then((b) => {
+          if (b.over && watcher.stop('paused')) log(`compute budget used up (${b.used?.toFixed(1)} of ${b.budget} worker-seconds): pausing at a checkpoint`);
+        })
+        .catch(() => undefined);
+    }, this.config.worker.pollIntervalMs);
 
     // Shutdown (SIGTERM): stop after the current step; the thread stores a checkpoint there.
     // bind: the abort event fires in the signal handler's context; keep this job's log ids.
     const release = AsyncResource.bind(() => {
-      if (stopReason) return;
-      stopReason = 'released';
-      log('worker shutting down: stopping at the next step to checkpoint and hand the job back');
-      thread.stop();
+      if (watcher.stop('released')) log('worker shutting down: stopping at the next step to checkpoint and hand the job back');
     });
     if (shutdown?.aborted) release();
     shutdown?.addEventListener('abort', release);
 
-    // Cancellation and fencing are checked on a timer too, so a cancel lands within a few steps
-    // even when perPrintTimes is large.
-    const poll = setInterval(() => {
-      charge()
-        .then((b) => {
-          if (b.over && !stopReason) {
-            log(`compute budget used up (${b.used?.toFixed(1)} of ${b.budget} worker-seconds): pausing at a checkpoint`);
-            stopReason = 'paused';
-            thread.stop();
-          }
-        })
-        .catch(() => undefined);
-      this.experiments
-        .checkRun(id, attempt)
-        .then((s) => {
-          if (s.cancelRequested && !stopReason) {
-            stopReason = 'cancelled';
-            thread.stop();
-          }
-        })
-        .catch((err) => {
-          if (err instanceof SupersededError && !stopReason) {
-            stopReason = 'superseded';
-            thread.stop();
-          }
-        });
-    }, this.config.worker.pollIntervalMs);
-
     try {
       const result = await thread.done;
       await charge().catch(() => undefined);
+      const stopReason = watcher.stopReason;
       if (stopReason === 'superseded') throw new SupersededError(id, attempt);
-      if (stopReason === 'released' && result.stopped) {
-        // The row stays RUNNING with this attempt; the next delivery claims attempt + 1 and resumes.
-        log(`checkpointed at step ${result.step}; job handed back to the queue`);
-        return JOB_RELEASED;
-      }
       if (stopReason === 'paused' && result.stopped) {
         await this.experiments.update(id, attempt, { status: 'PAUSED', step: result.step, epoch: result.epoch });
         log(`paused at step ${result.step}`);
         return 'paused';
+      }
+      if (stopReason === 'released' && result.stopped) {
+        // The row stays RUNNING with this attempt; the next delivery claims attempt + 1 and resumes.
+        log(`checkpointed at step ${result.step}; job handed back to the queue`);
+        return JOB_RELEASED;
       }
       if (stopReason === 'cancelled' || result.stopped) {
         await this.experiments.finish(id, attempt, 'CANCELLED');
@@ -228,8 +211,23 @@ export class TrainingService {
       return 'failed';
     } finally {
       shutdown?.removeEventListener('abort', release);
-      clearInterval(poll);
+      watcher.dispose();
+      clearInterval(budgetTimer);
       thread.stop();
     }
+  }
+
+  /** Fine-tuning: the layers to freeze, and on a first start (not a resume) the base checkpoint's bytes. */
+  private async fineTuneRequest(
+    experiment: { baseCheckpointId: string | null; frozenLayers: string[] },
+    resuming: boolean,
+    log: (m: string) => void,
+  ): Promise<TrainRequest['fineTune'] | 'base-deleted'> {
+    if (!experiment.baseCheckpointId) return undefined;
+    if (resuming) return { freezeLayers: experiment.frozenLayers };
+    const base = await this.checkpoints.getById(experiment.baseCheckpointId);
+    if (!base) return 'base-deleted';
+    log(`fine-tuning from checkpoint ${base.id} (step ${base.step}), frozen: ${experiment.frozenLayers.join(', ') || 'none'}`);
+    return { freezeLayers: experiment.frozenLayers, from: await this.store.getBytes(base.storageKey) };
   }
 }

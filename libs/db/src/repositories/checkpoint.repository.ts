@@ -45,6 +45,11 @@ export class CheckpointRepository {
     return this.prisma.checkpoint.findFirst({ where: { experimentId }, orderBy: { step: 'desc' } });
   }
 
+  /** For the worker (a fine-tune's base checkpoint); undefined when it was deleted. */
+  async getById(id: string) {
+    return (await this.prisma.checkpoint.findUnique({ where: { id } })) ?? undefined;
+  }
+
   forExperiment(experimentId: string) {
     return this.prisma.checkpoint.findMany({ where: { experimentId }, orderBy: { step: 'asc' } });
   }

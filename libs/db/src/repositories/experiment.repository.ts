@@ -23,12 +23,17 @@ export interface NewExperiment {
   idempotencyKey?: string;
   spec: Prisma.InputJsonValue;
   totalSteps: number;
+  /** Fine-tuning: start from this checkpoint's weights, with these layers frozen. */
+  baseCheckpointId?: string;
+  frozenLayers?: string[];
 }
 
 export interface LossRecord {
   step: number;
   epoch: number;
   loss: number;
+  /** The learning rate in force at that step. */
+  lr?: number | null;
 }
 
 const TERMINAL: ExperimentStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -75,6 +80,12 @@ export class ExperimentRepository {
     return experiment;
   }
 
+  /** Records who made an experiment created on their behalf (fine-tunes, reruns), if not yet set. */
+  async assignOwner(id: string, userId: string) {
+    await this.prisma.experiment.updateMany({ where: { id, userId: null }, data: { userId } });
+    return this.prisma.experiment.findUniqueOrThrow({ where: { id } });
+  }
+
   getById(id: string) {
     return this.prisma.experiment.findUnique({ where: { id } });
   }
@@ -85,6 +96,22 @@ export class ExperimentRepository {
     await this.prisma.experiment.updateMany({ where: { id, status: { in: ['QUEUED', 'PAUSED'] } }, data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date() } });
     await this.prisma.experiment.updateMany({ where: { id, status: 'RUNNING' }, data: { cancelRequested: true } });
     return this.get(teamId, id);
+  }
+
+  /**
+   * Puts a FAILED or CANCELLED experiment back in the queue, in one statement: QUEUED, cancel and
+   * failure cleared, and the attempt bumped so a straggler of the ended run can write nothing more.
+   * Returns the new attempt, or undefined when the experiment is not FAILED or CANCELLED.
+   */
+  async reopen(teamId: string, id: string): Promise<number | undefined> {
+    assertId('experiment', id);
+    const rows = await this.prisma.$queryRaw<Array<{ attempt: number }>>`
+      UPDATE "Experiment"
+         SET status = 'QUEUED', "cancelRequested" = false, "failureReason" = NULL, "finishedAt" = NULL,
+             attempt = attempt + 1, "updatedAt" = now()
+       WHERE id = ${id}::uuid AND "teamId" = ${teamId}::uuid AND status IN ('FAILED', 'CANCELLED')
+   RETURNING attempt`;
+    return rows[0]?.attempt;
   }
 
   /**
@@ -128,9 +155,9 @@ export class ExperimentRepository {
          WHERE id = ${id}::uuid AND attempt = ${attempt}
      RETURNING id, "cancelRequested"
       ), points AS (
-        INSERT INTO "LossPoint" ("experimentId", step, epoch, loss)
-        SELECT fenced.id, p.step, p.epoch, p.loss
-          FROM fenced, unnest(${losses.map((l) => l.step)}::int[], ${losses.map((l) => l.epoch)}::int[], ${losses.map((l) => l.loss)}::float8[]) AS p(step, epoch, loss)
+        INSERT INTO "LossPoint" ("experimentId", step, epoch, loss, lr)
+        SELECT fenced.id, p.step, p.epoch, p.loss, p.lr
+          FROM fenced, unnest(${losses.map((l) => l.step)}::int[], ${losses.map((l) => l.epoch)}::int[], ${losses.map((l) => l.loss)}::float8[], ${losses.map((l) => l.lr ?? null)}::float8[]) AS p(step, epoch, loss, lr)
         ON CONFLICT DO NOTHING
       )
       SELECT "cancelRequested" FROM fenced`;
@@ -156,6 +183,24 @@ export class ExperimentRepository {
   /** Experiments whose job may have been lost with an in-process queue (for recovery at start). */
   unfinished() {
     return this.prisma.experiment.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true } });
+  }
+
+  /**
+   * Stores one epoch's summary, fenced by the attempt in a single statement (a resumed run that
+   * re-runs an epoch overwrites its row). Throws SupersededError when the attempt is stale.
+   */
+  async recordEpochSummary(id: string, attempt: number, summary: { epoch: number; step: number; data: object }): Promise<void> {
+    const rows = await this.prisma.$queryRaw<Array<{ epoch: number }>>`
+      INSERT INTO "EpochSummary" ("experimentId", epoch, step, data)
+      SELECT id, ${summary.epoch}, ${summary.step}, ${JSON.stringify(summary.data)}::jsonb
+        FROM "Experiment" WHERE id = ${id}::uuid AND attempt = ${attempt}
+      ON CONFLICT ("experimentId", epoch) DO UPDATE SET step = EXCLUDED.step, data = EXCLUDED.data, "createdAt" = now()
+      RETURNING epoch`;
+    if (rows.length === 0) throw new SupersededError(id, attempt);
+  }
+
+  epochSummaries(experimentId: string) {
+    return this.prisma.epochSummary.findMany({ where: { experimentId }, orderBy: { epoch: 'asc' } });
   }
 
   losses(experimentId: string, afterStep = 0, limit = 10_000) {

@@ -2,6 +2,9 @@ export { DatasetRepository, NewDatasetFile, DatasetSummary } from './dataset.rep
 export { ExperimentRepository, SupersededError, LossRecord, NewExperiment } from './experiment.repository';
 export { CheckpointRepository, NewCheckpoint } from './checkpoint.repository';
 export { DeploymentRepository } from './deployment.repository';
+export { EvaluationRepository } from './evaluation.repository';
+export { ArtifactDeletionRepository } from './artifact-deletion.repository';
+export { SweepRepository, NewSweep, NewTrial } from './sweep.repository';
 export { DatasetVersionRepository, VersionSummary, STALE_UPLOAD_MS } from './dataset-version.repository';
 export { CheckpointExportRepository, ExportFormatName, ExportRow, FinishedExport } from './checkpoint-export.repository';
 export { SubmissionRepository, SubmissionScores } from './submission.repository';

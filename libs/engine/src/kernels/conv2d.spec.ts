@@ -34,3 +34,22 @@ describe.each(MODES)('wasm Conv2D (%s)', (mode) => {
     expect(diff).toBeLessThan(1e-4);
   });
 });
+
+describe.each(MODES)('wasm FusedConv2D without bias or activation (%s)', (mode) => {
+  beforeEach(() => setMode(mode));
+  test.each([
+    ['resnet 3x3 same', [2, 8, 8, 16], [3, 3, 16, 16], 1],
+    ['resnet 3x3 stride 2 same', [2, 8, 8, 16], [3, 3, 16, 32], 2],
+    ['resnet 1x1 projection stride 2', [2, 8, 8, 16], [1, 1, 16, 32], 2],
+  ] as Array<[string, number[], number[], number]>)('%s matches cpu', async (_n, xs, fs, s) => {
+    const diff = await compare(() => tf.fused.conv2d({ x: rand(xs, 1) as tf.Tensor4D, filter: rand(fs, 2) as tf.Tensor4D, strides: s, pad: 'same' }));
+    expect(diff).toBeLessThan(1e-4);
+  });
+
+  it('with a bias and relu it still matches cpu (original kernel)', async () => {
+    const diff = await compare(() =>
+      tf.fused.conv2d({ x: rand([2, 6, 6, 3], 1) as tf.Tensor4D, filter: rand([3, 3, 3, 4], 2) as tf.Tensor4D, strides: 1, pad: 'same', bias: rand([4], 3), activation: 'relu' }),
+    );
+    expect(diff).toBeLessThan(1e-4);
+  });
+});

@@ -34,3 +34,27 @@ export const conv2DConfig: tf.KernelConfig = {
   backendName: 'wasm',
   kernelFunc: conv2D as unknown as tf.KernelFunc,
 };
+
+/**
+ * FusedConv2D without bias or activation is a plain Conv2D. tfjs fuses a linear convolution even while
+ * recording gradients (a conv followed by batch norm, as in ResNet), which sent those to XNNPACK's
+ * FusedConv2D instead of the native Conv2D. Anything with a bias, an activation or PReLU weights keeps
+ * the original kernel.
+ */
+export function fusedConv2D(args: {
+  inputs: { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  backend: WasmBackend;
+  attrs: tf.Conv2DAttrs & { activation?: string };
+}): TensorInfo {
+  const { inputs, attrs } = args;
+  if (inputs.bias == null && inputs.preluActivationWeights == null && (attrs.activation ?? 'linear') === 'linear') {
+    return conv2D({ inputs: { x: inputs.x, filter: inputs.filter }, backend: args.backend, attrs });
+  }
+  return original('FusedConv2D')(args as never) as TensorInfo;
+}
+
+export const fusedConv2DConfig: tf.KernelConfig = {
+  kernelName: 'FusedConv2D',
+  backendName: 'wasm',
+  kernelFunc: fusedConv2D as unknown as tf.KernelFunc,
+};

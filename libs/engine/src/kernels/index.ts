@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { addConfig } from './add';
 import { batchMatMulConfig } from './batch_mat_mul';
-import { conv2DConfig } from './conv2d';
+import { registerBatchNormGradient } from './batch_norm_grad';
+import { conv2DConfig, fusedConv2DConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
 import { identityConfig } from './identity';
@@ -29,7 +30,7 @@ export const WASM_KERNEL_CONFIGS: tf.KernelConfig[] = [
 ];
 
 /** Kernels that only pay off natively (registered when the addon loads). */
-export const NATIVE_ONLY_CONFIGS: tf.KernelConfig[] = [conv2DConfig, sumConfig, addConfig, reluGradConfig];
+export const NATIVE_ONLY_CONFIGS: tf.KernelConfig[] = [conv2DConfig, fusedConv2DConfig, sumConfig, addConfig, reluGradConfig];
 
 let registered = false;
 
@@ -47,5 +48,7 @@ export function registerWasmKernels(): void {
   }
   // ReLU's gradient as one kernel (only where TrainyardReluGrad is registered: wasm with the addon).
   if (configs.includes(reluGradConfig)) registerReluGradient();
+  // Batch norm's gradient with broadcasting instead of Tile (same results on every backend).
+  registerBatchNormGradient();
   registered = true;
 }

@@ -1,5 +1,5 @@
 /** Messages between the host (runner.ts) and the training thread (training-thread.ts). */
-import type { ExperimentSpec } from '@trainyard/common';
+import type { ExperimentSpecInput } from '../spec';
 import type { BackendPreference } from '../backend';
 import type { CheckpointMeta, LossReport } from '../callbacks';
 import type { EpochLogs } from '../trainer';
@@ -13,10 +13,26 @@ export interface RawImageSplit {
   shape: [number, number, number];
 }
 
-/** The part of an experiment spec the engine reads (ExperimentSpec from @trainyard/common fits). */
+/**
+ * The part of an experiment spec the engine reads (a stored ExperimentSpec fits; so does one stored
+ * before the newer fields existed: the thread parses it with the registries' schemas, filling defaults).
+ */
 export type TrainingSpec = Pick<
-  ExperimentSpec,
-  'model' | 'pipeline' | 'loss' | 'optimizer' | 'epochs' | 'perPrintTimes' | 'seed' | 'checkpoint'
+  ExperimentSpecInput,
+  | 'model'
+  | 'pipeline'
+  | 'loss'
+  | 'optimizer'
+  | 'epochs'
+  | 'perPrintTimes'
+  | 'seed'
+  | 'checkpoint'
+  | 'schedule'
+  | 'l2'
+  | 'clipGlobalNorm'
+  | 'earlyStopping'
+  | 'timeBudgetSeconds'
+  | 'topK'
 >;
 
 /**
@@ -36,10 +52,19 @@ export interface TrainRequest {
   train: RawImageSplit | ShardedSplitRef;
   /** Evaluated after training (not after a stop). */
   test: RawImageSplit | ShardedSplitRef;
+  /** Evaluated after every epoch when given (EpochLogs.val; EarlyStopping and keepBest can watch it). */
+  validation?: RawImageSplit | ShardedSplitRef;
+  /** Class names in label order (per-class test metrics carry them). */
+  classNames?: string[];
   /** Default 'auto'. */
   backend?: BackendPreference;
   /** Checkpoint bytes to resume from (same spec). */
   resume?: Uint8Array;
+  /**
+   * Fine-tuning: freeze these layers; on a first start (no `resume`), load `from` (another run's
+   * checkpoint bytes) with the head replaced when the class count differs (finetune.ts).
+   */
+  fineTune?: { freezeLayers: string[]; from?: Uint8Array };
   /** Steps of checkpoints already stored, so CheckpointMeta.expired accounts for them. */
   existingCheckpointSteps?: number[];
   /**
@@ -57,6 +82,8 @@ export interface TrainResultBase {
   stepInEpoch: number;
   /** Mean loss of the last epoch trained (NaN if none). */
   lastEpochLoss: number;
+  /** Why training ended early: 'early-stopping' or 'time-budget' (those runs are still evaluated). */
+  stopReason?: 'early-stopping' | 'time-budget';
 }
 export type TrainResult =
   | (TrainResultBase & { stopped: false; metrics: EvaluationResult })

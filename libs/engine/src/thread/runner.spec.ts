@@ -125,7 +125,7 @@ describe('runTrainingThread', () => {
     const bad = request({ spec: { ...request().spec, optimizer: { name: 'Momentum', learningRate: -0.1 } } });
     await expect(runTrainingThread(bad).done).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
-      message: 'learningRate must be > 0, got -0.1',
+      message: 'learningRate: learningRate must be > 0',
     });
   });
 });

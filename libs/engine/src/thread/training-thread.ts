@@ -8,11 +8,14 @@ import { TrainyardError, type Batch, type BatchSource } from '@trainyard/common'
 // Only the thread's entry imports the data lib; the rest of the engine sees just Batch/BatchSource.
 import * as data from '@trainyard/data';
 import { initBackend } from '../backend';
-import { LossMonitor, ModelCheckpoint, TerminateOnNaN, TrainingDivergedError } from '../callbacks';
+import { EarlyStopping, LossMonitor, ModelCheckpoint, TerminateOnNaN, TimeBudget, TrainingDivergedError } from '../callbacks';
 import { loadCheckpoint, restore } from '../checkpoint';
 import { evaluate } from '../evaluate';
+import { freezeLayers, initFromCheckpoint } from '../finetune';
 import { ModelSpec, buildModel } from '../models';
 import { buildOptimizer, validateOptimizerSpec } from '../optimizers';
+import { validateLossSpec } from '../losses';
+import { checkpointSpecSchema, earlyStoppingSpecSchema, scheduleSpecSchema } from '../spec';
 import { Trainer, resumePoint, type EpochLogs, type TrainingCallback } from '../trainer';
 import type { HostMessage, SerializedError, ThreadData, ThreadMessage, TrainResult } from './protocol';
 
@@ -47,13 +50,30 @@ async function main(): Promise<void> {
   const rawShape = 'kind' in request.train ? request.train.index.sampleShape : request.train.shape;
   const modelSpec = modelSpecFor(spec, rawShape, train);
   const optimizerSpec = validateOptimizerSpec(spec.optimizer);
+  const loss = validateLossSpec(spec.loss);
+  const checkpoint = checkpointSpecSchema.parse(spec.checkpoint);
   const trainer = new Trainer({
     model: buildModel(modelSpec),
     optimizer: buildOptimizer(optimizerSpec),
-    loss: { name: spec.loss.name, sparse: spec.loss.sparse, reduction: 'mean' },
+    loss,
     modelSpec,
     optimizerSpec,
+    schedule: spec.schedule ? scheduleSpecSchema.parse(spec.schedule) : undefined,
+    totalSteps: spec.epochs * train.batchesPerEpoch,
+    l2: spec.l2,
+    clipGlobalNorm: spec.clipGlobalNorm,
+    trackAccuracy: true,
   });
+  const numClasses = spec.model.numClasses;
+  const validation = request.validation
+    ? buildBatchSource(request.validation, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false })
+    : undefined;
+
+  if (request.fineTune) {
+    const { from, freezeLayers: frozen } = request.fineTune;
+    if (from && !request.resume) initFromCheckpoint(trainer.model, loadCheckpoint(from), frozen);
+    else freezeLayers(trainer.model, frozen);
+  }
 
   let start = { initialStep: 0, initialEpoch: 0, skipBatches: 0 };
   if (request.resume) {
@@ -73,15 +93,28 @@ async function main(): Promise<void> {
       post({ type: 'epoch', logs });
     },
   };
+  const runControl: TrainingCallback[] = [];
+  if (spec.earlyStopping) runControl.push(new EarlyStopping(earlyStoppingSpecSchema.parse(spec.earlyStopping)));
+  if (spec.timeBudgetSeconds) runControl.push(new TimeBudget(spec.timeBudgetSeconds));
   const result = await trainer.fit(train, {
     epochs: spec.epochs,
     ...start,
+    layerNorms: true,
+    validate: validation
+      ? async (model) => {
+          const m = await evaluate(model, validation.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK });
+          return { loss: m.loss, accuracy: m.accuracy, topKAccuracy: m.topKAccuracy, f1: m.f1, precision: m.precision, recall: m.recall };
+        }
+      : undefined,
     callbacks: [
       new TerminateOnNaN(),
       new LossMonitor(spec.perPrintTimes, (report) => post({ type: 'progress', report })),
+      ...runControl,
       new ModelCheckpoint({
-        saveCheckpointSteps: spec.checkpoint.saveCheckpointSteps,
-        keepCheckpointMax: spec.checkpoint.keepCheckpointMax,
+        saveCheckpointSteps: checkpoint.saveCheckpointSteps,
+        keepCheckpointMax: checkpoint.keepCheckpointMax,
+        everyEpoch: checkpoint.everyEpoch,
+        keepBest: checkpoint.keepBest,
         existingSteps: request.existingCheckpointSteps,
         // Training goes on while the host stores a checkpoint, but never past the next one: each
         // checkpoint waits for the previous one's ack, so the host sees them in order, one at a time.
@@ -99,12 +132,14 @@ async function main(): Promise<void> {
 
   const base = { backend, step: result.step, epoch: result.epoch, stepInEpoch: result.stepInEpoch, lastEpochLoss };
   let done: TrainResult;
-  if (result.stopped) {
+  // Early stopping and the time budget end the run normally (evaluated); a requested stop does not.
+  if (result.stopped && (result.stopReason ?? 'requested') === 'requested') {
     done = { ...base, stopped: true };
   } else {
     const test = buildBatchSource(request.test, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false });
-    const metrics = await evaluate(trainer.model, test.epoch(0) as Iterable<Batch>, spec.model.numClasses);
-    done = { ...base, stopped: false, metrics };
+    const metrics = await evaluate(trainer.model, test.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK, classNames: request.classNames });
+    const stopReason = result.stopReason === 'early-stopping' || result.stopReason === 'time-budget' ? result.stopReason : undefined;
+    done = { ...base, stopped: false, metrics, ...(stopReason ? { stopReason } : {}) };
   }
   post({ type: 'done', result: done });
 }
@@ -119,6 +154,7 @@ function modelSpecFor(
   const s = train.sampleShape ?? rawShape;
   return {
     name: spec.model.name,
+    params: spec.model.params,
     inputShape: (channelsFirst ? [s[1], s[2], s[0]] : s) as [number, number, number],
     numClasses: spec.model.numClasses,
     dataFormat: channelsFirst ? 'channelsFirst' : 'channelsLast',

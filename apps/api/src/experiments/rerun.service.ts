@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { datasetDigest, ErrorCode, Receipt, TrainyardError } from '@trainyard/common';
+import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
+import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
+import { ExperimentService } from './experiment.service';
+
+const conflict = (message: string) => new TrainyardError(ErrorCode.CONFLICT, message);
+
+/** rerunExperiment: a new experiment from another's receipt (same dataset contents, spec, seed, base). */
+@Injectable()
+export class RerunService {
+  constructor(
+    private readonly experiments: ExperimentRepository,
+    private readonly experimentService: ExperimentService,
+    private readonly checkpoints: CheckpointRepository,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+  ) {}
+
+  async rerun(teamId: string, id: string) {
+    const source = await this.experiments.get(teamId, id);
+    const receipt = source.receipt as unknown as Receipt | null;
+    if (!receipt) throw conflict(`experiment ${id} has no receipt yet: it has not started`);
+    const { dataset, version } = await this.experimentService.resolveSource(teamId, receipt.datasetId, receipt.datasetVersionId).catch((e: Error) => {
+      throw conflict(`experiment ${id} trained on dataset ${receipt.datasetId}${receipt.datasetVersionId ? ` version ${receipt.datasetVersionId}` : ''}, which is not usable now: ${e.message}`);
+    });
+    const files = version ? version.sources.map((s) => ({ name: s.name, sha256: s.sha256 ?? '' })) : dataset.files.map((f) => ({ name: f.role, sha256: f.sha256 }));
+    const digest = datasetDigest(files);
+    if (digest !== receipt.datasetDigest) {
+      throw conflict(`dataset ${dataset.id} changed since experiment ${id} ran (digest ${digest.slice(0, 12)}, receipt ${receipt.datasetDigest.slice(0, 12)})`);
+    }
+    if (receipt.baseCheckpointId && !(await this.checkpoints.getById(receipt.baseCheckpointId))) {
+      throw conflict(`the checkpoint ${receipt.baseCheckpointId} experiment ${id} was fine-tuned from no longer exists`);
+    }
+    const { experiment } = await this.experiments.createIdempotent({
+      teamId,
+      datasetId: dataset.id,
+      datasetVersionId: version?.id ?? null,
+      name: `${source.name} (rerun)`.slice(0, 200),
+      spec: receipt.spec as object,
+      totalSteps: source.totalSteps,
+      baseCheckpointId: receipt.baseCheckpointId ?? undefined,
+      frozenLayers: receipt.frozenLayers,
+    });
+    await this.queue.enqueue('train', { experimentId: experiment.id });
+    return experiment;
+  }
+}
