@@ -30,7 +30,11 @@ const ADD = `mutation($n: String!, $r: Role!) { addMember(name: $n, role: $r) { 
 beforeAll(async () => {
   const services = await realServices();
   teardown = [services.teardown];
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', TRAINYARD_ROLES: 'api,serve' }));
+  // The sweep calls every operation without a key from one address on purpose: lift the failed-auth
+  // limit (AuthFailureLimiter, tested in security.e2e-spec) above what the sweep sends.
+  trainyard = await startTrainyard(
+    loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', TRAINYARD_ROLES: 'api,serve', AUTH_FAILURES_PER_MINUTE: '100000' }),
+  );
   teardown.unshift(() => trainyard.close());
   anonymous = new TrainyardClient(trainyard.url);
   const auth = trainyard.app.get(AuthService);
