@@ -8,6 +8,12 @@ import { badInput } from './errors';
 export const LIMITS = {
   /** Any string argument anywhere (a GraphQL arg, a route param), unless a field says less. */
   maxString: 1024,
+  /**
+   * Documents sent as one string field (LONG_TEXT_FIELDS: a custom model's Keras topology JSON),
+   * checked further by their own parser (the engine caps nesting and layers). The request body limit
+   * (GRAPHQL_MAX_BYTES) bounds them too.
+   */
+  maxDocument: 1_000_000,
   /** Names users give things: experiments, datasets, keys, deployments, teams. */
   maxName: 128,
   /** Client-chosen idempotency keys (Stripe allows 255). */
@@ -137,13 +143,17 @@ export function rawJsonDepth(bytes: Uint8Array, limit = Infinity): number {
  * stack: strings must be acceptable text of at most `maxString`, numbers finite. Returns the first
  * problem as "path: what", or undefined.
  */
+/** Argument fields (by their last name) that hold whole documents: up to LIMITS.maxDocument characters. */
+export const LONG_TEXT_FIELDS: ReadonlySet<string> = new Set(['topology']);
+
 export function inputProblem(value: unknown, root: string, maxString: number = LIMITS.maxString, maxDepth: number = LIMITS.maxJsonDepth): string | undefined {
   if (jsonDepth(value, maxDepth) > maxDepth) return `${root} nests deeper than ${maxDepth} levels`;
   const stack: Array<[unknown, string]> = [[value, root]];
   while (stack.length > 0) {
     const [v, path] = stack.pop()!;
     if (typeof v === 'string') {
-      const problem = textProblem(v, maxString);
+      const field = path.slice(path.lastIndexOf('.') + 1);
+      const problem = textProblem(v, LONG_TEXT_FIELDS.has(field) ? Math.max(maxString, LIMITS.maxDocument) : maxString);
       if (problem) return `${path} ${problem}`;
     } else if (typeof v === 'number') {
       if (!Number.isFinite(v)) return `${path} must be a finite number`;
