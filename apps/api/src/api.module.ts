@@ -1,7 +1,8 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { AuthModule } from '@trainyard/auth';
+import { ApiKeyGuard, AuthModule } from '@trainyard/auth';
 import { AppConfig } from '@trainyard/config';
 import {
   ArtifactDeletionRepository,
@@ -39,6 +40,14 @@ import { TeamResolver } from './teams/team.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { Loaders } from './graphql/loaders';
 import { DEFAULT_QUERY_LIMITS, MAX_TOKENS, queryLimitsRule } from './graphql/query-limits';
+import { PeopleService } from './people/people.service';
+import { CourseResolver } from './courses/course.resolver';
+import { CourseService } from './courses/course.service';
+import { CourseRuns } from './courses/course-runs.service';
+import { HiddenSplits } from './assignments/hidden-splits.service';
+import { AssignmentResolver } from './assignments/assignment.resolver';
+import { AssignmentService } from './assignments/assignment.service';
+import { GradesController } from './assignments/grades.controller';
 
 /**
  * The GraphQL API (/graphql) and the REST routes GraphQL serves badly: dataset file uploads and
@@ -69,8 +78,17 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController],
       providers: [
+        // Every GraphQL operation and REST route: authenticate, then check the declared minimum role.
+        { provide: APP_GUARD, useExisting: ApiKeyGuard },
+        PeopleService,
+        CourseService,
+        CourseRuns,
+        CourseResolver,
+        HiddenSplits,
+        AssignmentService,
+        AssignmentResolver,
         DatasetRepository,
         DatasetVersionRepository,
         ExperimentRepository,

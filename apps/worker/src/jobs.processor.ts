@@ -8,6 +8,7 @@ import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { ArtifactsService } from './retention/artifacts.service';
 import { TrainingService } from './training/training.service';
+import { ScoringService } from './scoring/scoring.service';
 
 /**
  * Thin: takes jobs off the queue and hands each to the one service that handles its name. The map
@@ -26,6 +27,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     private readonly artifacts: ArtifactsService,
     private readonly ingest: IngestService,
     private readonly exports: ExportService,
+    private readonly scoring: ScoringService,
     private readonly metrics: WorkerMetrics,
     private readonly idle: IdleExit,
   ) {}
@@ -36,6 +38,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     deleteArtifacts: (payload) => this.artifacts.handle(payload),
     ingestDataset: (payload, ctx) => this.ingest.handle(payload, ctx),
     exportCheckpoint: (payload, ctx) => this.exports.handle(payload, ctx),
+    scoreSubmission: (payload, ctx) => this.scoring.handle(payload, ctx),
   };
 
   async onApplicationBootstrap() {
@@ -47,6 +50,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
       for (const { id } of await this.artifacts.pending()) await this.queue.enqueue('deleteArtifacts', { deletionId: id });
       await this.ingest.requeueUnfinished();
       await this.exports.requeueUnfinished();
+      await this.scoring.requeueUnscored((p) => this.queue.enqueue('scoreSubmission', p));
     }
     const w = this.config.worker;
     this.logger.log(`worker started (${this.config.queue.kind} queue, lanes ${w.lanes.join(',')}, training concurrency ${w.concurrency}, jobs concurrency ${w.jobConcurrency})`);

@@ -7,8 +7,11 @@ import {
   DatasetVersionRepository,
   EvaluationRepository,
   ExperimentRepository,
+  SubmissionRepository,
 } from '@trainyard/db';
 import { EvaluateService } from './evaluate/evaluate.service';
+import { ScoringService } from './scoring/scoring.service';
+import { ComputeBudget } from './budget/compute-budget.service';
 import { ExportService } from './export/export.service';
 import { IngestService } from './ingest/ingest.service';
 import { ArtifactsService } from './retention/artifacts.service';
@@ -33,6 +36,9 @@ import { TrainingService } from './training/training.service';
     EvaluationRepository,
     ArtifactDeletionRepository,
     TrainingService,
+    ComputeBudget,
+    SubmissionRepository,
+    ScoringService,
     IngestService,
     DatasetLoader,
     ExportService,

@@ -1,5 +1,7 @@
 export { generateApiKey, hashApiKey, bearerToken } from './api-key';
-export { AuthService, TeamPrincipal, ApiKeyPrincipal, ApiKeyScope, API_KEY_SCOPES, actorOf } from './auth.service';
-export { ApiKeyGuard, CurrentTeam } from './api-key.guard';
+export { AuthService, TeamPrincipal, Principal, principalOf, ApiKeyPrincipal, ApiKeyScope, API_KEY_SCOPES, actorOf, checkName } from './auth.service';
+export { ApiKeyGuard, CurrentTeam, CurrentPrincipal } from './api-key.guard';
 export { AuthModule } from './auth.module';
 export { AuthFailureLimiter } from './failure-limiter';
+export * from './roles';
+export { VisibilityService } from './visibility.service';

@@ -12,6 +12,7 @@ export interface ClientError {
 
 const codeOfHttpStatus = (status: number): ErrorCode =>
   status === 401 ? ErrorCode.UNAUTHENTICATED
+  : status === 403 ? ErrorCode.FORBIDDEN
   : status === 404 ? ErrorCode.NOT_FOUND
   : status === 409 ? ErrorCode.CONFLICT
   : status >= 400 && status < 500 ? ErrorCode.BAD_USER_INPUT

@@ -11,10 +11,15 @@ export enum ErrorCode {
   NOT_FOUND = 'NOT_FOUND',
   /** A missing, malformed, revoked or unknown API key. */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /**
+   * A valid key without the right to do this: its role is too low, a predict-only key on GraphQL, a
+   * model outside its list, or a rule of a course (a deadline, a roster lock).
+   */
+  FORBIDDEN = 'FORBIDDEN',
+  /** A course quota is used up (submissions per day, in total, concurrent runs). */
+  QUOTA_EXCEEDED = 'QUOTA_EXCEEDED',
   /** The request conflicts with current state: a duplicate name, a dataset that is not ready. */
   CONFLICT = 'CONFLICT',
-  /** A valid key without the right to do this (a predict-only key on GraphQL, a model outside its list). */
-  FORBIDDEN = 'FORBIDDEN',
   /** Too many calls for this key; the client should retry after the time given. */
   RATE_LIMITED = 'RATE_LIMITED',
   /** A request body over the size limit (or an image over the pixel limit). */
@@ -47,6 +52,9 @@ export const notFound = (what: string, id: string) =>
 /** Ids and names in messages: a short prefix only (ids are 36 chars; anything longer is hostile). */
 const shortId = (id: string) => (typeof id === "string" && id.length > 200 ? `${id.slice(0, 200)}…` : id);
 
+export const forbidden = (message: string, details?: Record<string, unknown>) =>
+  new TrainyardError(ErrorCode.FORBIDDEN, message, details);
+
 export const invalidFile = (message: string, details?: Record<string, unknown>) =>
   new TrainyardError(ErrorCode.INVALID_DATASET_FILE, message, details);
 
@@ -56,8 +64,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   [ErrorCode.INVALID_DATASET_FILE]: 422,
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.UNAUTHENTICATED]: 401,
-  [ErrorCode.CONFLICT]: 409,
   [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.QUOTA_EXCEEDED]: 429,
+  [ErrorCode.CONFLICT]: 409,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
   [ErrorCode.UNAVAILABLE]: 503,

@@ -19,6 +19,8 @@ export interface JobPayloads {
   evaluate: { evaluationId: string };
   /** Free the bytes under one ArtifactDeletion's prefix (rows already deleted), then forget it. */
   deleteArtifacts: { deletionId: string };
+  /** Score one course submission on its assignment's hidden split; `round` is the submission's scoreRound when queued (re-scores bump it). */
+  scoreSubmission: { submissionId: string; round: number };
   /** Convert one dataset version's uploaded sources into the internal form (shards + index). */
   ingestDataset: { datasetVersionId: string };
   /** Convert one checkpoint to another format (ONNX) and store the file: a CheckpointExport row. */
@@ -44,6 +46,7 @@ export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   train: { lane: 'training', jobId: (p) => `experiment-${p.experimentId}${p.resumeOf !== undefined ? `-resume-${p.resumeOf}` : ''}` },
   evaluate: { lane: 'jobs', jobId: (p) => `evaluation-${p.evaluationId}` },
   deleteArtifacts: { lane: 'jobs', jobId: (p) => `deletion-${p.deletionId}` },
+  scoreSubmission: { lane: 'jobs', jobId: (p) => `submission-${p.submissionId}-${p.round}` },
   ingestDataset: { lane: 'jobs', jobId: (p) => `ingest-${p.datasetVersionId}` },
   exportCheckpoint: { lane: 'jobs', jobId: (p) => `export-${p.exportId}` },
 };

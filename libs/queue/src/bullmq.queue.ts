@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { isJobName, JOB_LANES, JobLane, JobName, JobPayloads, JOBS } from '@trainyard/common';
 import { JobType, Queue, WaitingError, Worker } from 'bullmq';
-import { ConsumerOptions, dispatch, JOB_ATTEMPTS, JOB_RELEASED, JobConsumer, JobHandlers, JobQueue, QueueDepth } from './job-queue';
+import { ConsumerOptions, dispatch, EnqueueOptions, JOB_ATTEMPTS, JOB_RELEASED, JobConsumer, JobHandlers, JobQueue, QueueDepth } from './job-queue';
 
 export interface RedisQueueConfig {
   url: string;
@@ -29,11 +29,12 @@ export const laneQueueName = (lane: JobLane) => lane;
 export class BullMqJobQueue implements JobQueue {
   constructor(private readonly queues: Record<JobLane, Queue>) {}
 
-  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], opts: EnqueueOptions = {}): Promise<void> {
     const def = JOBS[name];
     // The job id makes a second add of the same payload a no-op while the first job exists.
     await this.queues[def.lane].add(name, payload, {
       jobId: def.jobId(payload),
+      ...(opts.priority ? { priority: opts.priority } : {}),
       attempts: JOB_ATTEMPTS,
       backoff: { type: 'exponential', delay: 2000 },
       removeOnComplete: { age: 24 * 3600 },

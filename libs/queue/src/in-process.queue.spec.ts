@@ -2,6 +2,7 @@ import { JOB_RELEASED } from './job-queue';
 import { InProcessQueue } from './in-process.queue';
 import { withHandlers } from './testing';
 
+
 const lanes = { training: 1, jobs: 1 };
 
 describe('InProcessQueue', () => {
@@ -93,3 +94,19 @@ describe('InProcessQueue', () => {
   });
 });
 
+describe('InProcessQueue priorities', () => {
+  it('runs priority 0 first, then lower numbers, arrival order within one priority (as BullMQ)', async () => {
+    const q = new InProcessQueue(lanes);
+    const seen: string[] = [];
+    await q.enqueue('train', { experimentId: 'a1' }, { priority: 1 });
+    await q.enqueue('train', { experimentId: 'a2' }, { priority: 2 });
+    await q.enqueue('train', { experimentId: 'a3' }, { priority: 3 });
+    await q.enqueue('train', { experimentId: 'b1' }, { priority: 1 });
+    await q.enqueue('train', { experimentId: 'staff' });
+    await q.enqueue('train', { experimentId: 'b2' }, { priority: 2 });
+    await q.start(withHandlers({ train: async (job) => { seen.push(job.experimentId); return 'ok'; } }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(['staff', 'a1', 'b1', 'a2', 'b2', 'a3']);
+    await q.close();
+  });
+});

@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { JOB_LANES, JobLane, JobName, JobOf, JobPayloads, JOBS } from '@trainyard/common';
-import { dispatch, JOB_ATTEMPTS, JobConsumer, JobHandlers, JobQueue, QueueDepth } from './job-queue';
+import { dispatch, EnqueueOptions, JOB_ATTEMPTS, JobConsumer, JobHandlers, JobQueue, QueueDepth } from './job-queue';
 
 interface Pending {
   id: string;
   job: JobOf;
   attemptsMade: number;
+  priority: number;
 }
 
 /**
@@ -26,12 +27,16 @@ export class InProcessQueue implements JobQueue, JobConsumer {
 
   constructor(private readonly concurrency: Record<JobLane, number> = { training: 1, jobs: 1 }) {}
 
-  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], opts: EnqueueOptions = {}): Promise<void> {
     const def = JOBS[name];
     const id = def.jobId(payload);
     if (this.known.has(id) || this.closed) return;
     this.known.add(id);
-    this.pending.get(def.lane)!.push({ id, job: { name, payload } as JobOf, attemptsMade: 0 });
+    const queue = this.pending.get(def.lane)!;
+    const priority = opts.priority ?? 0;
+    // As BullMQ: priority 0 first, then lower numbers; arrival order within one priority.
+    const at = queue.findIndex((p) => p.priority > priority);
+    queue.splice(at === -1 ? queue.length : at, 0, { id, job: { name, payload } as JobOf, attemptsMade: 0, priority });
     this.pump(def.lane);
   }
 

@@ -1,8 +1,16 @@
 import { JobLane, JobName, JobPayloads } from '@trainyard/common';
 
+export interface EnqueueOptions {
+  /**
+   * Dispatch order within a lane, as BullMQ's: 0 (the default) runs first, in arrival order; then
+   * 1, 2, ... (lower first, arrival order within one value). Course fair share uses it.
+   */
+  priority?: number;
+}
+
 /** Producer side: what the API calls. Both drivers dedupe by `JOBS[name].jobId(payload)`. */
 export interface JobQueue {
-  enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void>;
+  enqueue<N extends JobName>(name: N, payload: JobPayloads[N], opts?: EnqueueOptions): Promise<void>;
   /**
    * For a job whose work Postgres says is unfinished (the reconciler): makes sure the queue holds it
    * waiting or running. 'present': it does; 'added': it was missing (Redis lost its data) and is

@@ -1,6 +1,6 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, Field, ID, Int, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentTeam, RequireRole, TeamPrincipal } from '@trainyard/auth';
 import { checkInt, ErrorCode, TrainyardError } from '@trainyard/common';
 import { AuditRepository } from '@trainyard/db';
 import GraphQLJSON from 'graphql-type-json';
@@ -21,7 +21,10 @@ export class AuditEvent {
 export class AuditResolver {
   constructor(private readonly audit: AuditRepository) {}
 
-  @Query(() => [AuditEvent], { description: "The team's audit log, newest first. Only the team's owner key (the one team:create printed) may read it." })
+  @Query(() => [AuditEvent], {
+    description: "The team's audit log, newest first. Only the owner (a course's instructor) may read it, e.g. with the owner key team:create printed.",
+  })
+  @RequireRole('owner')
   async auditEvents(
     @CurrentTeam() team: TeamPrincipal,
     @Args('limit', { type: () => Int, defaultValue: 100 }) limit: number,

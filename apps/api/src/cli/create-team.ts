@@ -12,15 +12,19 @@ class StderrLogger extends ConsoleLogger {
 }
 
 /**
- * npm run --silent team:create -- <name>
- * Creates a team and prints its first API key (the team's owner key) on stdout, alone, so
+ * npm run --silent team:create -- <name>            a team; prints its owner's API key
+ * npm run --silent team:create -- --course <name>   a course; prints its instructor's API key
+ * The key (the team's owner key) is printed on stdout, alone, so
  * `KEY=$(npm run --silent team:create -- "my team")` captures exactly the key. Logs go to stderr.
+ * The key is shown only this once (only its digest is stored).
  */
 async function main() {
   Logger.overrideLogger(new StderrLogger());
-  const name = process.argv.slice(2).filter((a) => a !== '--name').join(' ').trim();
+  const args = process.argv.slice(2);
+  const course = args.includes('--course');
+  const name = args.filter((a) => a !== '--name' && a !== '--course').join(' ').trim();
   if (!name) {
-    console.error('usage: npm run team:create -- <team name>');
+    console.error('usage: npm run team:create -- [--course] <name>');
     process.exit(2);
   }
   const config = { ...loadConfig(), roles: [] };
@@ -30,8 +34,9 @@ async function main() {
     logger: new StderrLogger({ logLevels: ['error', 'warn'] }),
   });
   try {
-    const { team, apiKey } = await app.get(AuthService).createTeam(name);
-    process.stderr.write(`created team "${team.name}" (${team.id}). Its API key, shown only this once:\n`);
+    const { team, apiKey } = await app.get(AuthService).createTeam(name, { kind: course ? 'COURSE' : 'TEAM' });
+    const what = course ? 'course' : 'team';
+    process.stderr.write(`created ${what} "${team.name}" (${team.id}). Its ${course ? 'instructor' : 'owner'}'s API key, shown only this once:\n`);
     process.stdout.write(`${apiKey}\n`);
   } finally {
     await app.close();

@@ -2,7 +2,9 @@ import { Controller, Get, Param, ParseUUIDPipe, Put, Query, Req, Res, UseGuards 
 import { badInput } from '@trainyard/common';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole } from '@trainyard/auth';
+import { HiddenSplits } from '../assignments/hidden-splits.service';
+import { DatasetVersionRepository } from '@trainyard/db';
 import { DatasetService } from './dataset.service';
 import { toDatasetVersion } from './dataset.types';
 
@@ -17,16 +19,23 @@ const declared = (req: Request) => (req.headers['content-length'] !== undefined 
 @Controller('v1/datasets/:id/files')
 @UseGuards(ApiKeyGuard)
 export class DatasetFileController {
-  constructor(private readonly datasets: DatasetService) {}
+  constructor(
+    private readonly datasets: DatasetService,
+    private readonly hidden: HiddenSplits,
+  ) {}
 
   @Put(':file')
-  async upload(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Param('file') file: string, @Req() req: Request) {
-    return toDatasetVersion(await this.datasets.uploadToDataset(team.id, id, file, req, declared(req)));
+  @RequireRole('member')
+  async upload(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Param('file') file: string, @Req() req: Request) {
+    await this.hidden.guardFile(p, id, 'train', true);
+    return toDatasetVersion(await this.datasets.uploadToDataset(p.team.id, id, file, req, declared(req)));
   }
 
   @Get(':file')
-  async download(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Param('file') file: string, @Res() res: Response) {
-    const { stream, sizeBytes, gzipped } = await this.datasets.download(team.id, id, file);
+  @RequireRole('viewer')
+  async download(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Param('file') file: string, @Res() res: Response) {
+    await this.hidden.guardFile(p, id, file.startsWith('train') ? 'train' : 'test', false);
+    const { stream, sizeBytes, gzipped } = await this.datasets.download(p.team.id, id, file);
     res.setHeader('content-type', 'application/octet-stream');
     res.setHeader('content-length', String(sizeBytes));
     res.setHeader('content-disposition', `attachment; filename="${file}${gzipped ? '.gz' : ''}"`);
@@ -41,19 +50,27 @@ export class DatasetFileController {
 @Controller('v1/dataset-versions/:id')
 @UseGuards(ApiKeyGuard)
 export class DatasetVersionController {
-  constructor(private readonly datasets: DatasetService) {}
+  constructor(
+    private readonly datasets: DatasetService,
+    private readonly versions: DatasetVersionRepository,
+    private readonly hidden: HiddenSplits,
+  ) {}
 
   @Get('preview.png')
-  async preview(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Query('perClass') perClass: string | undefined, @Res() res: Response) {
+  @RequireRole('viewer')
+  async preview(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Query('perClass') perClass: string | undefined, @Res() res: Response) {
     const n = perClass === undefined ? undefined : Number(perClass);
     if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 32)) throw badInput('perClass must be an integer 1-32', { field: 'perClass' });
-    const png = await this.datasets.preview(team.id, id, n);
+    await this.hidden.guardFile(p, (await this.versions.getForTeam(p.team.id, id)).datasetId, 'test', false);
+    const png = await this.datasets.preview(p.team.id, id, n);
     res.setHeader('content-type', 'image/png');
     res.send(png);
   }
 
   @Put('sources/:name')
-  async upload(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Param('name') name: string, @Req() req: Request) {
-    return toDatasetVersion(await this.datasets.uploadSource(team.id, id, name, req, declared(req)));
+  @RequireRole('member')
+  async upload(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Param('name') name: string, @Req() req: Request) {
+    await this.hidden.guardFile(p, (await this.versions.getForTeam(p.team.id, id)).datasetId, 'train', true);
+    return toDatasetVersion(await this.datasets.uploadSource(p.team.id, id, name, req, declared(req)));
   }
 }

@@ -1,7 +1,8 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, Float, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentPrincipal, CurrentTeam, Principal, RequireRole, TeamPrincipal } from '@trainyard/auth';
+import { HiddenSplits } from '../assignments/hidden-splits.service';
 import { badInput, quote } from '@trainyard/common';
 import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
 import { Dataset, DatasetFile, DatasetFormat, DatasetStatus } from '../graphql/types';
@@ -61,13 +62,23 @@ export class DatasetResolver {
     private readonly repo: DatasetRepository,
     private readonly versions: DatasetVersionRepository,
     private readonly service: DatasetService,
+    private readonly hidden: HiddenSplits,
   ) {}
 
-  private async view(d: DatasetRow) {
-    return toDataset(d, (await this.versions.current(d.id)) ?? (await this.versions.open(d.id)));
+  /** Students do not get the hidden split's file records (a digest of the labels would confirm a guess). */
+  private async view(p: Principal, d: DatasetRow) {
+    const out = toDataset(d, (await this.versions.current(d.id)) ?? (await this.versions.open(d.id)));
+    if (await this.hidden.hidesFrom(p, d.id)) out.files = out.files.filter((f) => !f.role.startsWith('TEST'));
+    return out;
+  }
+
+  private async version(p: Principal, datasetId: string, v: Parameters<typeof toDatasetVersion>[0]) {
+    const out = toDatasetVersion(v);
+    return (await this.hidden.hidesFrom(p, datasetId)) ? this.hidden.redactVersion(out) : out;
   }
 
   @Mutation(() => Dataset, { description: 'Creates an empty dataset; then createDatasetVersion (any format), or PUT idx files to uploadUrl.' })
+  @RequireRole('member')
   async createDataset(
     @CurrentTeam() team: TeamPrincipal,
     @Args('name') name: string,
@@ -80,42 +91,48 @@ export class DatasetResolver {
   }
 
   @Query(() => [Dataset])
-  async datasets(@CurrentTeam() team: TeamPrincipal) {
-    return Promise.all((await this.repo.list(team.id)).map((d) => this.view(d)));
+  @RequireRole('viewer')
+  async datasets(@CurrentPrincipal() p: Principal) {
+    return Promise.all((await this.repo.list(p.team.id)).map((d) => this.view(p, d)));
   }
 
   @Query(() => Dataset)
-  async dataset(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return this.view(await this.repo.get(team.id, id));
+  @RequireRole('viewer')
+  async dataset(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    return this.view(p, await this.repo.get(p.team.id, id));
   }
 
   @ResolveField('versions', () => [DatasetVersion], { description: 'Every version, newest first.' })
-  async versionList(@Parent() d: Dataset) {
-    return (await this.versions.list(d.id)).map(toDatasetVersion);
+  async versionList(@CurrentPrincipal() p: Principal, @Parent() d: Dataset) {
+    return Promise.all((await this.versions.list(d.id)).map((v) => this.version(p, d.id, v)));
   }
 
   @ResolveField(() => DatasetVersion, { nullable: true, description: 'The newest READY version: what experiments train on unless they name one.' })
-  async currentVersion(@Parent() d: Dataset) {
+  async currentVersion(@CurrentPrincipal() p: Principal, @Parent() d: Dataset) {
     const v = await this.versions.current(d.id);
-    return v ? toDatasetVersion(v) : null;
+    return v ? this.version(p, d.id, v) : null;
   }
 
   @Query(() => DatasetVersion)
-  async datasetVersion(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toDatasetVersion(await this.versions.getForTeam(team.id, id));
+  @RequireRole('viewer')
+  async datasetVersion(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    const v = await this.versions.getForTeam(p.team.id, id);
+    return this.version(p, v.datasetId, v);
   }
 
   @Mutation(() => DatasetVersion, {
     description: 'Opens a new version of a dataset for uploads. format: idx, cifar10, cifar100, imagefolder or csv; options per format; split: {testFraction, validationFraction, seed}.',
   })
+  @RequireRole('member')
   async createDatasetVersion(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Args('datasetId', { type: () => ID }) datasetId: string,
     @Args('format') format: string,
     @Args('options', { type: () => GraphQLJSON, nullable: true }) options?: unknown,
     @Args('split', { type: () => GraphQLJSON, nullable: true }) split?: unknown,
   ) {
-    return toDatasetVersion(await this.service.createVersion(team.id, datasetId, format, options, split));
+    await this.hidden.guardFile(p, datasetId, 'train', true);
+    return toDatasetVersion(await this.service.createVersion(p.team.id, datasetId, format, options, split));
   }
 
   @Mutation(() => PresignedUpload, { description: 'S3 storage only: presigned multipart part URLs so a large file goes straight to the bucket; then completeSourceUpload.' })
@@ -140,7 +157,9 @@ export class DatasetResolver {
   }
 
   @Mutation(() => DatasetVersion, { description: 'Closes the version for uploads and queues its ingest; poll status until READY or FAILED.' })
-  async ingestDatasetVersion(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toDatasetVersion(await this.service.ingest(team.id, id));
+  @RequireRole('member')
+  async ingestDatasetVersion(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    await this.hidden.guardFile(p, (await this.versions.getForTeam(p.team.id, id)).datasetId, 'train', true);
+    return toDatasetVersion(await this.service.ingest(p.team.id, id));
   }
 }

@@ -1,6 +1,6 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole } from '@trainyard/auth';
 import { toDeployment, toServedModel } from './deployment.mapper';
 import { DeploymentService } from './deployment.service';
 import { Deployment, DeployOptionsInput, ServedModel } from './deployment.types';
@@ -13,74 +13,80 @@ export class DeploymentResolver {
   @Mutation(() => Deployment, {
     description: 'Deploys a checkpoint under a model name as its next version (1, 2, 3...); by default it becomes the default version once loaded by each serve process.',
   })
+  @RequireRole('member')
   async deployCheckpoint(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Args('name') name: string,
     @Args('checkpointId', { type: () => ID }) checkpointId: string,
     @Args('options', { type: () => DeployOptionsInput, nullable: true }) options?: DeployOptionsInput,
   ) {
-    const { deployment, model } = await this.service.deploy(team, name, checkpointId, options ?? {});
+    const { deployment, model } = await this.service.deploy(p, name, checkpointId, options ?? {});
     return toDeployment(model.versions.find((v) => v.id === deployment.id)!, model);
   }
 
   @Mutation(() => ServedModel, { description: 'Makes a deployed version the default of its model.' })
-  async setDefaultVersion(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string, @Args('version', { type: () => Int }) version: number) {
-    return toServedModel(await this.service.setDefault(team, name, version));
+  async setDefaultVersion(@CurrentPrincipal() p: Principal, @Args('name') name: string, @Args('version', { type: () => Int }) version: number) {
+    return toServedModel(await this.service.setDefault(p, name, version));
   }
 
   @Mutation(() => ServedModel, { description: 'Makes the previous default version the default again.' })
-  async rollbackModel(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    return toServedModel(await this.service.rollback(team, name));
+  async rollbackModel(@CurrentPrincipal() p: Principal, @Args('name') name: string) {
+    return toServedModel(await this.service.rollback(p, name));
   }
 
   @Mutation(() => ServedModel, { description: 'Points a label (stable, canary...) at a version; version null removes the label.' })
   async setVersionLabel(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Args('name') name: string,
     @Args('label') label: string,
     @Args('version', { type: () => Int, nullable: true }) version?: number | null,
   ) {
-    return toServedModel(await this.service.setLabel(team, name, label, version ?? null));
+    return toServedModel(await this.service.setLabel(p, name, label, version ?? null));
   }
 
   @Mutation(() => ServedModel, { description: 'Sends percent (0-100) of default-routed calls to version; version null or percent 0 turns the split off.' })
   async setTrafficSplit(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Args('name') name: string,
     @Args('percent', { type: () => Int }) percent: number,
     @Args('version', { type: () => Int, nullable: true }) version?: number | null,
   ) {
-    return toServedModel(await this.service.setTrafficSplit(team, name, version ?? null, percent));
+    return toServedModel(await this.service.setTrafficSplit(p, name, version ?? null, percent));
   }
 
   @Mutation(() => Boolean, { description: 'Stops serving one version (not the default, unless it is the last one).' })
-  undeployVersion(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string, @Args('version', { type: () => Int }) version: number) {
-    return this.service.undeployVersion(team, name, version);
+  undeployVersion(@CurrentPrincipal() p: Principal, @Args('name') name: string, @Args('version', { type: () => Int }) version: number) {
+    return this.service.undeployVersion(p, name, version);
   }
 
   @Mutation(() => Boolean, { description: 'Stops serving a model name, every version; its checkpoints may then be deleted by retention.' })
-  deleteDeployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    return this.service.undeploy(team, name);
+  @RequireRole('member')
+  deleteDeployment(@CurrentPrincipal() p: Principal, @Args('name') name: string) {
+    return this.service.undeploy(p, name);
   }
 
   @Query(() => [ServedModel], { description: "The team's served models with their versions." })
-  async models(@CurrentTeam() team: TeamPrincipal) {
-    return (await this.service.models(team)).map(toServedModel);
+  @RequireRole('viewer')
+  async models(@CurrentPrincipal() p: Principal) {
+    return (await this.service.models(p)).map(toServedModel);
   }
 
   @Query(() => ServedModel)
-  async model(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    return toServedModel(await this.service.model(team, name));
+  @RequireRole('viewer')
+  async model(@CurrentPrincipal() p: Principal, @Args('name') name: string) {
+    return toServedModel(await this.service.model(p, name));
   }
 
   @Query(() => [Deployment], { description: 'The default version of each served model.' })
-  async deployments(@CurrentTeam() team: TeamPrincipal) {
-    return (await this.service.models(team)).flatMap((m) => m.versions.filter((v) => v.version === m.defaultVersion).map((v) => toDeployment(v, m)));
+  @RequireRole('viewer')
+  async deployments(@CurrentPrincipal() p: Principal) {
+    return (await this.service.models(p)).flatMap((m) => m.versions.filter((v) => v.version === m.defaultVersion).map((v) => toDeployment(v, m)));
   }
 
   @Query(() => Deployment, { description: 'The default version of a served model.' })
-  async deployment(@CurrentTeam() team: TeamPrincipal, @Args('name') name: string) {
-    const m = await this.service.model(team, name);
+  @RequireRole('viewer')
+  async deployment(@CurrentPrincipal() p: Principal, @Args('name') name: string) {
+    const m = await this.service.model(p, name);
     const d = m.versions.find((v) => v.version === m.defaultVersion) ?? m.versions[m.versions.length - 1];
     return toDeployment(d, m);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { actorOf, type TeamPrincipal } from '@trainyard/auth';
-import { badInput } from '@trainyard/common';
+import { actorOf, type Principal, VisibilityService } from '@trainyard/auth';
+import { badInput, ErrorCode, notFound, TrainyardError } from '@trainyard/common';
 import { AuditRepository, CheckpointRepository, DeploymentRepository } from '@trainyard/db';
 import { DeployOptionsInput } from './deployment.types';
 
@@ -17,7 +17,21 @@ export class DeploymentService {
     private readonly repo: DeploymentRepository,
     private readonly checkpoints: CheckpointRepository,
     private readonly audit: AuditRepository,
+    private readonly visibility: VisibilityService,
   ) {}
+
+  /** Whether every version of a model serves work the caller may see (in a course, a student's own or group's). */
+  private async owns(p: Principal, versions: { checkpoint: { experiment: { userId: string | null } } }[]): Promise<boolean> {
+    const owners = await this.visibility.ownerIds(p);
+    return !owners || versions.every((v) => !!v.checkpoint.experiment.userId && owners.includes(v.checkpoint.experiment.userId));
+  }
+
+  /** In a course, a student acts only on their own (or their group's) models; a classmate's is NOT_FOUND. */
+  async assertOwnsModel(p: Principal, name: string): Promise<void> {
+    if (!this.visibility.restricted(p)) return;
+    const m = await this.repo.getModel(p.team.id, name);
+    if (!(await this.owns(p, m.versions))) throw notFound('model', name);
+  }
 
   checkName(name: string) {
     if (!MODEL_NAME.test(name)) throw badInput(`model name "${name.slice(0, 64)}" must match ${MODEL_NAME}`, { field: 'name' });
@@ -27,7 +41,8 @@ export class DeploymentService {
     if (!LABEL.test(label)) throw badInput(`label "${label.slice(0, 64)}" must match ${LABEL}`, { field: 'label' });
   }
 
-  async deploy(team: TeamPrincipal, name: string, checkpointId: string, opts: DeployOptionsInput = {}) {
+  async deploy(p: Principal, name: string, checkpointId: string, opts: DeployOptionsInput = {}) {
+    const team = p.team;
     this.checkName(name);
     for (const l of opts.labels ?? []) this.checkLabel(l);
     if (opts.maxBatchSize !== undefined && opts.maxBatchSize !== null && !(Number.isInteger(opts.maxBatchSize) && opts.maxBatchSize >= 1 && opts.maxBatchSize <= 1024)) {
@@ -36,7 +51,15 @@ export class DeploymentService {
     if (opts.maxBatchWaitMs !== undefined && opts.maxBatchWaitMs !== null && !(Number.isInteger(opts.maxBatchWaitMs) && opts.maxBatchWaitMs >= 0 && opts.maxBatchWaitMs <= 1000)) {
       throw badInput(`maxBatchWaitMs must be 0-1000, got ${opts.maxBatchWaitMs}`, { field: 'maxBatchWaitMs' });
     }
-    await this.checkpoints.getForTeam(team.id, checkpointId);
+    const c = await this.checkpoints.getForTeam(team.id, checkpointId);
+    await this.visibility.assertSees(p, c.experiment.userId, 'checkpoint', checkpointId);
+    if (this.visibility.restricted(p)) {
+      // In a course, names are shared: a student may add versions only to a model of their own.
+      const existing = await this.repo.findModel(team.id, name);
+      if (existing && !(await this.owns(p, existing.versions))) {
+        throw new TrainyardError(ErrorCode.CONFLICT, `the name "${name}" is taken in this course; pick another`, { field: 'name' });
+      }
+    }
     const d = await this.repo.deployVersion(team.id, name, checkpointId, {
       makeDefault: opts.makeDefault ?? true,
       labels: opts.labels ?? [],
@@ -49,41 +72,53 @@ export class DeploymentService {
     return { deployment: d, model: await this.repo.getModel(team.id, name) };
   }
 
-  setDefault(team: TeamPrincipal, name: string, version: number) {
-    return this.repo.setDefault(team.id, name, version);
+  async setDefault(p: Principal, name: string, version: number) {
+    await this.assertOwnsModel(p, name);
+    return this.repo.setDefault(p.team.id, name, version);
   }
 
-  rollback(team: TeamPrincipal, name: string) {
-    return this.repo.rollback(team.id, name);
+  async rollback(p: Principal, name: string) {
+    await this.assertOwnsModel(p, name);
+    return this.repo.rollback(p.team.id, name);
   }
 
-  setLabel(team: TeamPrincipal, name: string, label: string, version: number | null) {
+  async setLabel(p: Principal, name: string, label: string, version: number | null) {
     this.checkLabel(label);
-    return this.repo.setLabel(team.id, name, label, version);
+    await this.assertOwnsModel(p, name);
+    return this.repo.setLabel(p.team.id, name, label, version);
   }
 
-  setTrafficSplit(team: TeamPrincipal, name: string, version: number | null, percent: number) {
+  async setTrafficSplit(p: Principal, name: string, version: number | null, percent: number) {
     if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw badInput(`percent must be 0-100, got ${percent}`, { field: 'percent' });
-    return this.repo.setSplit(team.id, name, version, percent);
+    await this.assertOwnsModel(p, name);
+    return this.repo.setSplit(p.team.id, name, version, percent);
   }
 
-  async undeployVersion(team: TeamPrincipal, name: string, version: number) {
+  async undeployVersion(p: Principal, name: string, version: number) {
+    const team = p.team;
+    await this.assertOwnsModel(p, name);
     const deleted = await this.repo.undeployVersion(team.id, name, version);
     if (deleted) await this.audit.record({ teamId: team.id, actor: actorOf(team), action: 'deployment.delete', target: name, details: { version } });
     return deleted;
   }
 
-  async undeploy(team: TeamPrincipal, name: string) {
+  async undeploy(p: Principal, name: string) {
+    const team = p.team;
+    await this.assertOwnsModel(p, name);
     const deleted = await this.repo.deleteModel(team.id, name);
     if (deleted) await this.audit.record({ teamId: team.id, actor: actorOf(team), action: 'deployment.delete', target: name });
     return deleted;
   }
 
-  models(team: TeamPrincipal) {
-    return this.repo.listModels(team.id);
+  async models(p: Principal) {
+    const all = await this.repo.listModels(p.team.id);
+    if (!this.visibility.restricted(p)) return all;
+    const mine = await Promise.all(all.map((m) => this.owns(p, m.versions)));
+    return all.filter((_, i) => mine[i]);
   }
 
-  model(team: TeamPrincipal, name: string) {
-    return this.repo.getModel(team.id, name);
+  async model(p: Principal, name: string) {
+    await this.assertOwnsModel(p, name);
+    return this.repo.getModel(p.team.id, name);
   }
 }

@@ -1,7 +1,9 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
-import { EvaluationRepository } from '@trainyard/db';
+import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
+import { forbidden, notFound } from '@trainyard/common';
+import { CheckpointRepository, EvaluationRepository } from '@trainyard/db';
+import { HiddenSplits } from '../assignments/hidden-splits.service';
 import { EvaluationService } from './evaluation.service';
 import { Evaluation, toEvaluation } from './evaluation.types';
 
@@ -11,25 +13,49 @@ export class EvaluationResolver {
   constructor(
     private readonly service: EvaluationService,
     private readonly repo: EvaluationRepository,
+    private readonly checkpoints: CheckpointRepository,
+    private readonly visibility: VisibilityService,
+    private readonly hidden: HiddenSplits,
   ) {}
 
   @Mutation(() => Evaluation, { description: "Queues an evaluation of a checkpoint on a dataset's test split (no training)." })
+  @RequireRole('member')
   async evaluateCheckpoint(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Args('checkpointId', { type: () => ID }) checkpointId: string,
     @Args('datasetId', { type: () => ID }) datasetId: string,
     @Args('datasetVersionId', { type: () => ID, nullable: true, description: 'Default: the newest READY version.' }) datasetVersionId?: string,
   ) {
-    return toEvaluation(await this.service.evaluateCheckpoint(team.id, checkpointId, datasetId, datasetVersionId));
+    // Courses: a student evaluates only their own checkpoints, and never on an assignment's hidden split.
+    const c = await this.checkpoints.getForTeam(p.team.id, checkpointId);
+    await this.visibility.assertSees(p, c.experiment.userId, 'checkpoint', checkpointId);
+    if (await this.hidden.hidesFrom(p, datasetId)) throw forbidden("this dataset's test split is an assignment's hidden split: submit to the assignment to be scored on it");
+    return toEvaluation(await this.service.evaluateCheckpoint(p.team.id, checkpointId, datasetId, datasetVersionId));
+  }
+
+  /** Students see evaluations of checkpoints they may see, and none on a hidden split. */
+  private async mayRead(p: Principal, e: { checkpointId: string; datasetId: string }): Promise<boolean> {
+    if (!this.visibility.restricted(p)) return true;
+    if (await this.hidden.hidesFrom(p, e.datasetId)) return false;
+    const c = await this.checkpoints.getForTeam(p.team.id, e.checkpointId).catch(() => undefined);
+    const owners = await this.visibility.ownerIds(p);
+    return !!c && !!owners?.includes(c.experiment.userId ?? '');
   }
 
   @Query(() => Evaluation)
-  async evaluation(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toEvaluation(await this.repo.get(team.id, id));
+  @RequireRole('viewer')
+  async evaluation(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    const e = await this.repo.get(p.team.id, id);
+    if (!(await this.mayRead(p, e))) throw notFound('evaluation', id);
+    return toEvaluation(e);
   }
 
   @Query(() => [Evaluation], { description: 'Newest first; optionally of one checkpoint.' })
-  async evaluations(@CurrentTeam() team: TeamPrincipal, @Args('checkpointId', { type: () => ID, nullable: true }) checkpointId?: string) {
-    return (await this.repo.list(team.id, checkpointId ? { checkpointId } : {})).map(toEvaluation);
+  @RequireRole('viewer')
+  async evaluations(@CurrentPrincipal() p: Principal, @Args('checkpointId', { type: () => ID, nullable: true }) checkpointId?: string) {
+    const rows = await this.repo.list(p.team.id, checkpointId ? { checkpointId } : {});
+    const shown = [];
+    for (const e of rows) if (await this.mayRead(p, e)) shown.push(e);
+    return shown.map(toEvaluation);
   }
 }

@@ -1,7 +1,9 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
-import { ExperimentRepository } from '@trainyard/db';
+import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
+import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
+import { HiddenSplits } from '../assignments/hidden-splits.service';
+import { CourseRuns } from '../courses/course-runs.service';
 import type { EpochSummaryData } from '@trainyard/engine/spec';
 import { Checkpoint, EpochSummary, Experiment, ExperimentStatus, LossPoint, ModelSummary } from '../graphql/types';
 import { Loaders } from '../graphql/loaders';
@@ -16,6 +18,7 @@ type ExperimentRow = Awaited<ReturnType<ExperimentRepository['get']>>;
 export function toExperiment(row: ExperimentRow): Experiment {
   return {
     ...row,
+    userId: row.userId,
     status: row.status as ExperimentStatus,
     progress: { epoch: row.epoch, step: row.step, totalSteps: row.totalSteps, samplesPerSecond: row.samplesPerSecond },
     metrics: row.metrics as Experiment['metrics'],
@@ -30,68 +33,109 @@ export class ExperimentResolver {
     private readonly service: ExperimentService,
     private readonly repo: ExperimentRepository,
     private readonly loaders: Loaders,
+    private readonly checkpointRepo: CheckpointRepository,
+    private readonly visibility: VisibilityService,
+    private readonly hidden: HiddenSplits,
+    private readonly courseRuns: CourseRuns,
     private readonly fineTunes: FineTuneService,
     private readonly reruns: RerunService,
   ) {}
 
+  /** A student sees only their own (and their group's) runs; others' ids are NOT_FOUND. */
+  private async visible(p: Principal, id: string) {
+    const row = await this.repo.get(p.team.id, id);
+    await this.visibility.assertSees(p, row.userId, 'experiment', id);
+    return row;
+  }
+
+  /**
+   * Metrics of a run on a dataset whose test split is an assignment's hidden split are the hidden
+   * split's scores: students never see them (they submit to the assignment instead).
+   */
+  private async shown(p: Principal, row: ExperimentRow): Promise<Experiment> {
+    const e = toExperiment(row);
+    if (this.visibility.restricted(p) && (await this.hidden.isHidden(p.team.id, row.datasetId))) e.metrics = null;
+    return e;
+  }
+
   @Mutation(() => Experiment, { description: 'Validates the spec and queues a training run.' })
-  async submitExperiment(@CurrentTeam() team: TeamPrincipal, @Args('input') input: SubmitExperimentInput) {
-    return toExperiment(await this.service.submit(team.id, input));
+  @RequireRole('member')
+  async submitExperiment(@CurrentPrincipal() p: Principal, @Args('input') input: SubmitExperimentInput) {
+    const queueOptions = await this.courseRuns.admit(p);
+    return this.shown(p, await this.service.submit(p.team.id, input, p.user.id, queueOptions));
   }
 
   @Mutation(() => Experiment, { description: 'Stops the run within a few steps; its last checkpoint is kept.' })
-  async cancelExperiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toExperiment(await this.repo.requestCancel(team.id, id));
+  @RequireRole('member')
+  async cancelExperiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    await this.visible(p, id);
+    return this.shown(p, await this.repo.requestCancel(p.team.id, id));
   }
 
   @Query(() => ModelSummary, { description: "A model's layers, output shapes and parameter counts on a dataset, validated as a submit would be; nothing is queued." })
+  @RequireRole('viewer')
   modelSummary(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Args('datasetId', { type: () => ID }) datasetId: string,
     @Args('model') model: ModelInput,
     @Args('pipeline', { nullable: true }) pipeline?: PipelineInput,
   ): Promise<ModelSummary> {
-    return this.service.modelSummary(team.id, datasetId, model, pipeline);
+    return this.service.modelSummary(p.team.id, datasetId, model, pipeline);
   }
 
   @Mutation(() => Experiment, {
     description: 'Resumes a FAILED or CANCELLED experiment from its last checkpoint (weights, optimizer state, step, data order).',
   })
-  async resumeExperiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toExperiment(await this.service.resume(team.id, id));
+  @RequireRole('member')
+  async resumeExperiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    await this.visible(p, id);
+    return this.shown(p, await this.service.resume(p.team.id, id));
   }
 
   @Mutation(() => Experiment, {
     description:
       "A new experiment starting from a checkpoint of this team: same model, the input's dataset and training settings, freezeLayers kept as loaded, the head replaced when the class count differs.",
   })
+  @RequireRole('member')
   async fineTuneExperiment(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Args('checkpointId', { type: () => ID }) checkpointId: string,
     @Args('input') input: SubmitExperimentInput,
     @Args('freezeLayers', { type: () => [String], defaultValue: [] }) freezeLayers: string[],
   ) {
-    return toExperiment(await this.fineTunes.fineTune(team.id, checkpointId, freezeLayers, input));
+    const c = await this.checkpointRepo.getForTeam(p.team.id, checkpointId);
+    await this.visibility.assertSees(p, c.experiment.userId, 'checkpoint', checkpointId);
+    await this.courseRuns.admit(p);
+    const e = await this.fineTunes.fineTune(p.team.id, checkpointId, freezeLayers, input);
+    return this.shown(p, await this.repo.assignOwner(e.id, p.user.id));
   }
 
   @Mutation(() => Experiment, {
     description: "A new experiment from this one's receipt: same dataset contents (CONFLICT if they changed), resolved spec, seed and fine-tune base.",
   })
-  async rerunExperiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toExperiment(await this.reruns.rerun(team.id, id));
+  @RequireRole('member')
+  async rerunExperiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    await this.visible(p, id);
+    await this.courseRuns.admit(p);
+    const e = await this.reruns.rerun(p.team.id, id);
+    return this.shown(p, await this.repo.assignOwner(e.id, p.user.id));
   }
 
   @Query(() => Experiment)
-  async experiment(@CurrentTeam() team: TeamPrincipal, @Args('id', { type: () => ID }) id: string) {
-    return toExperiment(await this.repo.get(team.id, id));
+  @RequireRole('viewer')
+  async experiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    return this.shown(p, await this.visible(p, id));
   }
 
-  @Query(() => [Experiment])
+  @Query(() => [Experiment], { description: 'In a course, students get their own and their group\'s; instructors and assistants everyone\'s.' })
+  @RequireRole('viewer')
   async experiments(
-    @CurrentTeam() team: TeamPrincipal,
+    @CurrentPrincipal() p: Principal,
     @Args('status', { type: () => ExperimentStatus, nullable: true }) status?: ExperimentStatus,
   ) {
-    return (await this.repo.list(team.id, status)).map(toExperiment);
+    const owners = await this.visibility.ownerIds(p);
+    const rows = (await this.repo.list(p.team.id, status)).filter((r) => !owners || (r.userId && owners.includes(r.userId)));
+    return Promise.all(rows.map((r) => this.shown(p, r)));
   }
 
   @ResolveField(() => [LossPoint], { description: 'The loss every perPrintTimes steps, oldest first.' })

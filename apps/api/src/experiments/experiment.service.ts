@@ -4,7 +4,7 @@ import { badInput, checkName, checkText, ErrorCode, ExperimentSpec, LIMITS, pars
 import { batchesPerEpoch, outputShape, resolveDatasetStats, validatePipelineSpec } from '@trainyard/data';
 import { lossLabelMismatch, parseTopologyText, summarizeModel, TopologyError, type ModelName, type ModelSummary } from '@trainyard/engine/spec';
 import { DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
-import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
+import { EnqueueOptions, JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { ModelInput, PipelineInput, SubmitExperimentInput } from './experiment.inputs';
 
 /** MindSpore's LeNet-5 walkthrough: Resize, Rescale(1/255) then Rescale(1/0.3081, -0.1307/0.3081), folded into one. */
@@ -56,7 +56,8 @@ export class ExperimentService {
     return { dataset, version, imageShape, numClasses: source.numClasses, trainCount: source.trainCount };
   }
 
-  async submit(teamId: string, input: SubmitExperimentInput) {
+  /** `userId`: who submits (course visibility); `queueOptions`: the run's dispatch priority (course fair share). */
+  async submit(teamId: string, input: SubmitExperimentInput, userId?: string, queueOptions: EnqueueOptions = {}) {
     checkName('name', input.name);
     if (input.idempotencyKey !== undefined && input.idempotencyKey !== null) {
       checkText('idempotencyKey', input.idempotencyKey, { max: LIMITS.maxIdempotencyKey });
@@ -74,6 +75,7 @@ export class ExperimentService {
     }
     const { experiment } = await this.experiments.createIdempotent({
       teamId,
+      userId,
       datasetId: dataset.id,
       datasetVersionId: version?.id ?? null,
       name: input.name,
@@ -82,7 +84,7 @@ export class ExperimentService {
       spec: spec as object,
       totalSteps,
     });
-    await this.enqueueOrLeaveToReconciler(experiment.id);
+    await this.enqueueOrLeaveToReconciler(experiment.id, queueOptions);
     return experiment;
   }
 
@@ -92,8 +94,8 @@ export class ExperimentService {
    * not answer in time (Redis down), the answer goes out anyway and the workers' reconciler
    * enqueues the job once Redis is back. Never a row that no one will ever run.
    */
-  private async enqueueOrLeaveToReconciler(experimentId: string): Promise<void> {
-    const enqueued = this.queue.enqueue('train', { experimentId });
+  private async enqueueOrLeaveToReconciler(experimentId: string, queueOptions: EnqueueOptions = {}): Promise<void> {
+    const enqueued = this.queue.enqueue('train', { experimentId }, queueOptions);
     const timeoutMs = this.config?.reconcile?.enqueueTimeoutMs ?? 3_000;
     let timer: NodeJS.Timeout | undefined;
     const late = await Promise.race([

@@ -20,6 +20,8 @@ export enum ExperimentStatus {
   SUCCEEDED = 'SUCCEEDED',
   FAILED = 'FAILED',
   CANCELLED = 'CANCELLED',
+  /** Courses: stopped at a checkpoint when the compute budget ran out; resumes when it is raised. */
+  PAUSED = 'PAUSED',
 }
 registerEnumType(DatasetFormat, { name: 'DatasetFormat', description: 'MNIST: the four idx files, gzipped or not.' });
 registerEnumType(DatasetStatus, { name: 'DatasetStatus', description: 'READY once every file is uploaded, valid and consistent.' });
@@ -163,11 +165,13 @@ export class Experiment {
   @Field() name: string;
   @Field(() => ID) datasetId: string;
   @Field(() => ID, { nullable: true, description: 'The exact dataset version it trained on.' }) datasetVersionId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'Who submitted it.' }) userId?: string | null;
   @Field(() => ExperimentStatus) status: ExperimentStatus;
   @Field({ description: 'Set by cancelExperiment; the run stops within a few steps.' }) cancelRequested: boolean;
   @Field(() => String, { nullable: true }) failureReason?: string | null;
   @Field(() => String, { nullable: true, description: 'The TensorFlow.js backend that trained it.' }) backend?: string | null;
   @Field(() => Int, { description: 'How many times a worker started (or resumed) this run.' }) attempt: number;
+  @Field(() => Float, { description: 'Worker-seconds spent training it (course compute budgets).' }) computeSeconds: number;
   @Field(() => GraphQLJSON, { description: 'The full, validated spec: model, pipeline, loss, optimizer, epochs, checkpoints.' }) spec: unknown;
   @Field(() => Progress) progress: Progress;
   @Field(() => EvalMetrics, { nullable: true }) metrics?: EvalMetrics | null;

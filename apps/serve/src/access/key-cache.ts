@@ -18,7 +18,7 @@ export class KeyCache {
 
   constructor(auth: AuthService, @Inject(APP_CONFIG) config: AppConfig) {
     const ttl = config.serve.cacheTtlMs;
-    this.cache = new TtlCache((digest) => auth.authenticateDigest(digest), ttl, 2 * ttl);
+    this.cache = new TtlCache<string, TeamPrincipal>((digest) => auth.authenticateDigest(digest), ttl, 2 * ttl);
   }
 
   authenticate(key: string | undefined): Promise<TeamPrincipal> {

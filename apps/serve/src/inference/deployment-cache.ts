@@ -10,6 +10,8 @@ export interface ServedVersion extends VersionArtifact {
   createdAt: Date;
   deployedBy: string | null;
   experimentId: string;
+  /** Who ran the experiment (course visibility: a student calls only their own or their group's models). */
+  ownerUserId: string | null;
 }
 
 export interface ResolvedModel {
@@ -99,6 +101,7 @@ export class DeploymentCache {
         createdAt: d.createdAt,
         deployedBy: d.deployedBy,
         experimentId: d.checkpoint.experiment.id,
+        ownerUserId: d.checkpoint.experiment.userId ?? null,
       });
     }
     return {

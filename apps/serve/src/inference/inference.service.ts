@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { TeamPrincipal } from '@trainyard/auth';
-import { badInput, ErrorCode, TrainyardError } from '@trainyard/common';
+import { principalOf, type TeamPrincipal, VisibilityService } from '@trainyard/auth';
+import { badInput, ErrorCode, notFound, TrainyardError } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { DeploymentRepository } from '@trainyard/db';
 import { assertModelAllowed } from '../access/predict-key.guard';
@@ -47,11 +47,27 @@ export class InferenceService {
     private readonly models: ModelCache,
     private readonly repo: DeploymentRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly visibility: VisibilityService,
   ) {}
+
+  /**
+   * In a course, a student's key calls only models whose every version serves the student's own (or
+   * their group's) work; a classmate's model is NOT_FOUND, as in the API. Other callers: undefined.
+   */
+  private async ownersFor(team: TeamPrincipal): Promise<string[] | undefined> {
+    if (team.kind !== 'COURSE' || !team.userId || !team.role) return undefined;
+    const p = principalOf(team);
+    return this.visibility.restricted(p) ? this.visibility.ownerIds(p) : undefined;
+  }
+
+  private static owned(model: ResolvedModel, owners: string[] | undefined): boolean {
+    return !owners || [...model.versions.values()].every((v) => !!v.ownerUserId && owners.includes(v.ownerUserId));
+  }
 
   async resolve(team: TeamPrincipal, ref: ModelRef): Promise<{ model: ResolvedModel; version: ServedVersion }> {
     assertModelAllowed(team, ref.name);
     const model = await this.deployments.get(team.id, ref.name);
+    if (!InferenceService.owned(model, await this.ownersFor(team))) throw notFound('model', ref.name);
     return { model, version: this.deployments.select(model, ref) };
   }
 
@@ -60,7 +76,9 @@ export class InferenceService {
     const names = (await this.repo.listModels(team.id)).map((m) => m.name);
     const allowed = team.key?.models ?? [];
     const visible = allowed.length > 0 ? names.filter((n) => allowed.includes(n)) : names;
-    return Promise.all(visible.map((n) => this.deployments.get(team.id, n)));
+    const models = await Promise.all(visible.map((n) => this.deployments.get(team.id, n)));
+    const owners = await this.ownersFor(team);
+    return models.filter((m) => InferenceService.owned(m, owners));
   }
 
   status(version: ServedVersion): VersionStatus {

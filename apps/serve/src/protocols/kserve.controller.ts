@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { CurrentTeam, Public, TeamPrincipal } from '@trainyard/auth';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import type { Request, Response } from 'express';
 import { PredictKeyGuard } from '../access/predict-key.guard';
@@ -21,6 +21,7 @@ const VERSION: string = (() => {
 
 /** KServe / Open Inference Protocol v2: health and server metadata (no key needed). */
 @Controller('v2')
+@Public() // health and server metadata: no key
 @UseFilters(ServeExceptionFilter)
 export class KServeHealthController {
   @Get()
@@ -41,6 +42,7 @@ export class KServeHealthController {
 
 /** KServe / Open Inference Protocol v2: model metadata, readiness and inference, per team. */
 @Controller('v2/models')
+@Public() // not the API's key/role guard: serve's own PredictKeyGuard (admin or predict keys)
 @UseGuards(PredictKeyGuard)
 @UseFilters(ServeExceptionFilter)
 export class KServeController {

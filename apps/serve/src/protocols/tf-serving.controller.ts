@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { CurrentTeam, Public, TeamPrincipal } from '@trainyard/auth';
 import { badInput } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import type { Request, Response } from 'express';
@@ -39,6 +39,7 @@ function splitTarget(target: string): { name: string; verb: Verb } {
  * :predict and :classify.
  */
 @Controller('v1/models')
+@Public() // not the API's key/role guard: serve's own PredictKeyGuard (admin or predict keys)
 @UseGuards(PredictKeyGuard)
 @UseFilters(ServeExceptionFilter)
 export class TfServingController {

@@ -1,6 +1,7 @@
 import { ExperimentRepository, SupersededError } from '@trainyard/db';
 
-export type StopReason = 'cancelled' | 'superseded' | 'released';
+/** paused: a course compute budget ran out (the training service decides; see ComputeBudget). */
+export type StopReason = 'cancelled' | 'superseded' | 'released' | 'paused';
 
 /**
  * Decides when a running training must stop, and why: a cancel request, a newer attempt taking the

@@ -10,10 +10,11 @@ import { DatasetLoader } from './dataset-loader';
 import { CheckpointSink } from './checkpoint-sink';
 import { ReceiptRecorder } from './receipt-recorder';
 import { RunWatcher } from './run-watcher';
+import { ComputeBudget } from '../budget/compute-budget.service';
 import { WorkerMetrics } from '../observability/worker-metrics';
 import { ArtifactsService } from '../retention/artifacts.service';
 
-export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'superseded' | 'already-finished' | typeof JOB_RELEASED;
+export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'paused' | 'superseded' | 'already-finished' | typeof JOB_RELEASED;
 
 /**
  * Runs one experiment: claims a new attempt, loads the dataset and the last checkpoint, trains on a
@@ -32,6 +33,7 @@ export class TrainingService {
     private readonly checkpoints: CheckpointRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly metrics: WorkerMetrics,
+    private readonly budget: ComputeBudget,
     private readonly artifacts: ArtifactsService,
     private readonly receipts: ReceiptRecorder,
     private readonly checkpointSink: CheckpointSink,
@@ -85,6 +87,11 @@ export class TrainingService {
     if (cancelRequested) {
       await this.experiments.finish(id, attempt, 'CANCELLED');
       return 'cancelled';
+    }
+    if ((await this.budget.charge(id, attempt, 0)).over) {
+      await this.experiments.update(id, attempt, { status: 'PAUSED' });
+      log('paused before starting: the compute budget is used up');
+      return 'paused';
     }
     const experiment = (await this.experiments.getById(id))!;
     const spec = experiment.spec as unknown as ExperimentSpec;
@@ -148,6 +155,22 @@ export class TrainingService {
       },
     );
     const watcher = new RunWatcher(this.experiments, id, attempt, () => thread.stop()).start(this.config.worker.pollIntervalMs);
+    // Course compute budgets: worker-seconds are charged on a timer and at the end; a run whose
+    // student (or group) reaches the budget stops at its next step with a checkpoint: PAUSED.
+    let charged = Date.now();
+    const charge = async () => {
+      const now = Date.now();
+      const seconds = (now - charged) / 1000;
+      charged = now;
+      return this.budget.charge(id, attempt, seconds);
+    };
+    const budgetTimer = setInterval(() => {
+      charge()
+        .then((b) => {
+          if (b.over && watcher.stop('paused')) log(`compute budget used up (${b.used?.toFixed(1)} of ${b.budget} worker-seconds): pausing at a checkpoint`);
+        })
+        .catch(() => undefined);
+    }, this.config.worker.pollIntervalMs);
 
     // Shutdown (SIGTERM): stop after the current step; the thread stores a checkpoint there.
     // bind: the abort event fires in the signal handler's context; keep this job's log ids.
@@ -159,8 +182,14 @@ export class TrainingService {
 
     try {
       const result = await thread.done;
+      await charge().catch(() => undefined);
       const stopReason = watcher.stopReason;
       if (stopReason === 'superseded') throw new SupersededError(id, attempt);
+      if (stopReason === 'paused' && result.stopped) {
+        await this.experiments.update(id, attempt, { status: 'PAUSED', step: result.step, epoch: result.epoch });
+        log(`paused at step ${result.step}`);
+        return 'paused';
+      }
       if (stopReason === 'released' && result.stopped) {
         // The row stays RUNNING with this attempt; the next delivery claims attempt + 1 and resumes.
         log(`checkpointed at step ${result.step}; job handed back to the queue`);
@@ -183,6 +212,7 @@ export class TrainingService {
     } finally {
       shutdown?.removeEventListener('abort', release);
       watcher.dispose();
+      clearInterval(budgetTimer);
       thread.stop();
     }
   }

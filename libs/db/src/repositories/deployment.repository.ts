@@ -5,7 +5,7 @@ import { PrismaService } from '../prisma/prisma.service';
 const withCheckpoint = {
   checkpoint: {
     include: {
-      experiment: { select: { id: true, spec: true, datasetId: true } },
+      experiment: { select: { id: true, spec: true, datasetId: true, userId: true } },
       // Serving runs the ONNX export with onnxruntime where one exists, else TensorFlow.js.
       exports: { where: { format: 'ONNX', status: 'SUCCEEDED', storageKey: { not: null } }, select: { storageKey: true } },
     },

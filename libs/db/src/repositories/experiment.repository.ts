@@ -14,6 +14,8 @@ export class SupersededError extends Error {
 
 export interface NewExperiment {
   teamId: string;
+  /** The submitting user (courses: students see only their own and their group's). */
+  userId?: string;
   datasetId: string;
   /** The exact dataset version trained on. */
   datasetVersionId?: string | null;
@@ -96,6 +98,12 @@ export class ExperimentRepository {
     return experiment;
   }
 
+  /** Records who made an experiment created on their behalf (fine-tunes, reruns), if not yet set. */
+  async assignOwner(id: string, userId: string) {
+    await this.prisma.experiment.updateMany({ where: { id, userId: null }, data: { userId } });
+    return this.prisma.experiment.findUniqueOrThrow({ where: { id } });
+  }
+
   getById(id: string) {
     return this.prisma.experiment.findUnique({ where: { id } });
   }
@@ -103,7 +111,7 @@ export class ExperimentRepository {
   /** Asks a run to stop. A queued experiment is cancelled at once; a running one by its worker. */
   async requestCancel(teamId: string, id: string) {
     await this.get(teamId, id);
-    await this.prisma.experiment.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date() } });
+    await this.prisma.experiment.updateMany({ where: { id, status: { in: ['QUEUED', 'PAUSED'] } }, data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date() } });
     await this.prisma.experiment.updateMany({ where: { id, status: 'RUNNING' }, data: { cancelRequested: true } });
     return this.get(teamId, id);
   }

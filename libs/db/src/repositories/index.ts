@@ -8,3 +8,4 @@ export { SweepRepository, NewSweep, NewTrial } from './sweep.repository';
 export { AuditRepository, AuditActor, NewAuditEvent } from './audit.repository';
 export { DatasetVersionRepository, VersionSummary, STALE_UPLOAD_MS } from './dataset-version.repository';
 export { CheckpointExportRepository, ExportFormatName, ExportRow, FinishedExport } from './checkpoint-export.repository';
+export { SubmissionRepository, SubmissionScores } from './submission.repository';

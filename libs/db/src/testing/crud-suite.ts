@@ -6,7 +6,9 @@ import { PrismaService } from '../prisma/prisma.service';
 /** Writes through PrismaService what every Postgres we support must store and give back. */
 export async function exerciseCrud(prisma: PrismaService): Promise<{ teamId: string; experimentId: string }> {
   const team = await prisma.team.create({ data: { name: `team-${Date.now()}-${Math.random()}` } });
-  const key = await prisma.apiKey.create({ data: { teamId: team.id, name: 'ci', prefix: 'ty_abc', secretHash: `h-${team.id}` } });
+  const user = await prisma.user.create({ data: { name: 'ci' } });
+  await prisma.membership.create({ data: { teamId: team.id, userId: user.id, role: 'OWNER' } });
+  const key = await prisma.apiKey.create({ data: { teamId: team.id, userId: user.id, name: 'ci', prefix: 'ty_abc', secretHash: `h-${team.id}` } });
   expect(key.revokedAt).toBeNull();
 
   const dataset = await prisma.dataset.create({
@@ -55,7 +57,7 @@ export async function exerciseCrud(prisma: PrismaService): Promise<{ teamId: str
   expect(conflict.code).toBe(ErrorCode.CONFLICT);
   expect(conflict.message).toBe('a dataset with this name already exists');
   const keyConflict = translatePrismaError(
-    await prisma.apiKey.create({ data: { teamId: team.id, name: 'x', prefix: 'p', secretHash: key.secretHash } }).catch((e: unknown) => e),
+    await prisma.apiKey.create({ data: { teamId: team.id, userId: user.id, name: 'x', prefix: 'p', secretHash: key.secretHash } }).catch((e: unknown) => e),
   ) as TrainyardError;
   expect(keyConflict.message).toBe('an API key with this secret hash already exists');
   const missing = translatePrismaError(

@@ -1,9 +1,11 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { Public } from '@trainyard/auth';
 import { HealthService } from './health.service';
 
 /** Probes for load balancers and orchestrators; no API key (they carry no tenant data). */
 @Controller()
+@Public()
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 

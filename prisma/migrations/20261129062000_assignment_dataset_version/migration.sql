@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Assignment" ADD COLUMN     "datasetVersionId" UUID;
+
