@@ -1,4 +1,4 @@
-import { badInput, ErrorCode, TrainyardError } from '@trainyard/common';
+import { badInput, ErrorCode, rawJsonDepth, TrainyardError } from '@trainyard/common';
 import type { Request } from 'express';
 
 /** JSON bodies nested deeper than this are refused before anything walks them. */
@@ -33,25 +33,8 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
   });
 }
 
-/**
- * How deeply `bytes` (JSON text) nests arrays and objects, scanning at most until it passes `max`;
- * strings are skipped, so brackets inside them do not count.
- */
-export function jsonDepthExceeds(bytes: Buffer, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
-      else if (b === 0x22) inString = false;
-    } else if (b === 0x22) inString = true;
-    else if (b === 0x5b || b === 0x7b) {
-      if (++depth > max) return true;
-    } else if (b === 0x5d || b === 0x7d) depth--;
-  }
-  return false;
-}
+/** True when the raw JSON bytes nest deeper than `max` (the scan stops there; strings are skipped). */
+export const jsonDepthExceeds = (bytes: Buffer, max: number): boolean => rawJsonDepth(bytes, max) > max;
 
 /** Parses a JSON body after checking it is there, and not nested too deep to walk. */
 export function parseJsonBody(bytes: Buffer): unknown {
