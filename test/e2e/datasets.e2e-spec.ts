@@ -13,6 +13,7 @@ import { idxBytes } from '../../libs/data/src/testing/idx-fixtures';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForExperiment, waitForVersion } from '../support/client';
 import { realServices } from '../support/services';
+import { waitUntil } from '../support/wait';
 
 jest.setTimeout(240_000);
 
@@ -234,7 +235,10 @@ describe('versioned datasets through the API', () => {
     const slow = http.request(url, { method: 'PUT', headers: { authorization: `Bearer ${alice.apiKey}`, 'content-length': '100000' } });
     slow.on('error', () => undefined);
     slow.write(Buffer.alloc(1000, 0x31));
-    await new Promise((r) => setTimeout(r, 500));
+    await waitUntil(async () => {
+      const { datasetVersion } = await alice.data(`query($id: ID!) { datasetVersion(id: $id) { sources { name status } } }`, { id: v.id });
+      return datasetVersion.sources.some((s: any) => s.name === 'slow.csv' && s.status === 'RECEIVING');
+    }, 'slow.csv to be RECEIVING');
     const second = await put(alice, `${v.uploadUrl}/slow.csv`, csvOf(5));
     expect(second.status).toBe(409);
     expect(second.body.error).toMatch(/slow\.csv is already being uploaded/);

@@ -16,6 +16,7 @@ import { TrainyardClient } from '../support/client';
 import { mnistTestSample } from '../support/mnist';
 import { seedCheckpoint } from '../support/serve-fixture';
 import { realServices } from '../support/services';
+import { waitUntil } from '../support/wait';
 import schema from '../fixtures/open-inference-protocol.schema.json';
 
 jest.setTimeout(120_000);
@@ -349,8 +350,12 @@ describe('keys', () => {
     const gql = await app.gql(`{ models { name } }`);
     expect(gql.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await alice.data(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { id: created.id })).revokeApiKey).toBe(true);
-    await new Promise((r) => setTimeout(r, 1000));
-    const revoked = await app.post('/v1/models/digits:predict', { instances: [sample.pixels] });
+    const revokedAt = Date.now();
+    const revoked = await waitUntil(async () => {
+      const r = await app.post('/v1/models/digits:predict', { instances: [sample.pixels] });
+      return r.status === 401 && r;
+    }, 'the revoked key to be refused', 5000);
+    expect(Date.now() - revokedAt).toBeLessThan(1500);
     expect(revoked.status).toBe(401);
     expect(revoked.body.error).toMatch(/unknown or revoked/);
     const wrong = await anonymous.withKey('ty_AAAAAAAAAAAA_' + 'A'.repeat(43)).post('/v2/models/digits/infer', {});
