@@ -353,7 +353,7 @@ describe('keys', () => {
     const revokedAt = Date.now();
     const revoked = await waitUntil(async () => {
       const r = await app.post('/v1/models/digits:predict', { instances: [sample.pixels] });
-      return r.status === 401 && r;
+      return r.status === 401 ? r : undefined;
     }, 'the revoked key to be refused', 5000);
     expect(Date.now() - revokedAt).toBeLessThan(1500);
     expect(revoked.status).toBe(401);
