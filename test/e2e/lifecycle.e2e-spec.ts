@@ -296,8 +296,9 @@ describe('sweeps', () => {
   const CREATE = `mutation($input: CreateSweepInput!) { createSweep(input: $input) { id budget finished trials { experimentId name status params value } best { experimentId value } } }`;
   const base = () => ({ ...spec(datasetId, 'unused'), epochs: 1, perPrintTimes: 5, checkpoint: { saveCheckpointSteps: 100, keepCheckpointMax: 1 } });
 
+  beforeAll(() => reference());
+
   it('refuses a grid larger than its budget with BAD_USER_INPUT, creating nothing', async () => {
-    await reference();
     const before = (await alice.data(`{ experiments { id } }`)).experiments.length;
     const r = await alice.gql(CREATE, { input: { name: 'too-big', base: base(), space: { learningRate: [0.01, 0.05], batchSize: [16, 32] }, budget: 3 } });
     expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
