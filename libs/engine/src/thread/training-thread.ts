@@ -76,10 +76,13 @@ async function main(): Promise<void> {
   }
 
   let start = { initialStep: 0, initialEpoch: 0, skipBatches: 0 };
+  let callbackState: Record<string, unknown> | undefined;
   if (request.resume) {
     const ckpt = loadCheckpoint(request.resume);
     await restore(trainer.model, trainer.optimizer, ckpt);
     start = resumePoint(ckpt.header, train.batchesPerEpoch);
+    // EarlyStopping's best/wait, the time budget's clock and keep-best continue where they were.
+    callbackState = ckpt.header.callbacks;
   }
 
   let nextId = 0;
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
   const result = await trainer.fit(train, {
     epochs: spec.epochs,
     ...start,
+    callbackState,
     layerNorms: true,
     validate: validation
       ? async (model) => {
