@@ -78,7 +78,7 @@ static void pick_isa() {
 
 // Per thread: worker_threads in one process (the worker's concurrency setting) each train on their own.
 static std::vector<float>& scratch(int which, size_t n) {
-  static thread_local std::vector<float> bufs[3];
+  static thread_local std::vector<float> bufs[4];
   if (bufs[which].size() < n) bufs[which].resize(n);
   return bufs[which];
 }
@@ -207,10 +207,25 @@ static void conv2d(const Conv& c, const float* x, const float* wt, float* y) {
   }
 }
 
-// dx = col2im(dy[P, co] w[K, co]^T)
+// dx = col2im(dy[P, co] w[K, co]^T); for stride 1 without dilation (ResNet's 3x3 convolutions), as
+// the forward convolution of dy with the filter rotated by 180 degrees, in and out channels swapped,
+// padded by f - 1 - pad: a GEMM whose inner dimension is fh*fw*co instead of co, and no col2im scatter.
 static void conv2d_backprop_input(const Conv& c, const float* dy, const float* wt, float* dx) {
   const int K = c.K(), P = c.P();
   if (c.pointwise()) return gemm(P, K, c.co, dy, c.co, false, wt, c.co, true, dx, K, false);
+  if (c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1 && c.pt <= c.fh - 1 && c.pl <= c.fw - 1 && c.co > 1) {
+    // rot[ky][kx][o][i] = w[fh-1-ky][fw-1-kx][i][o]
+    float* rot = scratch(3, (size_t)K * c.co).data();
+    for (int ky = 0; ky < c.fh; ky++)
+      for (int kx = 0; kx < c.fw; kx++) {
+        const float* src = wt + ((size_t)(c.fh - 1 - ky) * c.fw + (c.fw - 1 - kx)) * c.ci * c.co;
+        float* dst = rot + ((size_t)ky * c.fw + kx) * c.co * c.ci;
+        for (int i = 0; i < c.ci; i++)
+          for (int o = 0; o < c.co; o++) dst[(size_t)o * c.ci + i] = src[(size_t)i * c.co + o];
+      }
+    const Conv t{c.n, c.oh, c.ow, c.co, c.fh, c.fw, c.ci, c.h, c.w, 1, 1, 1, 1, c.fh - 1 - c.pt, c.fw - 1 - c.pl};
+    return conv2d(t, dy, rot, dx);
+  }
   std::memset(dx, 0, (size_t)c.n * c.h * c.w * c.ci * sizeof(float));
   const int pc = c.chunk();
   float* cols = scratch(0, (size_t)pc * K).data();
