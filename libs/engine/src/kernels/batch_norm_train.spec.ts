@@ -48,7 +48,7 @@ describe.each(MODES)('fused batch norm in training on wasm (%s)', (mode) => {
   });
 
   test('a ResNet block trains the same on wasm as tfjs-layers on cpu: gradients and moving statistics', async () => {
-    const spec = { name: 'resnet', params: { depth: 20 }, inputShape: [8, 8, 3] as [number, number, number], numClasses: 4, seed: 3 };
+    const spec = { name: 'resnet' as const, params: { depth: 20 }, inputShape: [8, 8, 3] as [number, number, number], numClasses: 4, seed: 3 };
     const step = () => {
       const model = buildModel(spec);
       const x = rand([4, 8, 8, 3], 21);

@@ -69,7 +69,7 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
         return tf.engine().runKernel(BN_TRAIN_GRAD, { dy, x: sx, gamma: sg, mean: sm, variance: sv }, { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
       },
     };
-  }) as unknown as (...args: tf.Tensor[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] });
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   const y = op(x, gamma, beta) as tf.Tensor;
   return { y, mean: stats[0], variance: stats[1] };
 }
@@ -97,7 +97,7 @@ export function registerFusedBatchNormLayer(): void {
   class FusedBatchNormalization extends Base {
     static className = 'BatchNormalization';
 
-    call(inputs: tf.Tensor | tf.Tensor[], kwargs: LayerKwargs): tf.Tensor | tf.Tensor[] {
+    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: LayerKwargs): tf.Tensor | tf.Tensor[] {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const training = kwargs.training === true;
       const axis = this.axis >= 0 ? this.axis : this.axis + x.rank;
