@@ -3,7 +3,7 @@ import { Args, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from '@ne
 import { actorOf, ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
 import { RetentionService } from './retention.service';
 
-@ObjectType({ description: "Of each SUCCEEDED experiment keep the best checkpoint (lowest loss at its step) and the newest keepNewest; deployed ones are always kept." })
+@ObjectType({ description: "Of each SUCCEEDED experiment keep the best checkpoint and the newest keepNewest; deployed ones are always kept. Best: by the run's validation metric (keep-best's monitor, else val_loss) among checkpoints at epoch ends; a run without a validation split: the lowest training loss at its step." })
 export class RetentionPolicy {
   @Field(() => Int, { nullable: true, description: 'null: keep every checkpoint.' }) keepNewest: number | null;
   @Field(() => Int, { description: 'Checkpoints this change released (their bytes are freed in the background).' }) released: number;
