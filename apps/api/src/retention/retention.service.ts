@@ -40,9 +40,9 @@ export class RetentionService {
     if (!this.experiments.isTerminal(c.experiment.status)) {
       throw conflict(`checkpoint ${id} belongs to an experiment that is ${c.experiment.status}: cancel it first`);
     }
-    const deletion = await this.deletions.deleteCheckpoint(teamId, id);
-    if (!deletion) throw conflict(`checkpoint ${id} is deployed (${await this.deployedNames({ checkpointId: id })}): delete the deployment first`);
-    await this.queue.enqueue('deleteArtifacts', { deletionId: deletion });
+    const deletions = await this.deletions.deleteCheckpoint(teamId, id);
+    if (deletions.length === 0) throw conflict(`checkpoint ${id} is deployed (${await this.deployedNames({ checkpointId: id })}): delete the deployment first`);
+    for (const deletionId of deletions) await this.queue.enqueue('deleteArtifacts', { deletionId });
     return true;
   }
 
