@@ -24,13 +24,18 @@ export class PredictKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & { team?: TeamPrincipal }>();
-    const team = await this.keys.authenticate(bearerToken(req.headers.authorization));
+    req.team = await this.admit(req.headers.authorization);
+    return true;
+  }
+
+  /** The team of the request's key, within the key's rate limit (the fast predict path calls this too). */
+  async admit(authorization: string | undefined): Promise<TeamPrincipal> {
+    const team = await this.keys.authenticate(bearerToken(authorization));
     const wait = this.limiter.take(team.key?.id ?? team.id);
     if (wait > 0) {
       throw new TrainyardError(ErrorCode.RATE_LIMITED, `rate limit of this API key exceeded; retry in ${wait} s`, { retryAfterSeconds: wait });
     }
-    req.team = team;
-    return true;
+    return team;
   }
 }
 

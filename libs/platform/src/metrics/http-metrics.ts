@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge } from 'prom-client';
 import { MetricsRegistry } from './metrics.registry';
@@ -19,6 +20,12 @@ export class HttpMetrics {
 
   /** Express middleware (applied by HealthModule to every route). */
   readonly middleware = (_req: Request, res: Response, next: NextFunction) => {
+    this.track(res);
+    next();
+  };
+
+  /** Counts one request from now until its response finishes (or the connection closes). */
+  track(res: ServerResponse): void {
     this.inFlight.inc();
     let done = false;
     const end = () => {
@@ -29,6 +36,5 @@ export class HttpMetrics {
     };
     res.once('finish', end);
     res.once('close', end);
-    next();
-  };
+  }
 }
