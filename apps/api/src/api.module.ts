@@ -12,6 +12,7 @@ import {
   DatasetVersionRepository,
   DeploymentRepository,
   EvaluationRepository,
+  BatchPredictionRepository,
   ExperimentRepository,
   SweepRepository,
 } from '@trainyard/db';
@@ -39,6 +40,9 @@ import { SweepService } from './sweeps/sweep.service';
 import { TeamResolver } from './teams/team.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { Loaders } from './graphql/loaders';
+import { BatchPredictionController } from './batch-predictions/batch-prediction.controller';
+import { BatchPredictionResolver } from './batch-predictions/batch-prediction.resolver';
+import { BatchPredictionService } from './batch-predictions/batch-prediction.service';
 import { DEFAULT_QUERY_LIMITS, MAX_TOKENS, queryLimitsRule } from './graphql/query-limits';
 import { PeopleService } from './people/people.service';
 import { CourseResolver } from './courses/course.resolver';
@@ -78,7 +82,7 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController, BatchPredictionController],
       providers: [
         // Every GraphQL operation and REST route: authenticate, then check the declared minimum role.
         { provide: APP_GUARD, useExisting: ApiKeyGuard },
@@ -118,6 +122,9 @@ export class ApiModule {
         SweepResolver,
         AuditResolver,
         Loaders,
+        BatchPredictionRepository,
+        BatchPredictionService,
+        BatchPredictionResolver,
       ],
     };
   }

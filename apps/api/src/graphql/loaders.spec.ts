@@ -7,7 +7,7 @@ describe('Loaders.exports', () => {
   const row = (id: string, checkpointId: string) => ({ id, checkpointId, format: 'ONNX' }) as unknown as ExportRow;
 
   function loaders(rows: ExportRow[]) {
-    const forCheckpoints = jest.fn(async (ids: string[]) => rows.filter((r) => ids.includes(r.checkpointId)));
+    const forCheckpoints = jest.fn(async (ids: string[], _format?: string) => rows.filter((r) => ids.includes(r.checkpointId)));
     const repo = { forCheckpoints } as unknown as CheckpointExportRepository;
     return { l: new Loaders({} as CheckpointRepository, {} as ExperimentRepository, repo), forCheckpoints };
   }

@@ -32,8 +32,8 @@ export class ArtifactDeletionRepository {
 
   /**
    * A checkpoint that is not deployed (of a run that is not going on, checked by the caller), and
-   * its exports (their rows cascade; their files, e.g. exports/onnx/<id>.onnx, lie outside the
-   * checkpoint's key, so each gets its own deletion). Returns the deletions; empty when refused.
+   * its exports and batch predictions (their rows cascade; their files, e.g. exports/onnx/<id>.onnx,
+   * lie outside the checkpoint's key, so each gets its own deletion). Returns the deletions; empty when refused.
    */
   async deleteCheckpoint(teamId: string, id: string, reason = 'checkpoint'): Promise<string[]> {
     // Every part of the statement reads the snapshot from before it: the exports are still there to join.
@@ -50,6 +50,10 @@ export class ArtifactDeletionRepository {
         SELECT x."storageKey", ${reason} || ' ' || gone.id || ' export ' || lower(x.format::text), 1
           FROM gone JOIN "CheckpointExport" x ON x."checkpointId" = gone.id
          WHERE x."storageKey" IS NOT NULL
+        UNION ALL
+        SELECT b."storageKey", ${reason} || ' ' || gone.id || ' batch prediction ' || b.id, 2
+          FROM gone JOIN "BatchPrediction" b ON b."checkpointId" = gone.id
+         WHERE b."storageKey" IS NOT NULL
       )
       INSERT INTO "ArtifactDeletion" (id, "teamId", prefix, reason)
       SELECT gen_random_uuid(), ${teamId}::uuid, files.prefix, files.why FROM files ORDER BY files.n
