@@ -14,12 +14,12 @@ export enum PredictionFileFormat {
 }
 registerEnumType(PredictionFileFormat, { name: 'PredictionFileFormat', description: 'JSONL: one JSON object per sample. CSV: a header row, then one row per sample.' });
 
-export enum DatasetSplit {
+export enum SplitName {
   TRAIN = 'train',
   VALIDATION = 'validation',
   TEST = 'test',
 }
-registerEnumType(DatasetSplit, { name: 'DatasetSplit' });
+registerEnumType(SplitName, { name: 'SplitName' });
 
 @InputType({ description: 'What to run (a deployed model version, or any checkpoint) over which data.' })
 export class BatchPredictInput {
@@ -29,7 +29,7 @@ export class BatchPredictInput {
   @Field(() => ID, { nullable: true, description: 'Any checkpoint of the team. Give this or modelName.' }) checkpointId?: string;
   @Field(() => ID) datasetId: string;
   @Field(() => ID, { nullable: true, description: 'Default: the newest READY version.' }) datasetVersionId?: string;
-  @Field(() => DatasetSplit, { defaultValue: DatasetSplit.TEST }) split: DatasetSplit;
+  @Field(() => SplitName, { defaultValue: SplitName.TEST }) split: SplitName;
   @Field(() => PredictionFileFormat, { defaultValue: PredictionFileFormat.JSONL }) format: PredictionFileFormat;
   @Field(() => Int, { defaultValue: 5, description: 'Classes per sample, best first (at most the model has).' }) topK: number;
 }
@@ -43,7 +43,7 @@ export class BatchPrediction {
   @Field(() => Int, { nullable: true }) modelVersion: number | null;
   @Field(() => ID) datasetId: string;
   @Field(() => ID) datasetVersionId: string;
-  @Field(() => DatasetSplit) split: DatasetSplit;
+  @Field(() => SplitName) split: SplitName;
   @Field(() => PredictionFileFormat) format: PredictionFileFormat;
   @Field(() => Int) topK: number;
   @Field(() => Int, { description: 'Samples predicted so far.' }) processed: number;
@@ -69,7 +69,7 @@ export function toBatchPrediction(row: Row): BatchPrediction {
     modelVersion: row.modelVersion,
     datasetId: row.datasetId,
     datasetVersionId: row.datasetVersionId,
-    split: row.split as DatasetSplit,
+    split: row.split as SplitName,
     format: row.format as PredictionFileFormat,
     topK: row.topK,
     processed: row.processed,
