@@ -7,6 +7,7 @@
  */
 import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
+import { decodeShard, DatasetIndex } from '@trainyard/data';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
@@ -99,9 +100,19 @@ describe('batchPredict', () => {
     expect(Buffer.byteLength(file.text)).toBe(row.sizeBytes);
     const lines = file.text.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(TEST);
+    // Lines follow the split as ingest stored it (its shards in order, as evaluation reads them).
+    const version = await prisma.datasetVersion.findUniqueOrThrow({ where: { id: row.datasetVersionId } });
+    const index = version.index as unknown as DatasetIndex;
+    const stored: Array<{ label: number; pixels: number[] }> = [];
+    for (const shard of index.splits.test!.shards) {
+      const d = decodeShard(await store.getBytes(`${version.storagePrefix}${shard.name}`), index, shard);
+      for (let i = 0; i < d.count; i++) stored.push({ label: d.labels[i], pixels: Array.from(d.samples.subarray(i * 784, (i + 1) * 784)) });
+    }
+    const sourceLabels = Array.from({ length: TEST }, (_, i) => mnistTestSample(i).label).sort();
+    expect(lines.map((l) => l.label).sort()).toEqual(sourceLabels);
     lines.forEach((l, i) => {
       expect(l.index).toBe(i);
-      expect(l.label).toBe(mnistTestSample(i).label); // split order = the uploaded test file's order
+      expect(l.label).toBe(stored[i].label);
       expect(l.label_name).toBe(String(l.label));
       expect(l.top_k).toHaveLength(3);
       for (const c of l.top_k) expect(c.name).toBe(String(c.class)); // idx datasets name their classes "0".."9"
@@ -109,12 +120,15 @@ describe('batchPredict', () => {
       expect(l.top_k[1].probability).toBeGreaterThanOrEqual(l.top_k[2].probability);
     });
     // The same images through the serve route: the same classes and probabilities (same pipeline, same weights).
-    const served = await alice.post('/v1/models/digits:predict', { instances: [0, 1, 2, 3, 4].map((i) => mnistTestSample(i).pixels) });
+    const picks = [0, 1, 2, 3, 4, TEST - 1];
+    const served = await alice.post('/v1/models/digits:predict', { instances: picks.map((i) => stored[i].pixels) });
     expect(served.status).toBe(200);
-    served.body.predictions.forEach((p: number[], i: number) => {
+    served.body.predictions.forEach((p: number[], j: number) => {
       const best = p.indexOf(Math.max(...p));
-      expect(lines[i].top_k[0].class).toBe(best);
-      expect(lines[i].top_k[0].probability).toBeCloseTo(p[best], 5);
+      const line = lines[picks[j]];
+      expect(line.top_k[0].class).toBe(best);
+      expect(line.top_k[0].probability).toBeCloseTo(p[best], 5);
+      expect(line.top_k[1].probability).toBeCloseTo([...p].sort((a, b) => b - a)[1], 5);
     });
     console.log(`batchPredict JSONL: ${TEST} predictions, ${row.sizeBytes} bytes; progress seen ${[...new Set(seen)].map((p) => p.toFixed(2)).join(' ')}`);
   });

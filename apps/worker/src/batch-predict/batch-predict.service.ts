@@ -64,7 +64,9 @@ export class BatchPredictService {
         let lastProgress = performance.now();
         for await (const batch of data.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>) {
           const n = batch.y.length;
-          const probs = softmaxRows(await rt.run(batch.x, batch.xShape), numClasses);
+          // Batches prepared on a loader thread can come from another realm (under jest's vm): runtimes check instanceof.
+          const x = batch.x instanceof Float32Array ? batch.x : new Float32Array(batch.x);
+          const probs = softmaxRows(await rt.run(x, batch.xShape), numClasses);
           let chunk = '';
           for (let i = 0; i < n; i++) {
             chunk += line(format, { index: processed + i, label: batch.y[i], probabilities: probs.subarray(i * numClasses, (i + 1) * numClasses) }, k, classNames);
