@@ -30,6 +30,28 @@ const autocannon = require('autocannon') as (opts: Record<string, unknown>) => P
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux; undefined elsewhere).
+ * Divided by the requests answered, it is the serve process's cost per request: on a shared,
+ * overloaded machine a steadier figure to compare than requests/s.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(require('node:child_process').execSync('getconf CLK_TCK').toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
 async function waitForServer(url: string, child: ReturnType<typeof spawn>, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -116,8 +138,13 @@ async function main() {
     // A short warm-up, then the measured run.
     await autocannon({ url: `${url}/v1/models/digits:predict`, method: 'POST', headers, body, connections, duration: 2 });
     const loadBefore = load();
+    const cpuBefore = cpuSeconds(serve.pid);
     const r = await autocannon({ url: `${url}/v1/models/digits:predict`, method: 'POST', headers, body, connections, duration: seconds });
+    const cpuAfter = cpuSeconds(serve.pid);
     const errors = r.errors + r.timeouts + r.non2xx;
+    if (cpuBefore !== undefined && cpuAfter !== undefined && r.requests.total > 0) {
+      console.log(`serve process CPU: ${(cpuAfter - cpuBefore).toFixed(2)} s for ${r.requests.total} requests = ${(((cpuAfter - cpuBefore) / r.requests.total) * 1e6).toFixed(0)} us/request (fast path ${process.env.SERVE_FAST_PATH === 'false' ? 'off' : 'on'})`);
+    }
     console.log(`HTTP: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, errors ${errors} (${r.non2xx} non-2xx); load average ${loadBefore} -> ${load()}`);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     const sum = Number(/trainyard_serve_batch_size_sum\{model="digits",version="1"\} ([\d.e+]+)/.exec(metrics)?.[1] ?? 0);

@@ -201,4 +201,28 @@ describe('exportCheckpoint (ONNX)', () => {
     expect((await alice.get(`/v1/checkpoints/${first.id}/onnx`)).status).toBe(200);
     expect((await alice.gql(GET_EXPORT, { id: failed.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
+
+  it('deleting a checkpoint deletes its ONNX export with it: the file\'s bytes are freed, not only the checkpoint\'s', async () => {
+    const first = experiment.checkpoints[0];
+    const prisma = trainyard.app.get((await import('@trainyard/db')).PrismaService);
+    const { storageKey } = await prisma.checkpoint.findUniqueOrThrow({ where: { id: first.id } });
+    const exported = await prisma.checkpointExport.findFirstOrThrow({ where: { checkpointId: first.id, status: 'SUCCEEDED' } });
+    const bytesAt = async (key: string) => (await store.list(key)).filter((o) => o.key === key).reduce((n, o) => n + o.sizeBytes, 0);
+    expect(await bytesAt(exported.storageKey!)).toBe(exported.sizeBytes);
+    expect(await bytesAt(storageKey)).toBeGreaterThan(0);
+    // Another team cannot delete it; the owner can.
+    expect((await bob.gql(`mutation($id: ID!) { deleteCheckpoint(id: $id) }`, { id: first.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await alice.data(`mutation($id: ID!) { deleteCheckpoint(id: $id) }`, { id: first.id })).deleteCheckpoint).toBe(true);
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      if ((await bytesAt(exported.storageKey!)) === 0 && (await bytesAt(storageKey)) === 0) break;
+    }
+    expect(await bytesAt(exported.storageKey!)).toBe(0);
+    expect(await bytesAt(storageKey)).toBe(0);
+    expect(await prisma.artifactDeletion.count()).toBe(0); // every deletion finished
+    expect((await alice.get(`/v1/checkpoints/${first.id}/onnx`)).status).toBe(404);
+    // The other checkpoint's export is untouched.
+    const other = await alice.get(`/v1/checkpoints/${experiment.checkpoints[1].id}/onnx`);
+    expect(other.status).toBe(200);
+    console.log(`deleteCheckpoint: freed ${exported.sizeBytes} bytes of ONNX export with the checkpoint`);
+  });
 });

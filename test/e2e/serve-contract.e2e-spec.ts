@@ -159,6 +159,25 @@ describe('TensorFlow Serving REST', () => {
     expect((await raw('/v1/models/digits/labels/canary/metadata', { key: alice.apiKey })).body.model_spec.version).toBe('2');
   });
 
+  it('class names come from the dataset version the run trained on (recorded at ingest), in metadata and :classify', async () => {
+    const names = ['T-shirt', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+    const prisma = ty.app.get(PrismaService);
+    const seeded = await seedCheckpoint(prisma, ty.app.get<ArtifactStore>(ARTIFACT_STORE), aliceTeamId, { seed: 2, classNames: names });
+    await alice.data(DEPLOY, { name: 'fashion', c: seeded.checkpointId });
+    const meta = await raw('/v1/models/fashion/metadata', { key: alice.apiKey });
+    expect(meta.body.trainyard.class_names).toEqual(names);
+    const v2 = await raw('/v2/models/fashion', { key: alice.apiKey });
+    expect(v2.status).toBe(200);
+    const classify = await alice.post('/v1/models/fashion:classify?top_k=3', { examples: [{ image: sample.pixels }] });
+    expect(classify.status).toBe(200);
+    const got = classify.body.results[0].map((r: [string, number]) => r[0]);
+    expect(got).toHaveLength(3);
+    for (const n of got) expect(names).toContain(n);
+    // The digits model (its dataset has no version with names) keeps "0".."9".
+    expect((await raw('/v1/models/digits/metadata', { key: alice.apiKey })).body.trainyard.class_names[3]).toBe('3');
+    await alice.data(`mutation { deleteDeployment(name: "fashion") }`);
+  });
+
   it(':predict in the row format (instances), raw and named inputs, with b64 images; reports cold then warm', async () => {
     const first = await alice.post('/v1/models/digits:predict', { instances: [sample.pixels, pixels2d] });
     expect(first.status).toBe(200);

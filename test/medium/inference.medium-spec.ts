@@ -11,7 +11,7 @@ import type { TeamPrincipal } from '@trainyard/auth';
 import { VisibilityService } from '@trainyard/auth';
 import { ErrorCode, TrainyardError } from '@trainyard/common';
 import { loadConfig } from '@trainyard/config';
-import { DeploymentRepository, migrate, PrismaService } from '@trainyard/db';
+import { CheckpointRepository, DeploymentRepository, migrate, PrismaService } from '@trainyard/db';
 import { modelFromCheckpoint } from '@trainyard/engine';
 import { MetricsRegistry } from '@trainyard/platform';
 import { S3ArtifactStore } from '@trainyard/storage';
@@ -47,7 +47,7 @@ beforeAll(async () => {
   const repo = new DeploymentRepository(prisma);
   models = new ModelCache(config, store, defaultRuntimeLoader(config), new ServeMetrics(new MetricsRegistry()));
   teardown.unshift(() => models.onModuleDestroy());
-  service = new InferenceService(new DeploymentCache(repo, models, config), models, repo, config, new VisibilityService(prisma));
+  service = new InferenceService(new DeploymentCache(repo, new CheckpointRepository(prisma), models, config), models, repo, config, new VisibilityService(prisma));
 });
 
 afterAll(async () => {

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { CheckpointRepository, ExperimentRepository, migrate, PrismaService } from '@trainyard/db';
+import { CheckpointExportRepository, CheckpointRepository, ExperimentRepository, migrate, PrismaService } from '@trainyard/db';
 import { Loaders } from '../../apps/api/src/graphql/loaders';
 import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
 
@@ -78,7 +78,7 @@ async function counted<T>(fn: () => Promise<T>): Promise<{ result: T; count: num
 it('lists N experiments with checkpoints and losses in a number of statements that does not grow with N', async () => {
   const experiments = new ExperimentRepository(prisma);
   const checkpoints = new CheckpointRepository(prisma);
-  const loaders = new Loaders(checkpoints, experiments);
+  const loaders = new Loaders(checkpoints, experiments, new CheckpointExportRepository(prisma));
   const [small, large] = [await teamWith(2), await teamWith(25)];
 
   const a = await counted(() => listing(small, loaders, experiments));

@@ -25,7 +25,7 @@ export async function seedCheckpoint(
   prisma: PrismaService,
   store: ArtifactStore,
   teamId: string,
-  opts: { model?: 'lenet5' | 'cnn'; seed?: number; step?: number; datasetId?: string; experimentId?: string } = {},
+  opts: { model?: 'lenet5' | 'cnn'; seed?: number; step?: number; datasetId?: string; experimentId?: string; classNames?: string[] } = {},
 ): Promise<SeededCheckpoint & { datasetId: string }> {
   await initBackend('auto');
   const modelName = opts.model ?? 'lenet5';
@@ -47,9 +47,17 @@ export async function seedCheckpoint(
     seed: opts.seed ?? 1,
     checkpoint: { saveCheckpointSteps: 10, keepCheckpointMax: 10 },
   };
+  // With class names: a READY dataset version whose index records them (as ingest leaves it), which the run trained on.
+  const datasetVersionId = opts.classNames
+    ? (
+        await prisma.datasetVersion.create({
+          data: { datasetId, version: 1, format: 'idx', options: {}, split: {}, status: 'READY', index: { classNames: opts.classNames }, sampleShape: [28, 28, 1], numClasses: 10 },
+        })
+      ).id
+    : undefined;
   const experimentId =
     opts.experimentId ??
-    (await prisma.experiment.create({ data: { teamId, datasetId, name: `${modelName}-seeded`, spec, status: 'SUCCEEDED', attempt: 1 } })).id;
+    (await prisma.experiment.create({ data: { teamId, datasetId, datasetVersionId, name: `${modelName}-seeded`, spec, status: 'SUCCEEDED', attempt: 1 } })).id;
   const step = opts.step ?? 10;
   const modelSpec = { name: modelName, inputShape: [32, 32, 1] as [number, number, number], numClasses: 10 };
   const model = buildModel(modelSpec as never);

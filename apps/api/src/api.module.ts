@@ -12,6 +12,7 @@ import {
   DatasetVersionRepository,
   DeploymentRepository,
   EvaluationRepository,
+  BatchPredictionRepository,
   ExperimentRepository,
   SweepRepository,
 } from '@trainyard/db';
@@ -40,6 +41,9 @@ import { SweepService } from './sweeps/sweep.service';
 import { TeamResolver } from './teams/team.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { Loaders } from './graphql/loaders';
+import { BatchPredictionController } from './batch-predictions/batch-prediction.controller';
+import { BatchPredictionResolver } from './batch-predictions/batch-prediction.resolver';
+import { BatchPredictionService } from './batch-predictions/batch-prediction.service';
 import { DEFAULT_QUERY_LIMITS, MAX_TOKENS, queryLimitsRule } from './graphql/query-limits';
 import { PeopleService } from './people/people.service';
 import { CourseResolver } from './courses/course.resolver';
@@ -79,7 +83,7 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController, BatchPredictionController],
       providers: [
         // Every GraphQL operation and REST route: authenticate, then check the declared minimum role.
         { provide: APP_GUARD, useExisting: ApiKeyGuard },
@@ -120,6 +124,9 @@ export class ApiModule {
         SweepResolver,
         AuditResolver,
         Loaders,
+        BatchPredictionRepository,
+        BatchPredictionService,
+        BatchPredictionResolver,
       ],
     };
   }

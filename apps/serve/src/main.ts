@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '@trainyard/config';
 import { configureHttp, createLogger, exitOnSignals, PlatformModule, preparePlatform, requireSharedServices } from '@trainyard/platform';
+import { FastPredictPath } from './protocols/fast-predict';
 import { ServeModule } from './serve.module';
 
 /** The predict server alone: POST /v1/models/{name}:predict. */
@@ -16,7 +17,9 @@ async function main() {
     PlatformModule.forRoot(config, platform, [{ module: ServeModule }]),
     { bodyParser: false, logger },
   );
-  await configureHttp(app, config).listen(config.port, config.host);
+  configureHttp(app, config);
+  FastPredictPath.install(app); // the predict routes on node:http, before Express (SERVE_FAST_PATH)
+  await app.listen(config.port, config.host);
   exitOnSignals(app, platform, config);
   new Logger('Serve').log(`predictions at http://localhost:${config.port}/v1/models/{name}:predict`);
 }

@@ -15,6 +15,9 @@ export class ServeMetrics {
   readonly loadedModels: Gauge<string>;
   readonly loadedBytes: Gauge<string>;
 
+  /** Label children of the success counters, per protocol/model/version (prom-client hashes labels on every call otherwise). */
+  private readonly okChildren = new Map<string, { latency: { observe(v: number): void }; requests: { inc(): void } }>();
+
   constructor(registry: MetricsRegistry) {
     const registers = [registry];
     this.requests = new Counter({ name: 'trainyard_serve_requests_total', help: 'Predict calls answered, by protocol, model, version and HTTP status', labelNames: ['protocol', 'model', 'version', 'status'], registers });
@@ -26,5 +29,19 @@ export class ServeMetrics {
     this.coldStartSeconds = new Histogram({ name: 'trainyard_serve_cold_start_seconds', help: 'Load plus warm-up time of a model version', labelNames: ['model', 'version', 'runtime'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
     this.loadedModels = new Gauge({ name: 'trainyard_serve_loaded_models', help: 'Model versions in memory', registers });
     this.loadedBytes = new Gauge({ name: 'trainyard_serve_loaded_model_bytes', help: 'Estimated memory of the loaded model versions', registers });
+  }
+
+  /** One answered predict call: its latency and a 200 in the request counter. */
+  ok(protocol: string, model: string, version: number, startedMs: number): void {
+    const key = `${protocol}\u0000${model}\u0000${version}`;
+    let c = this.okChildren.get(key);
+    if (!c) {
+      if (this.okChildren.size > 10_000) this.okChildren.clear();
+      const labels = { protocol, model, version: String(version) };
+      c = { latency: this.latency.labels(labels), requests: this.requests.labels({ ...labels, status: '200' }) };
+      this.okChildren.set(key, c);
+    }
+    c.latency.observe((performance.now() - startedMs) / 1000);
+    c.requests.inc();
   }
 }

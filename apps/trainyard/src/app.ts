@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from '@trainyard/config';
 import { configureHttp, createLogger, drainAndClose, exitOnSignals, PlatformModule, preparePlatform } from '@trainyard/platform';
 import { ApiModule } from '../../api/src/api.module';
+import { FastPredictPath } from '../../serve/src/protocols/fast-predict';
 import { ServeModule } from '../../serve/src/serve.module';
 import { WorkerModule } from '../../worker/src/worker.module';
 
@@ -29,6 +30,7 @@ export async function startTrainyard(config: AppConfig, opts: { exitOnSignals?: 
     logger: createLogger(config, config.env === 'test' ? ['error', 'warn'] : undefined),
   });
   configureHttp(app, config);
+  if (config.roles.includes('serve')) FastPredictPath.install(app);
   await app.listen(config.port, config.host);
   if (opts.exitOnSignals) exitOnSignals(app, platform, config);
   const address = app.getHttpServer().address() as { port: number };

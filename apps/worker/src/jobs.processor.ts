@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { JOB_CONSUMER, JOB_QUEUE, JobConsumer, JobHandlers, JobQueue } from '@trainyard/queue';
+import { BatchPredictService } from './batch-predict/batch-predict.service';
 import { EvaluateService } from './evaluate/evaluate.service';
 import { ExportService } from './export/export.service';
 import { IngestService } from './ingest/ingest.service';
@@ -28,6 +29,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     private readonly ingest: IngestService,
     private readonly exports: ExportService,
     private readonly scoring: ScoringService,
+    private readonly batchPredictions: BatchPredictService,
     private readonly metrics: WorkerMetrics,
     private readonly idle: IdleExit,
   ) {}
@@ -39,6 +41,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
     ingestDataset: (payload, ctx) => this.ingest.handle(payload, ctx),
     exportCheckpoint: (payload, ctx) => this.exports.handle(payload, ctx),
     scoreSubmission: (payload, ctx) => this.scoring.handle(payload, ctx),
+    batchPredict: (payload, ctx) => this.batchPredictions.handle(payload, ctx),
   };
 
   async onApplicationBootstrap() {
@@ -50,6 +53,7 @@ export class JobsProcessor implements OnApplicationBootstrap {
       for (const { id } of await this.artifacts.pending()) await this.queue.enqueue('deleteArtifacts', { deletionId: id });
       await this.ingest.requeueUnfinished();
       await this.exports.requeueUnfinished();
+      for (const { id } of await this.batchPredictions.unfinished()) await this.queue.enqueue('batchPredict', { batchPredictionId: id });
       await this.scoring.requeueUnscored((p) => this.queue.enqueue('scoreSubmission', p));
     }
     const w = this.config.worker;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import {
   ArtifactDeletionRepository,
+  BatchPredictionRepository,
   CheckpointExportRepository,
   CheckpointRepository,
   DatasetRepository,
@@ -9,6 +10,7 @@ import {
   ExperimentRepository,
   SubmissionRepository,
 } from '@trainyard/db';
+import { BatchPredictService } from './batch-predict/batch-predict.service';
 import { EvaluateService } from './evaluate/evaluate.service';
 import { ScoringService } from './scoring/scoring.service';
 import { ComputeBudget } from './budget/compute-budget.service';
@@ -42,6 +44,8 @@ import { TrainingService } from './training/training.service';
     IngestService,
     DatasetLoader,
     ExportService,
+    BatchPredictionRepository,
+    BatchPredictService,
     EvaluateService,
     ArtifactsService,
     ReceiptRecorder,

@@ -25,6 +25,8 @@ export interface JobPayloads {
   ingestDataset: { datasetVersionId: string };
   /** Convert one checkpoint to another format (ONNX) and store the file: a CheckpointExport row. */
   exportCheckpoint: { exportId: string };
+  /** Run one checkpoint over one split of a dataset version and store the predictions file (a BatchPrediction row). */
+  batchPredict: { batchPredictionId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -49,6 +51,7 @@ export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   scoreSubmission: { lane: 'jobs', jobId: (p) => `submission-${p.submissionId}-${p.round}` },
   ingestDataset: { lane: 'jobs', jobId: (p) => `ingest-${p.datasetVersionId}` },
   exportCheckpoint: { lane: 'jobs', jobId: (p) => `export-${p.exportId}` },
+  batchPredict: { lane: 'jobs', jobId: (p) => `batch-prediction-${p.batchPredictionId}` },
 };
 
 /** One job as it travels: its name and payload, typed together. */

@@ -116,6 +116,8 @@ export interface ServeConfig {
   /** Calls per second per API key (0: no limit), with this burst. */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /** The predict routes answered on node:http before Express/Nest (same behaviour, less overhead); false: through Nest. */
+  fastPath: boolean;
 }
 
 const envSchema = z.object({
@@ -152,6 +154,7 @@ const envSchema = z.object({
   SERVE_MAX_QUEUE: z.coerce.number().int().min(1).default(2048),
   SERVE_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0),
   SERVE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
+  SERVE_FAST_PATH: z.enum(['true', 'false']).default('true'),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
   ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
   HTTP_JSON_LIMIT_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
@@ -248,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxQueue: e.SERVE_MAX_QUEUE,
       rateLimitPerSecond: e.SERVE_RATE_LIMIT_RPS,
       rateLimitBurst: e.SERVE_RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(e.SERVE_RATE_LIMIT_RPS)),
+      fastPath: e.SERVE_FAST_PATH === 'true',
     },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, enqueueTimeoutMs: e.ENQUEUE_TIMEOUT_MS },
     http: {

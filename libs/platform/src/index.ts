@@ -1,4 +1,5 @@
-export { PlatformModule, preparePlatform, prepareForCommand, PreparedPlatform, requireSharedServices, configureHttp } from './platform';
+export { PlatformModule, preparePlatform, prepareForCommand, PreparedPlatform, requireSharedServices, configureHttp, securityHeaders } from './platform';
+export { HttpMetrics } from './metrics/http-metrics';
 export { HealthModule } from './health/health.module';
 export { HealthService, ReadinessCheck, Readiness } from './health/health.service';
 export { startProbeServer } from './health/probe-server';

@@ -114,7 +114,7 @@ export function requireSharedServices(config: AppConfig, role: string): void {
  */
 export function configureHttp(app: NestExpressApplication, config: Pick<AppConfig, 'env' | 'http'>): NestExpressApplication {
   const { http } = config;
-  app.use(helmet({ contentSecurityPolicy: config.env === 'production' ? undefined : false }));
+  app.use(helmet(helmetOptions(config)));
   if (http.corsOrigins.length > 0) {
     app.enableCors({
       origin: http.corsOrigins.includes('*') ? true : http.corsOrigins,
@@ -141,6 +141,25 @@ export function configureHttp(app: NestExpressApplication, config: Pick<AppConfi
   // No enableShutdownHooks(): Nest's would disconnect the database before in-flight requests end
   // and re-raise the signal (exit 143); exitOnSignals (shutdown.ts) drains in order and exits 0.
   return app;
+}
+
+const helmetOptions = (config: Pick<AppConfig, 'env'>) => ({ contentSecurityPolicy: config.env === 'production' ? undefined : false });
+
+/**
+ * The headers helmet sets on every answer (they depend only on the config), for a server path that
+ * answers without Express (serve's fast predict path): the same security headers, computed once.
+ */
+export function securityHeaders(config: Pick<AppConfig, 'env'>): Array<[string, string]> {
+  const set = new Map<string, string>();
+  const res = {
+    setHeader: (k: string, v: unknown) => void set.set(k, String(v)),
+    removeHeader: (k: string) => void set.delete(k),
+    getHeader: (k: string) => set.get(k),
+  };
+  let called = false;
+  helmet(helmetOptions(config))({ headers: {} } as never, res as never, () => void (called = true));
+  if (!called) throw new Error('helmet did not finish synchronously');
+  return [...set.entries()];
 }
 
 function typeIs(req: { headers: Record<string, unknown> }, type: string): boolean {

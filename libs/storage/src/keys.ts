@@ -50,4 +50,10 @@ export const keys = {
    */
   checkpointExport: (teamId: string, experimentId: string, checkpointId: string, format: 'onnx') =>
     keys.export(teamId, experimentId, format, `${seg('checkpointId', checkpointId)}.${format}`),
+  /**
+   * A batch prediction's output (batchPredict job), e.g. predictions/<id>.jsonl, under the experiment
+   * of the checkpoint it ran: removing the experiment's artifacts removes it too; one key per job.
+   */
+  batchPrediction: (teamId: string, experimentId: string, batchPredictionId: string, ext: 'jsonl' | 'csv') =>
+    `${keys.experiment(teamId, experimentId)}predictions/${seg('batchPredictionId', batchPredictionId)}.${ext}`,
 };

@@ -1,6 +1,7 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { Loaders } from '../graphql/loaders';
 import { Checkpoint } from '../graphql/types';
 import { toCheckpointExport } from './export.mapper';
 import { CheckpointExportService } from './export.service';
@@ -9,7 +10,10 @@ import { CheckpointExport, ExportFormat } from './export.types';
 @Resolver(() => Checkpoint)
 @UseGuards(ApiKeyGuard)
 export class CheckpointExportResolver {
-  constructor(private readonly service: CheckpointExportService) {}
+  constructor(
+    private readonly service: CheckpointExportService,
+    private readonly loaders: Loaders,
+  ) {}
 
   @Mutation(() => CheckpointExport, {
     description: 'Queues the export of a checkpoint (ONNX). Asking again returns the same export; after a FAILED one, a new one starts.',
@@ -28,7 +32,8 @@ export class CheckpointExportResolver {
   }
 
   @ResolveField(() => [CheckpointExport], { description: 'Exports of this checkpoint (exportCheckpoint), with their status.' })
-  async exports(@Parent() c: Checkpoint, @Args('format', { type: () => ExportFormat, nullable: true }) format?: ExportFormat) {
-    return (await this.service.forCheckpoint(c.id, format)).map(toCheckpointExport);
+  async exports(@Parent() c: Checkpoint, @Context('req') req: object, @Args('format', { type: () => ExportFormat, nullable: true }) format?: ExportFormat) {
+    // Batched: `experiments { checkpoints { exports } }` runs one query, not one per checkpoint.
+    return (await this.loaders.exports(req, c.id, format)).map(toCheckpointExport);
   }
 }

@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
+import { CheckpointExportRepository, CheckpointRepository, ExperimentRepository, ExportFormatName } from '@trainyard/db';
 import DataLoader from 'dataloader';
 
 type CheckpointRow = Awaited<ReturnType<CheckpointRepository['forExperiments']>>[number];
 type LossRow = Awaited<ReturnType<ExperimentRepository['lossesForMany']>>[number];
+type ExportRow = Awaited<ReturnType<CheckpointExportRepository['forCheckpoints']>>[number];
 
 interface RequestLoaders {
   checkpoints: DataLoader<string, CheckpointRow[]>;
   /** Keyed by the window too: experiments asked for with the same (afterStep, limit) share one query. */
   losses: Map<string, DataLoader<string, LossRow[]>>;
+  /** Keyed by the format filter ('' for all). */
+  exports: Map<string, DataLoader<string, ExportRow[]>>;
 }
 
 /**
@@ -23,6 +26,7 @@ export class Loaders {
   constructor(
     private readonly checkpointRepo: CheckpointRepository,
     private readonly experimentRepo: ExperimentRepository,
+    private readonly exportRepo: CheckpointExportRepository,
   ) {}
 
   private of(req: object): RequestLoaders {
@@ -34,6 +38,7 @@ export class Loaders {
           return ids.map((id) => rows.filter((r) => r.experimentId === id));
         }),
         losses: new Map(),
+        exports: new Map(),
       };
       this.byRequest.set(req, l);
     }
@@ -58,5 +63,22 @@ export class Loaders {
       all.set(key, loader);
     }
     return loader.load(experimentId);
+  }
+
+  /** `checkpoints { exports }`: the exports of every checkpoint in the answer, one query per format filter. */
+  exports(req: object, checkpointId: string, format?: ExportFormatName) {
+    const all = this.of(req).exports;
+    const key = format ?? '';
+    let loader = all.get(key);
+    if (!loader) {
+      loader = new DataLoader(async (ids) => {
+        const rows = await this.exportRepo.forCheckpoints([...ids], format);
+        const by = new Map<string, ExportRow[]>(ids.map((id) => [id, []]));
+        for (const r of rows) by.get(r.checkpointId)?.push(r);
+        return ids.map((id) => by.get(id)!);
+      });
+      all.set(key, loader);
+    }
+    return loader.load(checkpointId);
   }
 }

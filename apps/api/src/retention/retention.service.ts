@@ -44,10 +44,10 @@ export class RetentionService {
     if (!this.experiments.isTerminal(c.experiment.status)) {
       throw conflict(`checkpoint ${id} belongs to an experiment that is ${c.experiment.status}: cancel it first`);
     }
-    const deletion = await this.deletions.deleteCheckpoint(teamId, id);
-    if (!deletion) throw conflict(`checkpoint ${id} is deployed (${await this.deployedNames({ checkpointId: id })}): delete the deployment first`);
+    const deletions = await this.deletions.deleteCheckpoint(teamId, id);
+    if (deletions.length === 0) throw conflict(`checkpoint ${id} is deployed (${await this.deployedNames({ checkpointId: id })}): delete the deployment first`);
     await this.audit.record({ teamId, actor, action: 'checkpoint.delete', target: id, details: { experimentId: c.experimentId, step: c.step } });
-    await this.queue.enqueue('deleteArtifacts', { deletionId: deletion });
+    for (const deletionId of deletions) await this.queue.enqueue('deleteArtifacts', { deletionId });
     return true;
   }
 

@@ -26,10 +26,17 @@ export class PredictKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & { team?: TeamPrincipal }>();
-    // Failed keys count against the address, in the same (Redis-shared) counts as the API's.
-    const address = req.ip ?? req.socket?.remoteAddress;
+    req.team = await this.admit(req.headers.authorization, req.ip ?? req.socket?.remoteAddress);
+    return true;
+  }
+
+  /**
+   * The team of the request's key, within the key's rate limit (the fast predict path calls this too).
+   * Failed keys count against the address, in the same (Redis-shared) counts as the API's.
+   */
+  async admit(authorization: string | undefined, address: string | undefined): Promise<TeamPrincipal> {
     await this.failures.check(address);
-    const team = await this.keys.authenticate(bearerToken(req.headers.authorization)).catch(async (err: unknown) => {
+    const team = await this.keys.authenticate(bearerToken(authorization)).catch(async (err: unknown) => {
       if (err instanceof TrainyardError && err.code === ErrorCode.UNAUTHENTICATED) await this.failures.fail(address);
       throw err;
     });
@@ -37,8 +44,7 @@ export class PredictKeyGuard implements CanActivate {
     if (wait > 0) {
       throw new TrainyardError(ErrorCode.RATE_LIMITED, `rate limit of this API key exceeded; retry in ${wait} s`, { retryAfterSeconds: wait });
     }
-    req.team = team;
-    return true;
+    return team;
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { notFound } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { DeploymentRepository } from '@trainyard/db';
+import { CheckpointRepository, DeploymentRepository } from '@trainyard/db';
 import { ModelCache, VersionArtifact } from './model-cache';
 import { ModelSignature, signatureFromSpec } from './signature';
 import { TtlCache } from './ttl-cache';
@@ -43,6 +43,7 @@ export class DeploymentCache {
 
   constructor(
     private readonly repo: DeploymentRepository,
+    private readonly checkpoints: CheckpointRepository,
     private readonly models: ModelCache,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -82,10 +83,14 @@ export class DeploymentCache {
     const row = await this.repo.findModel(teamId, name);
     if (!row) throw notFound('model', name);
     const versions = new Map<number, ServedVersion>();
+    // Signatures are built once per checkpoint; class names come from the spec when it names them,
+    // else from the dataset version's index (names recorded at ingest), else "0", "1", ...
+    const missing = row.versions.filter((d) => !this.signatures.has(d.checkpointId)).map((d) => d.checkpointId);
+    const names = await this.checkpoints.classNames(missing);
     for (const d of row.versions) {
       let signature = this.signatures.get(d.checkpointId);
       if (!signature) {
-        signature = signatureFromSpec(d.checkpoint.experiment.spec);
+        signature = signatureFromSpec(d.checkpoint.experiment.spec, names.get(d.checkpointId));
         this.signatures.set(d.checkpointId, signature);
       }
       versions.set(d.version, {

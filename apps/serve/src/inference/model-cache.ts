@@ -107,12 +107,15 @@ export class ModelCache implements OnModuleDestroy {
     const runtime = await this.loadRuntime(a, this.store);
     const sig = a.signature;
     const labels = { model: a.model, version: String(a.version) };
+    // Label children, resolved once: these run per batch and per call.
+    const batchSize = this.metrics.batchSize.labels(labels);
+    const queueDepth = this.metrics.queueDepth.labels(labels);
     const batcher = new DynamicBatcher(
       async (x, n) => softmaxRows(await runtime.run(x, [n, ...sig.modelShape]), sig.numClasses),
       { inSize: sig.modelSize, outSize: sig.numClasses, maxBatchSize: a.maxBatchSize, maxWaitMs: a.maxBatchWaitMs, maxQueue: this.config.serve.maxQueue },
       {
-        onBatch: (n) => this.metrics.batchSize.observe(labels, n),
-        onQueueDepth: (d) => this.metrics.queueDepth.set(labels, d),
+        onBatch: (n) => batchSize.observe(n),
+        onQueueDepth: (d) => queueDepth.set(d),
       },
     );
     // Warm-up: the first run compiles kernels and allocates; do it before any caller waits on it.

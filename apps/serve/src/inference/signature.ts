@@ -1,4 +1,4 @@
-import { badInput } from '@trainyard/common';
+import { badInput, classNamesFor } from '@trainyard/common';
 import { compileMap, deterministicMap, MapOpSpec, SampleProgram } from '@trainyard/data';
 
 /**
@@ -44,8 +44,7 @@ export function signatureFromSpec(specJson: unknown, datasetClassNames?: string[
   const map = (Array.isArray(spec.pipeline?.map) ? spec.pipeline!.map : []) as MapOpSpec[];
   // Evaluation's view of the map: random augmentations dropped (RandomCrop becomes CenterCrop).
   const program = compileMap(deterministicMap(map), rawShape);
-  const named = Array.isArray(spec.classNames) ? (spec.classNames as unknown[]).map(String) : datasetClassNames;
-  const classNames = Array.from({ length: numClasses }, (_, i) => named?.[i] ?? String(i));
+  const classNames = classNamesFor(spec.classNames, datasetClassNames, numClasses);
   return {
     inputName: INPUT_NAME,
     rawShape,

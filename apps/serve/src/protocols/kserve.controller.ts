@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import type { Request, Response } from 'express';
 import { PredictKeyGuard } from '../access/predict-key.guard';
 import type { ModelRef } from '../inference/deployment-cache';
-import { InferenceService } from '../inference/inference.service';
+import { InferenceService, InferResult } from '../inference/inference.service';
 import { ServeMetrics } from '../serve-metrics';
 import { parseJsonBody, readBody } from './body';
 import { inferResponse, modelMetadata, parseInferRequest } from './kserve';
@@ -94,14 +94,18 @@ export class KServeController {
   private async run(team: TeamPrincipal, ref: ModelRef, req: Request, res: Response) {
     const started = performance.now();
     (req as Request & { serveProtocol?: string }).serveProtocol = 'kserve';
-    const body = parseJsonBody(await readBody(req, this.config.serve.maxBodyBytes)); // refused before any lookup
+    const { result, response } = await this.answer(team, ref, await readBody(req, this.config.serve.maxBodyBytes));
+    this.metrics.ok('kserve', result.model, result.version, started);
+    setServeHeaders(res, result);
+    return response;
+  }
+
+  /** After the key check and the body read (shared with the fast predict path): parse, resolve, infer, shape. */
+  async answer(team: TeamPrincipal, ref: ModelRef, bytes: Buffer): Promise<{ result: InferResult; response: object }> {
+    const body = parseJsonBody(bytes); // refused before any lookup
     const { version } = await this.inference.resolve(team, ref);
     const parsed = parseInferRequest(body, version.signature, this.config.serve.maxInstances);
     const result = await this.inference.inferOn(version, parsed.samples);
-    const labels = { protocol: 'kserve', model: result.model, version: String(result.version) };
-    this.metrics.latency.observe(labels, (performance.now() - started) / 1000);
-    this.metrics.requests.inc({ ...labels, status: '200' });
-    setServeHeaders(res, result);
-    return inferResponse(result, parsed);
+    return { result, response: inferResponse(result, parsed) };
   }
 }

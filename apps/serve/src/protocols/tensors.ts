@@ -10,6 +10,10 @@ export type NumericType = 'FP32' | 'FP64' | 'UINT8' | 'INT32' | 'INT64';
  * what fits. Callers check the depth of the body before anything gets here. Returns the count.
  */
 export function flattenNumbers(value: unknown, out: Float32Array, where: string, dtype: NumericType = 'FP32', start = 0): number {
+  // The usual body (finite numbers, nested arrays) in one tight pass; anything else takes the walk
+  // below, which names the first bad element exactly.
+  const fast = fillNumbers(value, out, start, dtype, 0);
+  if (fast >= 0) return fast - start;
   let n = start;
   const walk = (v: unknown, path: string) => {
     if (Array.isArray(v)) {
@@ -26,6 +30,25 @@ export function flattenNumbers(value: unknown, out: Float32Array, where: string,
   };
   walk(value, where);
   return n - start;
+}
+
+/** Writes nested arrays of finite numbers of `dtype` into `out` from `n`; -1 at the first anything else. */
+function fillNumbers(v: unknown, out: Float32Array, n: number, dtype: NumericType, depth: number): number {
+  if (!Array.isArray(v) || depth > 64) return -1;
+  const integer = dtype !== 'FP32' && dtype !== 'FP64';
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x === 'number') {
+      if (x - x !== 0) return -1; // NaN or an infinity
+      if (integer && (!Number.isInteger(x) || (dtype === 'UINT8' && (x < 0 || x > 255)))) return -1;
+      if (n < out.length) out[n] = x;
+      n++;
+    } else {
+      n = fillNumbers(x, out, n, dtype, depth + 1);
+      if (n < 0) return -1;
+    }
+  }
+  return n;
 }
 
 /** `{"b64": "..."}`, TF Serving's way of sending binary values in JSON. */

@@ -13,14 +13,14 @@ import { ServeExceptionFilter } from './serve-exception.filter';
 import { classifyResponse, exampleSamples, metadataResponse, predictResponse, predictSamples, statusResponse, versionDetails } from './tf-serving';
 
 const VERBS = ['predict', 'classify', 'regress'] as const;
-type Verb = (typeof VERBS)[number];
+export type Verb = (typeof VERBS)[number];
 
 export function parseVersion(v: string): number {
   if (!/^[1-9][0-9]{0,8}$/.test(v)) throw badInput(`version must be a positive integer, got "${v.slice(0, 16)}"`);
   return Number(v);
 }
 
-function splitTarget(target: string): { name: string; verb: Verb } {
+export function splitTarget(target: string): { name: string; verb: Verb } {
   const at = target.lastIndexOf(':');
   const verb = at > 0 ? target.slice(at + 1) : '';
   if (!(VERBS as readonly string[]).includes(verb)) {
@@ -124,13 +124,24 @@ export class TfServingController {
     // The body first: an oversized, malformed or too deeply nested body is refused (413/400) before
     // any lookup, whatever the model.
     const body = await readBody(req, this.config.serve.maxBodyBytes);
-    const type = req.headers['content-type'];
-    const json = isImageType(type) || isMultipart(type) ? undefined : parseJsonBody(body);
+    const { result, response } = await this.answer(team, ref, verb, req.headers['content-type'], body, k);
+    this.metrics.ok('tfserving', result.model, result.version, started);
+    setServeHeaders(res, result);
+    return response;
+  }
+
+  /**
+   * Everything after the key check and the body read: parse, resolve, infer, shape the answer.
+   * Shared by the routes above and the fast predict path (fast-predict.ts).
+   */
+  async answer(team: TeamPrincipal, ref: ModelRef, verb: Verb, type: string | undefined, body: Buffer, k?: string): Promise<{ result: InferResult; response: object }> {
+    const image = isImageType(type) || isMultipart(type);
+    const json = image ? undefined : parseJsonBody(body);
     const { version } = await this.inference.resolve(team, ref);
     const sig = version.signature;
     let samples: SampleInput[];
     let format: 'row' | 'columnar' = 'row';
-    if (isImageType(type) || isMultipart(type)) {
+    if (image) {
       if (verb === 'regress') throw badInput(':regress takes a JSON body {"examples": [...]}');
       const images = isImageType(type) ? [{ field: 'body', bytes: body }] : await multipartFiles(body, type!, this.config.serve.maxInstances);
       samples = images.map((f, i) => ({ kind: 'image', bytes: f.bytes, where: images.length === 1 ? 'the image' : `image ${i} (${f.field.slice(0, 32)})` }));
@@ -141,17 +152,9 @@ export class TfServingController {
     if (verb === 'regress') {
       throw badInput(`Expected regression signature method_name to be tensorflow/serving/regress. Was: tensorflow/serving/classify (model ${version.model} is a ${sig.numClasses}-class classifier; use :classify or :predict)`);
     }
+    const top = verb === 'classify' ? topKParam(k, sig.numClasses) : 0;
     const result = await this.inference.inferOn(version, samples);
-    this.observe(result, res, started);
-    if (verb === 'classify') return classifyResponse(result, topKParam(k, sig.numClasses));
-    return predictResponse(result, format);
-  }
-
-  private observe(r: InferResult, res: Response, started: number) {
-    const labels = { protocol: 'tfserving', model: r.model, version: String(r.version) };
-    this.metrics.latency.observe(labels, (performance.now() - started) / 1000);
-    this.metrics.requests.inc({ ...labels, status: '200' });
-    setServeHeaders(res, r);
+    return { result, response: verb === 'classify' ? classifyResponse(result, top) : predictResponse(result, format) };
   }
 }
 
@@ -162,9 +165,15 @@ export function topKParam(k: string | undefined, numClasses: number, fallback = 
 }
 
 /** Which version answered, and whether this call waited for it to load. */
-export function setServeHeaders(res: Response, r: InferResult) {
-  res.setHeader('X-Model-Version', String(r.version));
-  res.setHeader('X-Model-Runtime', r.runtime);
-  res.setHeader('X-Model-Start', r.cold ? `cold; load_ms=${r.coldStartMs.toFixed(1)}` : 'warm');
+export function setServeHeaders(res: { setHeader(name: string, value: string): unknown }, r: InferResult) {
+  for (const [k, v] of serveHeaders(r)) res.setHeader(k, v);
+}
+
+export function serveHeaders(r: InferResult): Array<[string, string]> {
+  return [
+    ['X-Model-Version', String(r.version)],
+    ['X-Model-Runtime', r.runtime],
+    ['X-Model-Start', r.cold ? `cold; load_ms=${r.coldStartMs.toFixed(1)}` : 'warm'],
+  ];
 }
 

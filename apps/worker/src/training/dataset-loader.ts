@@ -3,6 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { badInput } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { DatasetIndex, ImageSplit, INDEX_FILE, loadMnist, ShardedSplit, SplitName } from '@trainyard/data';
 import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
@@ -47,6 +48,17 @@ export class DatasetLoader {
     const evalSplit: SplitName = index.splits.test?.count ? 'test' : index.splits.validation?.count ? 'validation' : 'train';
     const validation = evalSplit !== 'validation' && index.splits.validation?.count ? split('validation') : undefined;
     return { train: split('train'), test: split(evalSplit), ...(validation ? { validation } : {}), ...(index.classNames?.length ? { classNames: index.classNames } : {}) };
+  }
+
+  /** One split of a READY dataset version, cached on local disk like `load` (batch prediction). */
+  async loadSplit(datasetVersionId: string, name: SplitName): Promise<{ split: ShardedSplit; index: DatasetIndex }> {
+    const v = await this.versions.getById(datasetVersionId);
+    if (!v || v.status !== 'READY' || !v.index || !v.storagePrefix) throw new Error(`dataset version ${datasetVersionId} is not READY`);
+    const index = v.index as unknown as DatasetIndex;
+    if (!index.splits[name]?.count) throw badInput(`dataset version ${v.version} has no ${name} split`);
+    const dir = path.join(this.config.datasets.cacheDir, v.id);
+    await this.ensureCached(dir, v.storagePrefix, index);
+    return { split: { kind: 'sharded', index, split: name, dir }, index };
   }
 
   /** Copies the version's files into `dir` (each streamed to a temp name, then renamed): idempotent. */

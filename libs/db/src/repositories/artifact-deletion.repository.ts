@@ -30,8 +30,13 @@ export class ArtifactDeletionRepository {
     return rows[0]?.id;
   }
 
-  /** A checkpoint that is not deployed (of a run that is not going on, checked by the caller). */
-  async deleteCheckpoint(teamId: string, id: string, reason = 'checkpoint'): Promise<string | undefined> {
+  /**
+   * A checkpoint that is not deployed (of a run that is not going on, checked by the caller), and
+   * its exports and batch predictions (their rows cascade; their files, e.g. exports/onnx/<id>.onnx,
+   * lie outside the checkpoint's key, so each gets its own deletion). Returns the deletions; empty when refused.
+   */
+  async deleteCheckpoint(teamId: string, id: string, reason = 'checkpoint'): Promise<string[]> {
+    // Every part of the statement reads the snapshot from before it: the exports are still there to join.
     const rows = await this.prisma.$queryRaw<Array<{ id: string }>>`
       WITH gone AS (
         DELETE FROM "Checkpoint" c
@@ -39,11 +44,21 @@ export class ArtifactDeletionRepository {
          WHERE c.id = ${id}::uuid AND e.id = c."experimentId" AND e."teamId" = ${teamId}::uuid
            AND NOT EXISTS (SELECT 1 FROM "Deployment" d WHERE d."checkpointId" = c.id)
      RETURNING c.id, c."storageKey"
+      ), files AS (
+        SELECT gone."storageKey" AS prefix, ${reason} || ' ' || gone.id AS why, 0 AS n FROM gone
+        UNION ALL
+        SELECT x."storageKey", ${reason} || ' ' || gone.id || ' export ' || lower(x.format::text), 1
+          FROM gone JOIN "CheckpointExport" x ON x."checkpointId" = gone.id
+         WHERE x."storageKey" IS NOT NULL
+        UNION ALL
+        SELECT b."storageKey", ${reason} || ' ' || gone.id || ' batch prediction ' || b.id, 2
+          FROM gone JOIN "BatchPrediction" b ON b."checkpointId" = gone.id
+         WHERE b."storageKey" IS NOT NULL
       )
       INSERT INTO "ArtifactDeletion" (id, "teamId", prefix, reason)
-      SELECT ${randomUUID()}::uuid, ${teamId}::uuid, gone."storageKey", ${reason} || ' ' || gone.id FROM gone
+      SELECT gen_random_uuid(), ${teamId}::uuid, files.prefix, files.why FROM files ORDER BY files.n
       RETURNING id`;
-    return rows[0]?.id;
+    return rows.map((r) => r.id);
   }
 
   /** A dataset no experiment uses, with its files and evaluations. */
@@ -84,8 +99,7 @@ export class ArtifactDeletionRepository {
       const metric = retentionMetric(e.spec as Parameters<typeof retentionMetric>[0], summaries);
       const candidates = e.checkpoints.map((c) => ({ id: c.id, step: c.step, deployed: c._count.deployments > 0 }));
       for (const id of checkpointsToRelease(candidates, losses, keep, metric)) {
-        const d = await this.deleteCheckpoint(teamId, id, 'retention: checkpoint');
-        if (d) deletions.push(d);
+        deletions.push(...(await this.deleteCheckpoint(teamId, id, 'retention: checkpoint')));
       }
     }
     return deletions;

@@ -71,6 +71,16 @@ export class CheckpointExportRepository {
     return this.prisma.checkpointExport.findMany({ where: { checkpointId, ...(format ? { format } : {}) }, orderBy: { createdAt: 'asc' } });
   }
 
+  /** The exports of many checkpoints in one query (GraphQL's `checkpoints { exports }`), oldest first. */
+  forCheckpoints(checkpointIds: string[], format?: ExportFormatName) {
+    return this.prisma.checkpointExport.findMany({ where: { checkpointId: { in: checkpointIds }, ...(format ? { format } : {}) }, orderBy: { createdAt: 'asc' } });
+  }
+
+  /** Every export of a checkpoint that has a file (retention deletes those bytes with the checkpoint). */
+  storedFor(checkpointIds: string[]) {
+    return this.prisma.checkpointExport.findMany({ where: { checkpointId: { in: checkpointIds }, storageKey: { not: null } }, select: { id: true, checkpointId: true, storageKey: true, sizeBytes: true } });
+  }
+
   /** QUEUED or RUNNING (a redelivery after a crash) -> RUNNING. False when already finished. */
   async start(id: string): Promise<boolean> {
     const r = await this.prisma.checkpointExport.updateMany({ where: { id, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'RUNNING' } });

@@ -80,4 +80,22 @@ export class CheckpointRepository {
     if (!c) throw notFound('checkpoint', id);
     return c;
   }
+
+  /**
+   * The class names recorded at ingest in the index of the dataset version each checkpoint's run
+   * trained on (by checkpoint id; absent when the run predates dataset versions or the index has none).
+   * One query, reading only that field of the index.
+   */
+  async classNames(checkpointIds: string[]): Promise<Map<string, string[]>> {
+    if (checkpointIds.length === 0) return new Map();
+    const rows = await this.prisma.$queryRaw<Array<{ id: string; names: unknown }>>`
+      SELECT c.id::text AS id, dv.index -> 'classNames' AS names
+        FROM "Checkpoint" c
+        JOIN "Experiment" e ON e.id = c."experimentId"
+        JOIN "DatasetVersion" dv ON dv.id = e."datasetVersionId"
+       WHERE c.id = ANY(${checkpointIds}::uuid[])`;
+    const out = new Map<string, string[]>();
+    for (const r of rows) if (Array.isArray(r.names) && r.names.length > 0) out.set(r.id, r.names.map(String));
+    return out;
+  }
 }

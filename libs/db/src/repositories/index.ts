@@ -9,3 +9,4 @@ export { AuditRepository, AuditActor, NewAuditEvent } from './audit.repository';
 export { DatasetVersionRepository, VersionSummary, STALE_UPLOAD_MS } from './dataset-version.repository';
 export { CheckpointExportRepository, ExportFormatName, ExportRow, FinishedExport } from './checkpoint-export.repository';
 export { SubmissionRepository, SubmissionScores } from './submission.repository';
+export { BatchPredictionRepository, NewBatchPrediction } from './batch-prediction.repository';

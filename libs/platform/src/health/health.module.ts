@@ -16,7 +16,7 @@ import { PlatformChecks } from './platform-checks';
 @Module({
   controllers: [HealthController, MetricsController],
   providers: [HealthService, PlatformChecks, MetricsRegistry, QueueMetrics, HttpMetrics],
-  exports: [HealthService, MetricsRegistry],
+  exports: [HealthService, MetricsRegistry, HttpMetrics],
 })
 export class HealthModule implements NestModule {
   constructor(private readonly http: HttpMetrics) {}
