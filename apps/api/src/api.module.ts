@@ -44,6 +44,7 @@ import { PeopleService } from './people/people.service';
 import { CourseResolver } from './courses/course.resolver';
 import { CourseService } from './courses/course.service';
 import { CourseRuns } from './courses/course-runs.service';
+import { CourseDispatcher } from '@trainyard/platform';
 import { HiddenSplits } from './assignments/hidden-splits.service';
 import { AssignmentResolver } from './assignments/assignment.resolver';
 import { AssignmentService } from './assignments/assignment.service';
@@ -85,6 +86,7 @@ export class ApiModule {
         PeopleService,
         CourseService,
         CourseRuns,
+        CourseDispatcher,
         CourseResolver,
         HiddenSplits,
         AssignmentService,
