@@ -10,3 +10,4 @@ export * from './receipt';
 export * from './limits';
 export { InputLimitsPipe } from './input-limits.pipe';
 export * from './digest';
+export * from './zoned-time';
