@@ -4,9 +4,10 @@
  * the runs-in-flight limit under many concurrent submits; students' sweeps are theirs; charts and
  * model downloads only of one's own runs; hidden-split probes answer exactly as not found.
  */
-import { AuthService } from '@trainyard/auth';
+import { AuthService, Principal } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
-import { PrismaService } from '@trainyard/db';
+import { ExperimentRepository, PrismaService } from '@trainyard/db';
+import { CourseRuns } from '../../apps/api/src/courses/course-runs.service';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForDataset } from '../support/client';
 import { mnistSubset, MnistSlug } from '../support/mnist';
@@ -189,6 +190,18 @@ describe('runs in flight', () => {
     expect(sweep.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
     expect(sweep.errors?.[0].message).toMatch(/a sweep of 4 trials would make 4 \(limit 3\)/);
     for (const r of ok) await ann.data(`mutation($id: ID!) { cancelExperiment(id: $id) { status } }`, { id: r.data.submitExperiment.id });
+    // The same check and insert called directly, 24 at once (no HTTP to spread them out): still exactly 3.
+    const guard = trainyard.app.get(CourseRuns);
+    const repo = trainyard.app.get(ExperimentRepository);
+    const bo = { team: { id: courseId, name: 'Access 101', kind: 'COURSE' }, user: { id: students.Bo.id, name: 'Bo' }, role: 'STUDENT', keyId: 'test', key: { id: 'test', name: 'test', scope: 'admin', models: [] } } as Principal;
+    const direct = await Promise.allSettled(
+      Array.from({ length: 24 }, async (_, i) =>
+        repo.createIdempotent({ teamId: courseId, userId: students.Bo.id, datasetId: hiddenDataset, name: `direct-${i}`, spec: {}, totalSteps: 1 }, await guard.guard(bo)),
+      ),
+    );
+    expect(direct.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(direct.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.code === 'QUOTA_EXCEEDED')).toBe(true);
+    await prisma.experiment.updateMany({ where: { teamId: courseId, userId: students.Bo.id, name: { startsWith: 'direct-' } }, data: { status: 'CANCELLED' } });
   });
 });
 
