@@ -4,6 +4,7 @@
  * the budget; runs are dispatched round-robin across students (fair share); the in-flight limit bites.
  */
 import { AuthService } from '@trainyard/auth';
+import { PrismaService } from '@trainyard/db';
 import { loadConfig } from '@trainyard/config';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
@@ -97,7 +98,8 @@ describe('compute budgets', () => {
 describe('fair share', () => {
   it("dispatches runs round-robin across students: one student's backlog does not starve the others", async () => {
     const { instructor, students, run } = await course('Fair 101', ['Ava', 'Bo', 'Cal']);
-    await instructor.data(`mutation { updateCourse(input: { maxConcurrentRuns: 3 }) { maxConcurrentRuns } }`);
+    // One training slot for the course, as the one single-concurrency worker gives.
+    await instructor.data(`mutation { updateCourse(input: { maxConcurrentRuns: 3, dispatchSlots: 1 }) { maxConcurrentRuns } }`);
     const ids: Record<string, string> = {};
     // Ava queues three runs first (the first one occupies the only training slot), then Bo two, Cal one.
     ids.A1 = (await students.Ava.c.data(SUBMIT, { i: run('A1', 12) })).submitExperiment.id;
@@ -121,5 +123,31 @@ describe('fair share', () => {
     const order = started.sort((a, b) => a[1] - b[1]).map(([n]) => n);
     // FIFO would be A1 A2 A3 B1 B2 C1.
     expect(order).toEqual(['A1', 'B1', 'C1', 'A2', 'B2', 'A3']);
+  });
+
+  it("alternates two students' backlogs run by run, the instructor's run first; waiting runs are not in the queue", async () => {
+    const { instructor, students, run } = await course('Fair 102', ['Ann', 'Bob']);
+    await instructor.data(`mutation { updateCourse(input: { maxConcurrentRuns: 4, dispatchSlots: 1, staffRunsFirst: true }) { dispatchSlots staffRunsFirst } }`);
+    const owners: Record<string, TrainyardClient> = { A: students.Ann.c, B: students.Bob.c, I: instructor };
+    const ids: Record<string, string> = {};
+    // Ann's whole backlog first (A1 takes the only slot), then Bob's, then the instructor's run.
+    ids.A1 = (await students.Ann.c.data(SUBMIT, { i: run('A1', 6) })).submitExperiment.id;
+    await waitForExperiment(students.Ann.c, ids.A1, (e) => e.status === 'RUNNING', 60_000);
+    for (const n of ['A2', 'A3', 'A4']) ids[n] = (await students.Ann.c.data(SUBMIT, { i: run(n, 1) })).submitExperiment.id;
+    for (const n of ['B1', 'B2', 'B3']) ids[n] = (await students.Bob.c.data(SUBMIT, { i: run(n, 1) })).submitExperiment.id;
+    ids.I1 = (await instructor.data(SUBMIT, { i: run('I1', 1) })).submitExperiment.id;
+    // Only the admitted run is in the training queue; the others wait in Postgres for their turn.
+    const prisma = trainyard.app.get(PrismaService);
+    const waiting = await prisma.experiment.findMany({ where: { id: { in: Object.values(ids) }, admittedAt: null } });
+    expect(waiting.map((e) => e.name).sort()).toEqual(['A2', 'A3', 'A4', 'B1', 'B2', 'B3', 'I1']);
+    const started: Array<[string, number]> = [];
+    for (const [name, id] of Object.entries(ids)) {
+      await waitForExperiment(owners[name[0]], id, (e) => e.status === 'SUCCEEDED', 180_000);
+      const { experiment } = await instructor.data(`query($id: ID!) { experiment(id: $id) { startedAt } }`, { id });
+      started.push([name, new Date(experiment.startedAt).getTime()]);
+    }
+    const order = started.sort((a, b) => a[1] - b[1]).map(([n]) => n);
+    // FIFO would be A1 A2 A3 A4 B1 B2 B3 I1.
+    expect(order).toEqual(['A1', 'I1', 'B1', 'A2', 'B2', 'A3', 'B3', 'A4']);
   });
 });

@@ -146,11 +146,12 @@ describe('students join with a code', () => {
     }
     const fourth = await anonymous.gql(`mutation($c: String!) { joinCourse(code: $c, name: "Dee") { apiKey } }`, { c: createJoinCode.code });
     expect(fourth.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect(fourth.errors?.[0].message).toMatch(/unknown, expired, revoked or used up/);
+    expect(fourth.errors?.[0].message).toMatch(/this join code is used up \(3 of 3 joins\)/);
+    expect(fourth.errors?.[0].extensions).toMatchObject({ reason: 'used-up' });
     const { createJoinCode: old } = await instructor.data(`mutation { createJoinCode { id code } }`);
     await prisma.joinCode.update({ where: { id: old.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await anonymous.gql(`mutation($c: String!) { joinCourse(code: $c, name: "Eve") { apiKey } }`, { c: old.code })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect((await anonymous.gql(`mutation { joinCourse(code: "join_AAAAAAAAAAAAAAAAAAAAAA", name: "Mal") { apiKey } }`)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await anonymous.gql(`mutation { joinCourse(code: "join_AAAAAAAAAAAAAAAAAAAAAA", name: "Mal") { apiKey } }`)).errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'unknown' });
     const codes = (await instructor.data(`{ joinCodes { id uses maxUses code } }`)).joinCodes;
     expect(codes.find((c: any) => c.id === createJoinCode.id)).toMatchObject({ uses: 3, maxUses: 3, code: null });
   });
@@ -325,10 +326,10 @@ describe('after the deadline', () => {
 describe('the leak test', () => {
   it('no route or GraphQL operation a student can call returns a hidden label or a per-sample result', async () => {
     const ada = students.Ada.client;
-    // REST: the hidden split's files are refused; the train split is there to download.
+    // REST: the hidden split's files answer as missing files; the train split is there to download.
     for (const file of ['test-labels', 'test-images']) {
       const r = await ada.get(`/v1/datasets/${datasetId}/files/${file}`);
-      expect(r.status).toBe(403);
+      expect(r.status).toBe(404);
       studentResponses.push(JSON.stringify(r.body));
     }
     expect((await ada.get(`/v1/datasets/${datasetId}/files/train-labels`)).status).toBe(200);
@@ -355,7 +356,7 @@ describe('the leak test', () => {
     expect(versioned.currentVersion.sources.map((x: any) => x.name).sort()).toEqual(['train-images', 'train-labels']);
     expect(versioned.versions.flatMap((v: any) => v.sources.map((x: any) => x.name))).not.toContain('test-labels');
     const versionId = versioned.currentVersion.id;
-    expect((await ada.get(`/v1/dataset-versions/${versionId}/preview.png`)).status).toBe(403);
+    expect((await ada.get(`/v1/dataset-versions/${versionId}/preview.png`)).status).toBe(404);
     expect((await instructor.get(`/v1/dataset-versions/${versionId}/preview.png`)).status).toBe(200);
     expect((await ada.upload(datasetId, 'train-labels', mnistSubset('train-labels', TRAIN))).status).toBe(403);
     const newVersion = await ada.gql(`mutation($d: ID!) { createDatasetVersion(datasetId: $d, format: "idx") { id } }`, { d: datasetId });

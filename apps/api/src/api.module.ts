@@ -49,6 +49,8 @@ import { PeopleService } from './people/people.service';
 import { CourseResolver } from './courses/course.resolver';
 import { CourseService } from './courses/course.service';
 import { CourseRuns } from './courses/course-runs.service';
+import { CourseDispatcher } from '@trainyard/platform';
+import { JoinController } from './courses/join.controller';
 import { HiddenSplits } from './assignments/hidden-splits.service';
 import { AssignmentResolver } from './assignments/assignment.resolver';
 import { AssignmentService } from './assignments/assignment.service';
@@ -83,13 +85,14 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController, BatchPredictionController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController, BatchPredictionController, JoinController],
       providers: [
         // Every GraphQL operation and REST route: authenticate, then check the declared minimum role.
         { provide: APP_GUARD, useExisting: ApiKeyGuard },
         PeopleService,
         CourseService,
         CourseRuns,
+        CourseDispatcher,
         CourseResolver,
         HiddenSplits,
         AssignmentService,

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, ParseUUIDPipe, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
 import { CheckpointRepository } from '@trainyard/db';
 import { checkpointToLayersModel, TfjsLayersModel } from '@trainyard/engine';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
@@ -23,25 +23,30 @@ export class TfjsModelController {
   constructor(
     private readonly checkpoints: CheckpointRepository,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+    private readonly visibility: VisibilityService,
   ) {}
 
   @Get(':id/tfjs/model.json')
-  async modelJson(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Res() res: Response) {
-    const { modelJson } = await this.convert(team.id, id);
+  @RequireRole('viewer')
+  async modelJson(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Res() res: Response) {
+    const { modelJson } = await this.convert(p, id);
     res.setHeader('content-type', 'application/json');
     res.send(JSON.stringify(modelJson));
   }
 
   @Get(':id/tfjs/weights.bin')
-  async weights(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string, @Res() res: Response) {
-    const { weights } = await this.convert(team.id, id);
+  @RequireRole('viewer')
+  async weights(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Res() res: Response) {
+    const { weights } = await this.convert(p, id);
     res.setHeader('content-type', 'application/octet-stream');
     res.setHeader('content-length', String(weights.byteLength));
     res.end(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength));
   }
 
-  private async convert(teamId: string, id: string): Promise<TfjsLayersModel> {
-    const c = await this.checkpoints.getForTeam(teamId, id); // NOT_FOUND for another team's id
+  /** NOT_FOUND for another team's id, and in a course for a classmate's checkpoint (students see their own and their group's). */
+  private async convert(who: Principal, id: string): Promise<TfjsLayersModel> {
+    const c = await this.checkpoints.getForTeam(who.team.id, id);
+    await this.visibility.assertSees(who, c.experiment.userId, 'checkpoint', id);
     let p = this.converted.get(c.id);
     if (!p) {
       p = this.store.getBytes(c.storageKey).then((bytes) => checkpointToLayersModel(bytes));

@@ -1,3 +1,4 @@
+import { CourseDispatcher } from '@trainyard/platform';
 import { Module } from '@nestjs/common';
 import {
   ArtifactDeletionRepository,
@@ -55,6 +56,7 @@ import { TrainingService } from './training/training.service';
     WorkerProbe,
     IdleExit,
     ReconcilerService,
+    CourseDispatcher,
   ],
 })
 export class WorkerModule {}

@@ -11,3 +11,4 @@ export * from './limits';
 export { InputLimitsPipe } from './input-limits.pipe';
 export * from './digest';
 export { classNamesFor } from './class-names';
+export * from './zoned-time';

@@ -1,5 +1,6 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { CurrentPrincipal, Principal, RequireRole } from '@trainyard/auth';
+import { formatInZone } from '@trainyard/common';
 import { Assignment, CreateAssignmentInput, Leaderboard, MetricDirectionName, Quota, ScoreAudit, Submission, SubmissionStatusName } from './assignment.types';
 import { AssignmentService } from './assignment.service';
 
@@ -14,7 +15,14 @@ export class AssignmentResolver {
   constructor(private readonly service: AssignmentService) {}
 
   private async view(p: Principal, a: Row): Promise<AssignmentView> {
+    const yourDeadline = await this.service.deadlineFor(a, p.user.id);
+    const local = (d: Date) => formatInZone(d, a.timeZone);
     return {
+      opensAtLocal: local(a.opensAt),
+      deadlineLocal: local(a.deadline),
+      yourDeadlineLocal: local(yourDeadline),
+      lateUntilLocal: local(new Date(yourDeadline.getTime() + a.lateWindowSeconds * 1000)),
+      privateRevealAtLocal: local(a.privateRevealAt),
       id: a.id,
       name: a.name,
       datasetId: a.datasetId,
@@ -25,7 +33,7 @@ export class AssignmentResolver {
       maxParams: a.maxParams,
       opensAt: a.opensAt,
       deadline: a.deadline,
-      yourDeadline: await this.service.deadlineFor(a, p.user.id),
+      yourDeadline,
       lateWindowSeconds: a.lateWindowSeconds,
       latePenalty: a.latePenalty,
       publicFraction: a.publicFraction,
@@ -38,7 +46,7 @@ export class AssignmentResolver {
       dailyLimit: a.dailyLimit,
       totalLimit: a.totalLimit,
       concurrentLimit: a.concurrentLimit,
-      timeZone: 'UTC',
+      timeZone: a.timeZone,
       row: a,
       principal: p,
     };
@@ -60,6 +68,7 @@ export class AssignmentResolver {
       publicScore: v.publicScore,
       privateScore: v.privateScore,
       createdAt: v.createdAt,
+      createdAtLocal: formatInZone(v.createdAt, a.timeZone),
       scoredAt: v.scoredAt,
     };
   }

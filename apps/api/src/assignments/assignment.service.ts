@@ -13,7 +13,9 @@ import {
   rankEntries,
   roundScore,
   TrainyardError,
-  utcDay,
+  canonicalTimeZone,
+  formatInZone,
+  zonedDay,
 } from '@trainyard/common';
 import { CheckpointRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository, PrismaService } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
@@ -22,6 +24,9 @@ import { CreateAssignmentInput } from './assignment.types';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COUNTED = ['QUEUED', 'RUNNING', 'SCORED'] as const;
 const quotaExceeded = (message: string, details: Record<string, unknown>) => new TrainyardError(ErrorCode.QUOTA_EXCEEDED, message, details);
+
+/** A time in messages: in the assignment's zone, with its offset and name. */
+const shownAt = (a: { timeZone: string }, d: Date) => `${formatInZone(d, a.timeZone)}${a.timeZone === 'UTC' ? '' : ` (${a.timeZone})`}`;
 
 type AssignmentRow = Awaited<ReturnType<AssignmentService['get']>>;
 type SubmissionRow = Awaited<ReturnType<PrismaService['submission']['findMany']>>[number];
@@ -62,6 +67,8 @@ export class AssignmentService {
       if (v !== undefined && v !== null && (!Number.isInteger(v) || v < (k === 'lateWindowSeconds' ? 0 : 1))) throw badInput(`${k} must be a ${k === 'lateWindowSeconds' ? 'non-negative' : 'positive'} integer, got ${v}`, { field: k });
     }
     if (!(i.scoreDigits >= 0 && i.scoreDigits <= 8)) throw badInput('scoreDigits must be 0 to 8', { field: 'scoreDigits' });
+    const timeZone = canonicalTimeZone(i.timeZone ?? 'UTC');
+    if (!timeZone) throw badInput(`timeZone "${String(i.timeZone).slice(0, 40)}" is not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)`, { field: 'timeZone' });
     const row = await this.prisma.assignment.create({
       data: {
         teamId: p.team.id,
@@ -87,6 +94,7 @@ export class AssignmentService {
         dailyLimit: i.dailyLimit ?? null,
         totalLimit: i.totalLimit ?? null,
         concurrentLimit: i.concurrentLimit ?? null,
+        timeZone,
       },
     });
     this.logger.log(`assignment ${row.id} "${row.name}" on dataset ${dataset.id} version ${version.version} (hidden split: ${version.testCount} samples, ${Math.round(row.publicFraction * 100)}% public)`);
@@ -122,7 +130,7 @@ export class AssignmentService {
   async quota(p: Principal, a: AssignmentRow, now = new Date()) {
     const groupId = await this.groupOf(p);
     const who = { assignmentId: a.id, ...this.submitterWhere(p.user.id, groupId) };
-    const { start, resetsAt } = utcDay(now);
+    const { start, resetsAt } = zonedDay(now, a.timeZone);
     const [usedTotal, usedToday, inFlight] = await Promise.all([
       this.prisma.submission.count({ where: { ...who, status: { in: [...COUNTED] } } }),
       this.prisma.submission.count({ where: { ...who, status: { in: [...COUNTED] }, createdAt: { gte: start } } }),
@@ -134,6 +142,8 @@ export class AssignmentService {
       usedToday,
       remainingToday: left(a.dailyLimit, usedToday),
       resetsAt,
+      resetsAtLocal: formatInZone(resetsAt, a.timeZone),
+      timeZone: a.timeZone,
       totalLimit: a.totalLimit,
       usedTotal,
       remainingTotal: left(a.totalLimit, usedTotal),
@@ -150,11 +160,11 @@ export class AssignmentService {
    */
   async submit(p: Principal, assignmentId: string, ref: { checkpointId?: string; experimentId?: string }, now = new Date()) {
     const a = await this.get(p, assignmentId);
-    if (now < a.opensAt) throw forbidden(`assignment "${a.name}" opens at ${a.opensAt.toISOString()}`, { reason: 'not-open' });
+    if (now < a.opensAt) throw forbidden(`assignment "${a.name}" opens at ${shownAt(a, a.opensAt)}`, { reason: 'not-open' });
     const deadline = await this.deadlineFor(a, p.user.id);
     const lateUntil = new Date(deadline.getTime() + a.lateWindowSeconds * 1000);
     if (now > lateUntil) {
-      throw forbidden(`the deadline of "${a.name}" was ${deadline.toISOString()}${a.lateWindowSeconds ? ` and the late window closed at ${lateUntil.toISOString()}` : ''}`, { reason: 'deadline' });
+      throw forbidden(`the deadline of "${a.name}" was ${shownAt(a, deadline)}${a.lateWindowSeconds ? ` and the late window closed at ${shownAt(a, lateUntil)}` : ''}`, { reason: 'deadline' });
     }
     const late = now > deadline;
 
@@ -192,7 +202,8 @@ export class AssignmentService {
     }
 
     const who = { assignmentId: a.id, ...this.submitterWhere(p.user.id, groupId) };
-    const { start, resetsAt } = utcDay(now);
+    const { start, resetsAt } = zonedDay(now, a.timeZone);
+    const local = (d: Date) => shownAt(a, d);
     const submission = await this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${a.id}:${groupId ?? p.user.id}`}))`;
       const counted = { ...who, status: { in: [...COUNTED] } };
@@ -203,7 +214,7 @@ export class AssignmentService {
       if (a.dailyLimit !== null) {
         const used = await tx.submission.count({ where: { ...counted, createdAt: { gte: start } } });
         if (used >= a.dailyLimit) {
-          throw quotaExceeded(`${a.dailyLimit} submissions a day${groupId ? ' per group' : ''}: used; the count resets at ${resetsAt.toISOString()}`, { limit: 'daily', used, resetsAt: resetsAt.toISOString() });
+          throw quotaExceeded(`${a.dailyLimit} submissions a day${groupId ? ' per group' : ''}: used; the count resets at ${local(resetsAt)}`, { limit: 'daily', used, resetsAt: resetsAt.toISOString(), resetsAtLocal: formatInZone(resetsAt, a.timeZone), timeZone: a.timeZone });
         }
       }
       if (a.concurrentLimit !== null) {
@@ -299,7 +310,7 @@ export class AssignmentService {
    */
   async leaderboard(p: Principal, a: AssignmentRow, priv: boolean, now = new Date()) {
     const staff = !this.visibility.restricted(p);
-    if (priv && !staff && now < a.privateRevealAt) throw forbidden(`the private leaderboard is revealed at ${a.privateRevealAt.toISOString()}`, { reason: 'not-revealed' });
+    if (priv && !staff && now < a.privateRevealAt) throw forbidden(`the private leaderboard is revealed at ${shownAt(a, a.privateRevealAt)}`, { reason: 'not-revealed' });
     const entries = await this.entries(a);
     const rows = entries.map((e) => {
       const deciding = priv ? e.privatePick : e.bestPublic;

@@ -38,6 +38,8 @@ export class CreateAssignmentInput {
   @Field(() => Int, { nullable: true, description: 'Submissions per UTC day (per group when in groups).' }) dailyLimit?: number;
   @Field(() => Int, { nullable: true }) totalLimit?: number;
   @Field(() => Int, { nullable: true, description: 'Submissions being scored at once.' }) concurrentLimit?: number;
+  @Field({ defaultValue: 'UTC', description: 'IANA time zone (e.g. Europe/Berlin) the times are shown in; the daily limit resets at midnight there. Times are stored in UTC.' })
+  timeZone: string;
 }
 
 @ObjectType()
@@ -45,7 +47,9 @@ export class Quota {
   @Field(() => Int, { nullable: true }) dailyLimit?: number | null;
   @Field(() => Int) usedToday: number;
   @Field(() => Int, { nullable: true }) remainingToday?: number | null;
-  @Field({ description: 'When the daily count resets (00:00 UTC).' }) resetsAt: Date;
+  @Field({ description: "When the daily count resets: midnight in the assignment's time zone (UTC instant)." }) resetsAt: Date;
+  @Field({ description: "resetsAt in the assignment's time zone (ISO 8601 with its offset)." }) resetsAtLocal: string;
+  @Field() timeZone: string;
   @Field(() => Int, { nullable: true }) totalLimit?: number | null;
   @Field(() => Int) usedTotal: number;
   @Field(() => Int, { nullable: true }) remainingTotal?: number | null;
@@ -79,7 +83,12 @@ export class Assignment {
   @Field(() => Int, { nullable: true }) dailyLimit?: number | null;
   @Field(() => Int, { nullable: true }) totalLimit?: number | null;
   @Field(() => Int, { nullable: true }) concurrentLimit?: number | null;
-  @Field({ description: 'Times are stored and returned in UTC (ISO 8601, Z).' }) timeZone: string;
+  @Field({ description: 'The IANA time zone the *Local fields are in. Times are stored in UTC; the DateTime fields are UTC (ISO 8601, Z).' }) timeZone: string;
+  @Field({ description: 'opensAt in timeZone (ISO 8601 with offset).' }) opensAtLocal: string;
+  @Field({ description: 'deadline in timeZone (ISO 8601 with offset).' }) deadlineLocal: string;
+  @Field({ description: 'yourDeadline in timeZone (ISO 8601 with offset).' }) yourDeadlineLocal: string;
+  @Field({ description: 'The end of your late window in timeZone (ISO 8601 with offset).' }) lateUntilLocal: string;
+  @Field({ description: 'privateRevealAt in timeZone (ISO 8601 with offset).' }) privateRevealAtLocal: string;
 }
 
 @ObjectType({ description: 'A checkpoint handed in for scoring on the hidden split. Scores are aggregates; nothing per sample.' })
@@ -97,6 +106,7 @@ export class Submission {
   @Field(() => Float, { nullable: true, description: 'The public score as shown (rounded; under Ladder, only significant improvements).' }) publicScore?: number | null;
   @Field(() => Float, { nullable: true, description: 'Hidden from students until the private leaderboard is revealed.' }) privateScore?: number | null;
   @Field() createdAt: Date;
+  @Field({ description: "createdAt in the assignment's time zone (ISO 8601 with offset)." }) createdAtLocal: string;
   @Field(() => Date, { nullable: true }) scoredAt?: Date | null;
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Principal, VisibilityService } from '@trainyard/auth';
-import { forbidden } from '@trainyard/common';
+import { forbidden, notFound } from '@trainyard/common';
 import { PrismaService } from '@trainyard/db';
 
 /**
@@ -28,10 +28,15 @@ export class HiddenSplits {
     return { ...v, splits: v.splits.filter((s) => s.name === 'train' || s.name === 'validation'), sources: v.sources.filter((s) => !/^t(10k|est)/i.test(s.name)) };
   }
 
-  /** Refuses a student any access to the hidden split of `datasetId` (and any write to its files). */
-  async guardFile(p: Principal, datasetId: string, split: 'train' | 'test', write: boolean): Promise<void> {
+  /**
+   * Refuses a student any access to the hidden split of `datasetId` (and any write to its files).
+   * A read of the hidden split answers exactly as a read of something that does not exist
+   * (`asMissing`: the NOT_FOUND the route gives for a missing file, version or dataset), so a probe
+   * learns nothing from the code or the message, and the refusal costs the same lookups a miss does.
+   */
+  async guardFile(p: Principal, datasetId: string, split: 'train' | 'test', write: boolean, asMissing?: { what: string; id: string }): Promise<void> {
     if (!this.visibility.restricted(p) || !(await this.isHidden(p.team.id, datasetId))) return;
     if (write) throw forbidden("this dataset belongs to an assignment: only instructors and assistants change its files");
-    if (split === 'test') throw forbidden("this dataset's test split is an assignment's hidden split: students cannot download it");
+    if (split === 'test') throw asMissing ? notFound(asMissing.what, asMissing.id) : forbidden("this dataset's test split is an assignment's hidden split: students cannot download it");
   }
 }

@@ -1,10 +1,12 @@
 import { Controller, Get, Header, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
+import { ApiKeyGuard, CurrentPrincipal, Principal } from '@trainyard/auth';
 import { ChartsService } from './charts.service';
 
 /**
  * GET /v1/experiments/{id}/charts/loss.svg       loss and accuracy curves
  * GET /v1/experiments/{id}/charts/confusion.svg  the test confusion matrix
+ * In a course students chart only their own (and their group's) runs, and never a hidden split's
+ * scores: no test accuracy on the loss chart, and no confusion matrix (NOT_FOUND).
  */
 @Controller('v1/experiments')
 @UseGuards(ApiKeyGuard)
@@ -13,13 +15,13 @@ export class ChartsController {
 
   @Get(':id/charts/loss.svg')
   @Header('content-type', 'image/svg+xml; charset=utf-8')
-  loss(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string) {
-    return this.charts.lossChart(team.id, id);
+  loss(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    return this.charts.lossChart(p, id);
   }
 
   @Get(':id/charts/confusion.svg')
   @Header('content-type', 'image/svg+xml; charset=utf-8')
-  confusion(@CurrentTeam() team: TeamPrincipal, @Param('id', new ParseUUIDPipe()) id: string) {
-    return this.charts.confusionChart(team.id, id);
+  confusion(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    return this.charts.confusionChart(p, id);
   }
 }

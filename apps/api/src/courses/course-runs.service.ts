@@ -1,18 +1,15 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { allows, Principal } from '@trainyard/auth';
 import { ErrorCode, notFound, TrainyardError } from '@trainyard/common';
-import { PrismaService } from '@trainyard/db';
-import { EnqueueOptions, JOB_QUEUE, JobQueue } from '@trainyard/queue';
+import { CreateGuard, PrismaService } from '@trainyard/db';
+import { CourseDispatcher } from '@trainyard/platform';
 
 const IN_FLIGHT = ['QUEUED', 'RUNNING'] as const;
 
 /**
- * Training runs in a course: how many a student (or group) may have in flight, the fair-share order
- * they are dispatched in, and compute budgets (worker-seconds) with pause and resume.
- *
- * Fair share: a student's k-th run in flight is queued with priority k (lower runs first), so one
- * student's twenty runs go round-robin with everyone else's first, second... runs instead of ahead of
- * them. Instructors' and assistants' runs carry no priority, which BullMQ runs first.
+ * Training runs in a course: how many a student (or group) may have in flight, and compute budgets
+ * (worker-seconds) with pause and resume. The order runs are dispatched in (fair share, round-robin
+ * across users) is CourseDispatcher's (libs/platform).
  */
 @Injectable()
 export class CourseRuns {
@@ -20,7 +17,7 @@ export class CourseRuns {
 
   constructor(
     private readonly prisma: PrismaService,
-    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    private readonly dispatcher: CourseDispatcher,
   ) {}
 
   private async submitters(teamId: string, userId: string): Promise<{ users: string[]; groupId: string | null; budgetOverride: number | null }> {
@@ -30,19 +27,34 @@ export class CourseRuns {
     return { users: mates.map((x) => x.userId), groupId: m.groupId, budgetOverride: m.computeBudgetSeconds };
   }
 
-  /** Checks the in-flight limit and returns the queue options for a student's new run (nothing outside courses). */
-  async admit(p: Principal): Promise<EnqueueOptions> {
-    if (p.team.kind !== 'COURSE' || allows(p.role, 'admin')) return {};
+  /**
+   * The runs-in-flight check for a student's new run(s), to run inside the transaction that inserts
+   * them (undefined outside courses and for staff). It takes a per-submitter advisory lock first, so
+   * concurrent submits of one student (or group) are serialized: each counts the runs the previous
+   * ones committed, and the limit holds exactly. `runs`: how many runs the insert adds (a sweep: its trials).
+   */
+  async guard(p: Principal, runs = 1): Promise<CreateGuard | undefined> {
+    if (p.team.kind !== 'COURSE' || allows(p.role, 'admin')) return undefined;
     const team = await this.prisma.team.findUniqueOrThrow({ where: { id: p.team.id } });
+    const limit = team.maxConcurrentRuns;
+    if (limit === null) return undefined;
     const { users, groupId } = await this.submitters(p.team.id, p.user.id);
-    const inFlight = await this.prisma.experiment.count({ where: { teamId: p.team.id, userId: { in: users }, status: { in: [...IN_FLIGHT] } } });
-    if (team.maxConcurrentRuns !== null && inFlight >= team.maxConcurrentRuns) {
-      throw new TrainyardError(ErrorCode.QUOTA_EXCEEDED, `${inFlight} runs${groupId ? ' of your group' : ''} are queued or running (limit ${team.maxConcurrentRuns}); wait for one to finish or cancel one`, {
-        limit: 'concurrent-runs',
-        inFlight,
-      });
-    }
-    return { priority: inFlight + 1 };
+    return async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`runs:${p.team.id}:${groupId ?? p.user.id}`}))`;
+      const inFlight = await tx.experiment.count({ where: { teamId: p.team.id, userId: { in: users }, status: { in: [...IN_FLIGHT] } } });
+      if (inFlight + runs > limit) {
+        const what = runs > 1 ? `a sweep of ${runs} trials would make ${inFlight + runs}` : `${inFlight} runs${groupId ? ' of your group' : ''} are queued or running`;
+        throw new TrainyardError(ErrorCode.QUOTA_EXCEEDED, `${what} (limit ${limit}); wait for one to finish or cancel one`, {
+          limit: 'concurrent-runs',
+          inFlight,
+        });
+      }
+    };
+  }
+
+  /** A course run left the queue outside a worker (a cancel): admit the next one (fair share). */
+  async slotFreed(teamId: string): Promise<void> {
+    if (await this.dispatcher.governs(teamId)) await this.dispatcher.admit(teamId);
   }
 
   async usage(p: Principal, userId = p.user.id) {
@@ -89,11 +101,12 @@ export class CourseRuns {
       const budget = budgetOverride ?? team.computeBudgetSeconds;
       const { _sum } = await this.prisma.experiment.aggregate({ where: { teamId, userId: { in: users } }, _sum: { computeSeconds: true } });
       if (budget !== null && (_sum.computeSeconds ?? 0) >= budget) continue;
-      const { count } = await this.prisma.experiment.updateMany({ where: { id: e.id, status: 'PAUSED' }, data: { status: 'QUEUED' } });
+      // Back to waiting: it is admitted to the training queue at its user's turn (fair share).
+      const { count } = await this.prisma.experiment.updateMany({ where: { id: e.id, status: 'PAUSED' }, data: { status: 'QUEUED', admittedAt: null } });
       if (count === 0) continue;
-      await this.queue.enqueue('train', { experimentId: e.id, resumeOf: e.attempt });
       resumed++;
     }
+    if (resumed) await this.dispatcher.admit(teamId);
     if (resumed) this.logger.log(`course ${teamId}: resumed ${resumed} paused run(s)`);
     return resumed;
   }

@@ -1,4 +1,6 @@
-import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { Request } from 'express';
+import { joinLink } from './join.controller';
 import { allows, CurrentPrincipal, Principal, Public, RequireRole, Role } from '@trainyard/auth';
 import { badInput, notFound } from '@trainyard/common';
 import { RoleName } from '../people/people.types';
@@ -14,6 +16,8 @@ const toCourse = (t: TeamRow): Course => ({
   rosterLockAt: t.rosterLockAt,
   maxConcurrentRuns: t.maxConcurrentRuns,
   computeBudgetSeconds: t.computeBudgetSeconds,
+  dispatchSlots: t.dispatchSlots,
+  staffRunsFirst: t.staffRunsFirst,
 });
 type CodeRow = Awaited<ReturnType<CourseService['joinCodes']>>[number] & { code?: string };
 const toJoinCode = (c: CodeRow): JoinCode => ({
@@ -58,8 +62,11 @@ export class CourseResolver {
       rosterLockAt: input.rosterLockAt ?? undefined,
       maxConcurrentRuns: input.maxConcurrentRuns ?? undefined,
       computeBudgetSeconds: input.computeBudgetSeconds ?? undefined,
+      dispatchSlots: input.dispatchSlots ?? undefined,
+      staffRunsFirst: input.staffRunsFirst ?? undefined,
     });
     if (input.computeBudgetSeconds) await this.runs.resumePaused(p.team.id);
+    if (input.dispatchSlots) await this.runs.slotFreed(p.team.id);
     return toCourse(course);
   }
 
@@ -85,9 +92,10 @@ export class CourseResolver {
 
   @Mutation(() => JoinCode, { description: 'An expiring, limited-use join code (instructor). The code is shown once.' })
   @RequireRole('owner')
-  async createJoinCode(@CurrentPrincipal() p: Principal, @Args('input', { nullable: true }) input?: CreateJoinCodeInput) {
+  async createJoinCode(@CurrentPrincipal() p: Principal, @Context('req') req: Request, @Args('input', { nullable: true }) input?: CreateJoinCodeInput) {
     const i = input ?? { expiresInHours: 168, maxUses: 50, role: RoleName.STUDENT };
-    return toJoinCode(await this.courses.createJoinCode(p, { expiresInHours: i.expiresInHours, maxUses: i.maxUses, role: i.role as Role }));
+    const created = await this.courses.createJoinCode(p, { expiresInHours: i.expiresInHours, maxUses: i.maxUses, role: i.role as Role });
+    return { ...toJoinCode(created), joinLink: joinLink(req, created.code) };
   }
 
   @Query(() => [JoinCode], { description: 'Join codes of the course, without the codes themselves.' })

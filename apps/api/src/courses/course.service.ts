@@ -35,9 +35,9 @@ export class CourseService {
     if (p.team.kind !== 'COURSE') throw badInput(`"${p.team.name}" is a team, not a course: this needs a course's key`);
   }
 
-  async update(p: Principal, input: { groupSizeLimit?: number; rosterLockAt?: Date; maxConcurrentRuns?: number; computeBudgetSeconds?: number }) {
+  async update(p: Principal, input: { groupSizeLimit?: number; rosterLockAt?: Date; maxConcurrentRuns?: number; computeBudgetSeconds?: number; dispatchSlots?: number; staffRunsFirst?: boolean }) {
     this.requireCourse(p);
-    for (const k of ['maxConcurrentRuns', 'computeBudgetSeconds'] as const) {
+    for (const k of ['maxConcurrentRuns', 'computeBudgetSeconds', 'dispatchSlots'] as const) {
       const v = input[k];
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw badInput(`${k} must be a positive integer, got ${v}`, { field: k });
     }
@@ -77,24 +77,43 @@ export class CourseService {
   }
 
   /**
+   * Why a code cannot be used, in words for the person holding it: unknown, revoked, expired (and
+   * when) or used up. A code is a 128-bit secret, so telling these apart says nothing to a guesser.
+   */
+  private async refusal(code: string): Promise<TrainyardError> {
+    const row = CODE_PATTERN.test(code) ? await this.prisma.joinCode.findUnique({ where: { codeHash: hashCode(code) } }) : null;
+    const ask = 'ask your instructor for a new one';
+    if (!row) return new TrainyardError(ErrorCode.NOT_FOUND, `this join code is unknown; check the link or ${ask}`, { reason: 'unknown' });
+    if (row.revokedAt) return forbidden(`this join code was revoked at ${row.revokedAt.toISOString()}; ${ask}`, { reason: 'revoked' });
+    if (row.expiresAt <= new Date()) return forbidden(`this join code expired at ${row.expiresAt.toISOString()}; ${ask}`, { reason: 'expired', expiresAt: row.expiresAt.toISOString() });
+    return forbidden(`this join code is used up (${row.uses} of ${row.maxUses} joins); ${ask}`, { reason: 'used-up' });
+  }
+
+  /** What a join link shows before joining (no key needed): the course, the role it grants, until when and how many joins are left. */
+  async describeCode(code: string) {
+    const row = CODE_PATTERN.test(code) ? await this.prisma.joinCode.findUnique({ where: { codeHash: hashCode(code) }, include: { team: true } }) : null;
+    if (!row || row.revokedAt || row.expiresAt <= new Date() || row.uses >= row.maxUses) throw await this.refusal(code);
+    return { courseName: row.team.name, role: row.role, expiresAt: row.expiresAt, usesLeft: row.maxUses - row.uses };
+  }
+
+  /**
    * Anyone holding a code joins: one statement takes a use of a live code (not expired, not revoked,
    * uses left), so two students racing for the last use cannot both get in. Then a user, their
    * membership and a key; the key is returned once.
    */
   async join(code: string, name: string) {
     checkName('your name', name);
-    const refused = () => new TrainyardError(ErrorCode.FORBIDDEN, 'this join code is unknown, expired, revoked or used up; ask your instructor for a new one');
-    if (!CODE_PATTERN.test(code)) throw refused();
+    if (!CODE_PATTERN.test(code)) throw await this.refusal(code);
     const generated = generateApiKey();
     return this.prisma.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<Array<{ teamId: string; role: Role }>>`
         UPDATE "JoinCode" SET uses = uses + 1
          WHERE "codeHash" = ${hashCode(code)} AND "revokedAt" IS NULL AND "expiresAt" > now() AND uses < "maxUses"
      RETURNING "teamId", role`;
-      if (rows.length === 0) throw refused();
+      if (rows.length === 0) throw await this.refusal(code);
       const { teamId, role } = rows[0];
       const team = await tx.team.findUniqueOrThrow({ where: { id: teamId } });
-      if (team.rosterLockAt && team.rosterLockAt <= new Date()) throw forbidden(`the roster of "${team.name}" locked at ${team.rosterLockAt.toISOString()}`);
+      if (team.rosterLockAt && team.rosterLockAt <= new Date()) throw forbidden(`the roster of "${team.name}" locked at ${team.rosterLockAt.toISOString()}`, { reason: 'roster-locked' });
       const user = await tx.user.create({ data: { name } });
       await tx.membership.create({ data: { teamId, userId: user.id, role } });
       await tx.apiKey.create({ data: { teamId, userId: user.id, name: 'default', prefix: generated.prefix, secretHash: generated.secretHash } });

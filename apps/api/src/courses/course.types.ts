@@ -9,6 +9,9 @@ export class Course {
   @Field(() => Date, { nullable: true, description: 'After this time (UTC) no one joins, leaves or forms a group.' }) rosterLockAt?: Date | null;
   @Field(() => Int, { nullable: true }) maxConcurrentRuns?: number | null;
   @Field(() => Int, { nullable: true }) computeBudgetSeconds?: number | null;
+  @Field(() => Int, { description: "Fair share: the course's runs admitted to the training queue at once; the rest wait and are admitted round-robin across users." })
+  dispatchSlots: number;
+  @Field({ description: "Fair share: instructors' and assistants' runs are admitted before students'." }) staffRunsFirst: boolean;
 }
 
 @ObjectType({ description: "A new course and the instructor's key for it (shown once)." })
@@ -22,6 +25,8 @@ export class JoinCode {
   @Field(() => ID) id: string;
   @Field({ description: 'The first characters of the code, to tell codes apart.' }) prefix: string;
   @Field(() => String, { nullable: true }) code?: string | null;
+  @Field(() => String, { nullable: true, description: 'A link carrying the code (shown once, like the code): GET it to see the course, POST {"name"} to it to join.' })
+  joinLink?: string | null;
   @Field(() => RoleName) role: RoleName;
   @Field({ description: 'UTC.' }) expiresAt: Date;
   @Field(() => Int) maxUses: number;
@@ -62,6 +67,9 @@ export class UpdateCourseInput {
   @Field(() => Int, { nullable: true, description: 'Worker-seconds of training per student (or group). Raising it resumes paused runs.' }) computeBudgetSeconds?: number;
   @Field(() => Int, { nullable: true }) groupSizeLimit?: number;
   @Field(() => Date, { nullable: true, description: 'UTC (ISO 8601 with a zone).' }) rosterLockAt?: Date;
+  @Field(() => Int, { nullable: true, description: "Fair share: how many of the course's runs may be in the training queue at once (its share of the workers' training slots)." })
+  dispatchSlots?: number;
+  @Field({ nullable: true, description: "Fair share: admit instructors' and assistants' runs first." }) staffRunsFirst?: boolean;
 }
 
 @ObjectType()

@@ -34,7 +34,7 @@ export class DatasetFileController {
   @Get(':file')
   @RequireRole('viewer')
   async download(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Param('file') file: string, @Res() res: Response) {
-    await this.hidden.guardFile(p, id, file.startsWith('train') ? 'train' : 'test', false);
+    await this.hidden.guardFile(p, id, file.startsWith('train') ? 'train' : 'test', false, { what: 'dataset file', id: file });
     const { stream, sizeBytes, gzipped } = await this.datasets.download(p.team.id, id, file);
     res.setHeader('content-type', 'application/octet-stream');
     res.setHeader('content-length', String(sizeBytes));
@@ -61,7 +61,7 @@ export class DatasetVersionController {
   async preview(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Query('perClass') perClass: string | undefined, @Res() res: Response) {
     const n = perClass === undefined ? undefined : Number(perClass);
     if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 32)) throw badInput('perClass must be an integer 1-32', { field: 'perClass' });
-    await this.hidden.guardFile(p, (await this.versions.getForTeam(p.team.id, id)).datasetId, 'test', false);
+    await this.hidden.guardFile(p, (await this.versions.getForTeam(p.team.id, id)).datasetId, 'test', false, { what: 'dataset version', id });
     const png = await this.datasets.preview(p.team.id, id, n);
     res.setHeader('content-type', 'image/png');
     res.send(png);

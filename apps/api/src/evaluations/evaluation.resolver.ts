@@ -1,7 +1,7 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
-import { forbidden, notFound } from '@trainyard/common';
+import { notFound } from '@trainyard/common';
 import { CheckpointRepository, EvaluationRepository } from '@trainyard/db';
 import { HiddenSplits } from '../assignments/hidden-splits.service';
 import { EvaluationService } from './evaluation.service';
@@ -29,7 +29,8 @@ export class EvaluationResolver {
     // Courses: a student evaluates only their own checkpoints, and never on an assignment's hidden split.
     const c = await this.checkpoints.getForTeam(p.team.id, checkpointId);
     await this.visibility.assertSees(p, c.experiment.userId, 'checkpoint', checkpointId);
-    if (await this.hidden.hidesFrom(p, datasetId)) throw forbidden("this dataset's test split is an assignment's hidden split: submit to the assignment to be scored on it");
+    // A hidden split answers as a dataset that does not exist (same code and message).
+    if (await this.hidden.hidesFrom(p, datasetId)) throw notFound('dataset', datasetId);
     return toEvaluation(await this.service.evaluateCheckpoint(p.team.id, checkpointId, datasetId, datasetVersionId));
   }
 

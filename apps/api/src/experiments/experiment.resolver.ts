@@ -61,15 +61,16 @@ export class ExperimentResolver {
   @Mutation(() => Experiment, { description: 'Validates the spec and queues a training run.' })
   @RequireRole('member')
   async submitExperiment(@CurrentPrincipal() p: Principal, @Args('input') input: SubmitExperimentInput) {
-    const queueOptions = await this.courseRuns.admit(p);
-    return this.shown(p, await this.service.submit(p.team.id, input, p.user.id, queueOptions));
+    return this.shown(p, await this.service.submit(p.team.id, input, p.user.id, await this.courseRuns.guard(p)));
   }
 
   @Mutation(() => Experiment, { description: 'Stops the run within a few steps; its last checkpoint is kept.' })
   @RequireRole('member')
   async cancelExperiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
     await this.visible(p, id);
-    return this.shown(p, await this.repo.requestCancel(p.team.id, id));
+    const e = await this.repo.requestCancel(p.team.id, id);
+    await this.courseRuns.slotFreed(p.team.id);
+    return this.shown(p, e);
   }
 
   @Query(() => ModelSummary, { description: "A model's layers, output shapes and parameter counts on a dataset, validated as a submit would be; nothing is queued." })
@@ -105,9 +106,8 @@ export class ExperimentResolver {
   ) {
     const c = await this.checkpointRepo.getForTeam(p.team.id, checkpointId);
     await this.visibility.assertSees(p, c.experiment.userId, 'checkpoint', checkpointId);
-    await this.courseRuns.admit(p);
-    const e = await this.fineTunes.fineTune(p.team.id, checkpointId, freezeLayers, input);
-    return this.shown(p, await this.repo.assignOwner(e.id, p.user.id));
+    const e = await this.fineTunes.fineTune(p.team.id, checkpointId, freezeLayers, input, { userId: p.user.id, guard: await this.courseRuns.guard(p) });
+    return this.shown(p, e);
   }
 
   @Mutation(() => Experiment, {
@@ -116,9 +116,8 @@ export class ExperimentResolver {
   @RequireRole('member')
   async rerunExperiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
     await this.visible(p, id);
-    await this.courseRuns.admit(p);
-    const e = await this.reruns.rerun(p.team.id, id);
-    return this.shown(p, await this.repo.assignOwner(e.id, p.user.id));
+    const e = await this.reruns.rerun(p.team.id, id, { userId: p.user.id, guard: await this.courseRuns.guard(p) });
+    return this.shown(p, e);
   }
 
   @Query(() => Experiment)

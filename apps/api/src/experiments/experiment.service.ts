@@ -3,8 +3,9 @@ import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { badInput, checkName, checkText, ErrorCode, ExperimentSpec, LIMITS, parseExperimentSpec, requestDigest, TrainyardError } from '@trainyard/common';
 import { batchesPerEpoch, outputShape, resolveDatasetStats, validatePipelineSpec } from '@trainyard/data';
 import { DEFAULT_TOPOLOGY_LIMITS, lossLabelMismatch, ParameterLimitError, parseTopologyText, summarizeModel, TopologyError, type ModelName, type ModelSummary } from '@trainyard/engine/spec';
-import { DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
-import { EnqueueOptions, JOB_QUEUE, JobQueue } from '@trainyard/queue';
+import { CreateGuard, DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
+import { CourseDispatcher } from '@trainyard/platform';
+import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { ModelInput, PipelineInput, SubmitExperimentInput } from './experiment.inputs';
 
 /** MindSpore's LeNet-5 walkthrough: Resize, Rescale(1/255) then Rescale(1/0.3081, -0.1307/0.3081), folded into one. */
@@ -40,6 +41,7 @@ export class ExperimentService {
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly versions: DatasetVersionRepository,
     @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
+    @Optional() private readonly dispatcher?: CourseDispatcher,
   ) {}
 
   private readonly logger = new Logger('Experiments');
@@ -83,8 +85,8 @@ export class ExperimentService {
     return { maxParams: stored ?? DEFAULT_TOPOLOGY_LIMITS.maxParams, isDefault: stored === null };
   }
 
-  /** `userId`: who submits (course visibility); `queueOptions`: the run's dispatch priority (course fair share). */
-  async submit(teamId: string, input: SubmitExperimentInput, userId?: string, queueOptions: EnqueueOptions = {}) {
+  /** `userId`: who submits (course visibility); `guard`: the course's runs-in-flight check, run in the inserting transaction. */
+  async submit(teamId: string, input: SubmitExperimentInput, userId?: string, guard?: CreateGuard) {
     checkName('name', input.name);
     if (input.idempotencyKey !== undefined && input.idempotencyKey !== null) {
       checkText('idempotencyKey', input.idempotencyKey, { max: LIMITS.maxIdempotencyKey });
@@ -110,8 +112,8 @@ export class ExperimentService {
       requestDigest: input.idempotencyKey ? requestDigest({ ...input, idempotencyKey: undefined }) : undefined,
       spec: spec as object,
       totalSteps,
-    });
-    await this.enqueueOrLeaveToReconciler(experiment.id, queueOptions);
+    }, guard);
+    await this.enqueueOrLeaveToReconciler(experiment);
     return experiment;
   }
 
@@ -121,8 +123,10 @@ export class ExperimentService {
    * not answer in time (Redis down), the answer goes out anyway and the workers' reconciler
    * enqueues the job once Redis is back. Never a row that no one will ever run.
    */
-  private async enqueueOrLeaveToReconciler(experimentId: string, queueOptions: EnqueueOptions = {}): Promise<void> {
-    const enqueued = this.queue.enqueue('train', { experimentId }, queueOptions);
+  async enqueueOrLeaveToReconciler(e: { id: string; teamId: string; attempt: number }): Promise<void> {
+    const experimentId = e.id;
+    // Course runs wait for admission (fair share), teams' runs go to the queue at once.
+    const enqueued = this.dispatcher ? this.dispatcher.dispatch(e) : this.queue.enqueue('train', { experimentId });
     const timeoutMs = this.config?.reconcile?.enqueueTimeoutMs ?? 3_000;
     let timer: NodeJS.Timeout | undefined;
     const late = await Promise.race([
@@ -164,7 +168,8 @@ export class ExperimentService {
         status: e.status,
       });
     }
-    await this.queue.enqueue('train', { experimentId: id, resumeOf: attempt });
+    const e = await this.experiments.get(teamId, id);
+    await this.enqueueOrLeaveToReconciler(e);
     return this.experiments.get(teamId, id);
   }
 

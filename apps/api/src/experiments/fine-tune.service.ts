@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { badInput, checkpointLayers, readCheckpointHeader } from '@trainyard/common';
 import { batchesPerEpoch } from '@trainyard/data';
-import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
-import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
+import { CheckpointRepository, CreateGuard, ExperimentRepository } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { SubmitExperimentInput } from './experiment.inputs';
 import { ExperimentService } from './experiment.service';
@@ -19,10 +18,10 @@ export class FineTuneService {
     private readonly experiments: ExperimentRepository,
     private readonly checkpoints: CheckpointRepository,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
-    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
-  async fineTune(teamId: string, checkpointId: string, freezeLayers: string[], input: SubmitExperimentInput) {
+  /** `owner`: who asks (course visibility) and the course's runs-in-flight check (see ExperimentService.submit). */
+  async fineTune(teamId: string, checkpointId: string, freezeLayers: string[], input: SubmitExperimentInput, owner: { userId?: string; guard?: CreateGuard } = {}) {
     const base = await this.checkpoints.getForTeam(teamId, checkpointId); // NOT_FOUND for another team's
     const { dataset, version, imageShape, numClasses, trainCount, limits } = await this.experimentService.resolveSource(teamId, input.datasetId, input.datasetVersionId);
     const header = readCheckpointHeader(await this.store.getBytes(base.storageKey));
@@ -50,8 +49,9 @@ export class FineTuneService {
       totalSteps: batchesPerEpoch(spec.pipeline, trainCount) * spec.epochs,
       baseCheckpointId: base.id,
       frozenLayers: [...new Set(freezeLayers)],
-    });
-    await this.queue.enqueue('train', { experimentId: experiment.id });
+      userId: owner.userId,
+    }, owner.guard);
+    await this.experimentService.enqueueOrLeaveToReconciler(experiment);
     return experiment;
   }
 }

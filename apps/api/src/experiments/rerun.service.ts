@@ -1,7 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { datasetDigest, ErrorCode, Receipt, TrainyardError } from '@trainyard/common';
-import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
-import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
+import { CheckpointRepository, CreateGuard, ExperimentRepository } from '@trainyard/db';
 import { ExperimentService } from './experiment.service';
 
 const conflict = (message: string) => new TrainyardError(ErrorCode.CONFLICT, message);
@@ -13,10 +12,10 @@ export class RerunService {
     private readonly experiments: ExperimentRepository,
     private readonly experimentService: ExperimentService,
     private readonly checkpoints: CheckpointRepository,
-    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
-  async rerun(teamId: string, id: string) {
+  /** `owner`: who asks (course visibility) and the course's runs-in-flight check (see ExperimentService.submit). */
+  async rerun(teamId: string, id: string, owner: { userId?: string; guard?: CreateGuard } = {}) {
     const source = await this.experiments.get(teamId, id);
     const receipt = source.receipt as unknown as Receipt | null;
     if (!receipt) throw conflict(`experiment ${id} has no receipt yet: it has not started`);
@@ -40,8 +39,9 @@ export class RerunService {
       totalSteps: source.totalSteps,
       baseCheckpointId: receipt.baseCheckpointId ?? undefined,
       frozenLayers: receipt.frozenLayers,
-    });
-    await this.queue.enqueue('train', { experimentId: experiment.id });
+      userId: owner.userId,
+    }, owner.guard);
+    await this.experimentService.enqueueOrLeaveToReconciler(experiment);
     return experiment;
   }
 }

@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { badInput } from '@trainyard/common';
 import { batchesPerEpoch } from '@trainyard/data';
-import { SweepRepository } from '@trainyard/db';
-import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
+import { CreateGuard, SweepRepository } from '@trainyard/db';
 import { SubmitExperimentInput } from '../experiments/experiment.inputs';
 import { ExperimentService } from '../experiments/experiment.service';
 import { bestTrial, planTrials, TrialParams } from './sweep-plan';
@@ -38,10 +37,10 @@ export class SweepService {
   constructor(
     private readonly sweeps: SweepRepository,
     private readonly experimentService: ExperimentService,
-    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
-  async create(teamId: string, input: CreateSweepInput) {
+  /** `owner`: who creates it (its trials are theirs: course visibility, budgets) and the course's runs-in-flight check for all trials. */
+  async create(teamId: string, input: CreateSweepInput, owner: { userId?: string; guard?: (runs: number) => Promise<CreateGuard | undefined> } = {}) {
     if (!input.name.trim()) throw badInput('name must not be empty', { field: 'name' });
     const { dataset, version, imageShape, numClasses, trainCount, limits } = await this.experimentService.resolveSource(teamId, input.base.datasetId, input.base.datasetVersionId);
     const space = JSON.parse(JSON.stringify(input.space)) as Record<string, unknown>;
@@ -64,19 +63,21 @@ export class SweepService {
       };
     });
     const sweep = await this.sweeps.create(
-      { teamId, name: input.name, strategy: input.strategy, space: space as object, budget: input.budget, metric: input.metric, maximize: input.metric !== SweepMetric.loss },
+      { teamId, userId: owner.userId ?? null, name: input.name, strategy: input.strategy, space: space as object, budget: input.budget, metric: input.metric, maximize: input.metric !== SweepMetric.loss },
       children,
+      await owner.guard?.(children.length),
     );
-    for (const e of sweep.experiments) await this.queue.enqueue('train', { experimentId: e.id });
+    // Teams' trials go to the training lane at once; a course's wait for admission (fair share).
+    for (const e of sweep.experiments) await this.experimentService.enqueueOrLeaveToReconciler(e);
     return toSweep(sweep);
   }
 
-  async get(teamId: string, id: string) {
-    return toSweep(await this.sweeps.get(teamId, id));
+  async get(teamId: string, id: string, owners?: string[]) {
+    return toSweep(await this.sweeps.get(teamId, id, owners));
   }
 
-  async list(teamId: string) {
-    return (await this.sweeps.list(teamId)).map(toSweep);
+  async list(teamId: string, owners?: string[]) {
+    return (await this.sweeps.list(teamId, owners)).map(toSweep);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { ExperimentRepository } from '@trainyard/db';
+import { CourseDispatcher } from '@trainyard/platform';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 
 /**
@@ -20,6 +21,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly experiments: ExperimentRepository,
+    private readonly dispatcher: CourseDispatcher,
   ) {}
 
   onApplicationBootstrap() {
@@ -40,6 +42,8 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
 
   /** One pass; returns how many jobs it queued again. */
   async reconcile(): Promise<{ unfinished: number; requeued: number }> {
+    // Courses' runs waiting for admission (fair share) whose slot freed without a pass (a worker died).
+    await this.dispatcher.admitAll();
     const unfinished = await this.experiments.unfinished();
     let requeued = 0;
     for (const { id } of unfinished) {

@@ -4,6 +4,7 @@ import { ExperimentSpec, JobPayloads } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { CheckpointRepository, ExperimentRepository, SupersededError } from '@trainyard/db';
 import { CheckpointMeta, epochSummaryData, EpochLogs, LossReport, runTrainingThread, TrainRequest } from '@trainyard/engine';
+import { CourseDispatcher } from '@trainyard/platform';
 import { JOB_QUEUE, JOB_RELEASED, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { DatasetLoader } from './dataset-loader';
@@ -37,6 +38,7 @@ export class TrainingService {
     private readonly artifacts: ArtifactsService,
     private readonly receipts: ReceiptRecorder,
     private readonly checkpointSink: CheckpointSink,
+    private readonly dispatcher: CourseDispatcher,
   ) {}
 
   /** The `train` job's handler. */
@@ -47,6 +49,7 @@ export class TrainingService {
   /** Enqueues every experiment still QUEUED or RUNNING (the in-process queue forgets its jobs on exit). */
   async requeueUnfinished(): Promise<void> {
     for (const { id } of await this.experiments.unfinished()) await this.queue.enqueue('train', { experimentId: id });
+    await this.dispatcher.admitAll();
   }
 
   /**
@@ -80,6 +83,8 @@ export class TrainingService {
       return 'failed';
     } finally {
       this.metrics.trainingEnded(id);
+      // A course run that ended or paused frees a slot: admit the next user's run (fair share).
+      await this.dispatcher.admit(existing.teamId).catch((e: Error) => log(`course admission pass failed (the reconciler retries): ${e.message}`));
     }
   }
 

@@ -50,6 +50,12 @@ function sameRequest<T extends { id: string; requestDigest: string | null }>(exi
   return existing;
 }
 
+/**
+ * Runs inside the transaction that inserts a new experiment, before the insert: a check that must
+ * hold at the moment of the insert (a course's runs-in-flight limit, under an advisory lock).
+ */
+export type CreateGuard = (tx: Prisma.TransactionClient) => Promise<void>;
+
 const TERMINAL: ExperimentStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 /**
@@ -73,9 +79,10 @@ export class ExperimentRepository {
   /**
    * Creates the experiment, or returns the one already made with the same idempotency key, when it
    * was made from the same request (same digest); the same key with a different request is a
-   * CONFLICT, as in payment APIs.
+   * CONFLICT, as in payment APIs. `guard` runs in the inserting transaction (a replay under an
+   * idempotency key inserts nothing and is not checked again).
    */
-  async createIdempotent(input: NewExperiment): Promise<{ experiment: Awaited<ReturnType<PrismaService['experiment']['create']>>; created: boolean }> {
+  async createIdempotent(input: NewExperiment, guard?: CreateGuard): Promise<{ experiment: Awaited<ReturnType<PrismaService['experiment']['create']>>; created: boolean }> {
     if (input.idempotencyKey) {
       const existing = await this.prisma.experiment.findUnique({
         where: { teamId_idempotencyKey: { teamId: input.teamId, idempotencyKey: input.idempotencyKey } },
@@ -83,7 +90,16 @@ export class ExperimentRepository {
       if (existing) return { experiment: sameRequest(existing, input), created: false };
     }
     try {
-      return { experiment: await this.prisma.experiment.create({ data: input }), created: true };
+      const experiment = guard
+        ? await this.prisma.$transaction(
+            async (tx) => {
+              await guard(tx);
+              return tx.experiment.create({ data: input });
+            },
+            { timeout: 30_000, maxWait: 30_000 },
+          )
+        : await this.prisma.experiment.create({ data: input });
+      return { experiment, created: true };
     } catch (e) {
       // Two identical requests raced past the lookup: the unique index let one through.
       if ((e as { code?: string }).code === 'P2002' && input.idempotencyKey) {
@@ -134,7 +150,7 @@ export class ExperimentRepository {
     assertId('experiment', id);
     const rows = await this.prisma.$queryRaw<Array<{ attempt: number }>>`
       UPDATE "Experiment"
-         SET status = 'QUEUED', "cancelRequested" = false, "failureReason" = NULL, "finishedAt" = NULL,
+         SET status = 'QUEUED', "cancelRequested" = false, "failureReason" = NULL, "finishedAt" = NULL, "admittedAt" = NULL,
              attempt = attempt + 1, "updatedAt" = now()
        WHERE id = ${id}::uuid AND "teamId" = ${teamId}::uuid AND status IN ('FAILED', 'CANCELLED')
    RETURNING attempt`;
@@ -208,8 +224,12 @@ export class ExperimentRepository {
   }
 
   /** Experiments whose job may have been lost with an in-process queue (for recovery at start). */
+  /** Runs that should have a train job: QUEUED or RUNNING, except course runs still waiting for admission (fair share). */
   unfinished() {
-    return this.prisma.experiment.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true } });
+    return this.prisma.experiment.findMany({
+      where: { status: { in: ['QUEUED', 'RUNNING'] }, OR: [{ admittedAt: { not: null } }, { team: { kind: 'TEAM' } }] },
+      select: { id: true },
+    });
   }
 
   /**

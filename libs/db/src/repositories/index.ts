@@ -1,5 +1,5 @@
 export { DatasetRepository, NewDatasetFile, DatasetSummary } from './dataset.repository';
-export { ExperimentRepository, SupersededError, LossRecord, NewExperiment } from './experiment.repository';
+export { ExperimentRepository, SupersededError, LossRecord, NewExperiment, CreateGuard } from './experiment.repository';
 export { CheckpointRepository, NewCheckpoint } from './checkpoint.repository';
 export { DeploymentRepository } from './deployment.repository';
 export { EvaluationRepository } from './evaluation.repository';
