@@ -198,6 +198,62 @@ describe('versioned datasets through the API', () => {
     expect(iris.validationCount).toBeGreaterThan(3);
   });
 
+  it('trains a CSV regression version end to end (API -> queue -> worker) with the mlp and MSE, then Huber and L1, recording MSE/MAE/R²', async () => {
+    const id = await newDataset(alice, 'house-prices');
+    const v = await newVersion(alice, id, 'csv', { labelColumn: 'price', task: 'regression' }, { testFraction: 0.25, validationFraction: 0.1, seed: 4 });
+    // price = 3 rooms + 0.02 area - 0.5 age + 10, with a little deterministic noise.
+    const lines = ['rooms,area,age,price'];
+    for (let i = 0; i < 480; i++) {
+      const rooms = 1 + (i % 6);
+      const area = 40 + ((i * 37) % 160);
+      const age = (i * 13) % 40;
+      lines.push(`${rooms},${area},${age},${(3 * rooms + 0.02 * area - 0.5 * age + 10 + (((i * 7) % 11) - 5) / 50).toFixed(3)}`);
+    }
+    expect((await put(alice, `${v.uploadUrl}/houses.csv`, new TextEncoder().encode(lines.join('\n') + '\n'))).status).toBe(200);
+    const ready = await ingest(alice, v.id);
+    expect(ready).toMatchObject({ status: 'READY', sampleShape: [1, 1, 3], numClasses: null, classNames: [] });
+    expect(ready.ingest.task).toBe('regression');
+
+    const base = { datasetId: id, model: { name: 'mlp', params: { hidden: [32] } }, optimizer: { name: 'Adam', learningRate: 0.01 }, epochs: 12, perPrintTimes: 5, pipeline: { batchSize: 16, map: [{ op: 'Normalize', fromDataset: true }] } };
+    // What does not fit a regression target is refused before anything is stored.
+    const ce = await alice.gql(SUBMIT, { input: { ...base, name: 'reg-ce', loss: { name: 'SoftmaxCrossEntropyWithLogits' } } });
+    expect(ce.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(ce.errors?.[0].message).toMatch(/cross-entropy needs class labels, but this dataset has a regression target/);
+    const three = await alice.gql(SUBMIT, { input: { ...base, name: 'reg-3', model: { name: 'mlp', numClasses: 3 } } });
+    expect(three.errors?.[0].message).toMatch(/a regression dataset has one target/);
+    const oneHot = await alice.gql(SUBMIT, { input: { ...base, name: 'reg-onehot', loss: { name: 'MSE' }, pipeline: { batchSize: 16, map: [{ op: 'OneHot', numClasses: 2 }] } } });
+    expect(oneHot.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+
+    const FIELDS = `id status failureReason spec progress { step } epochSummaries { epoch loss validation } metrics { task loss accuracy regression perClass { support } }`;
+    const ids: Record<string, string> = {};
+    for (const loss of [undefined, { name: 'Huber', delta: 1 }, { name: 'L1' }]) {
+      const { submitExperiment } = await alice.data(SUBMIT, { input: { ...base, name: `reg-${loss?.name ?? 'default'}`, ...(loss ? { loss } : {}) } });
+      ids[loss?.name ?? 'MSE'] = submitExperiment.id;
+    }
+    for (const [loss, expId] of Object.entries(ids)) {
+      let done: any;
+      for (const deadline = Date.now() + 180_000; ; ) {
+        done = (await alice.data(`query($id: ID!) { experiment(id: $id) { ${FIELDS} } }`, { id: expId })).experiment;
+        if (['SUCCEEDED', 'FAILED'].includes(done.status) || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(done.failureReason).toBeNull();
+      expect(done.status).toBe('SUCCEEDED');
+      expect(done.spec.loss.name).toBe(loss); // MSE is the default on a regression dataset
+      expect(done.spec.model.numClasses).toBe(1);
+      expect(done.metrics.task).toBe('regression');
+      expect(done.metrics.perClass).toEqual([]);
+      const r = done.metrics.regression;
+      expect(r.count).toBe(ready.testCount);
+      expect(r.r2).toBeGreaterThan(0.7);
+      expect(r.mae).toBeLessThan(Math.sqrt(r.mse) * 1.5 + 1e-9);
+      // The validation split is scored each epoch with the regression metrics.
+      const last = done.epochSummaries[done.epochSummaries.length - 1];
+      expect(last.validation).toEqual(expect.objectContaining({ mse: expect.any(Number), mae: expect.any(Number), r2: expect.any(Number) }));
+      expect(done.epochSummaries[0].loss).toBeGreaterThan(last.loss);
+    }
+  });
+
   it('ends a version FAILED with a reason naming the file and problem, touching nothing else', async () => {
     const id = await newDataset(alice, 'hostile');
     const good = await newVersion(alice, id, 'imagefolder');

@@ -39,7 +39,7 @@ export class EvaluateService {
       const [bytes, { test: split }] = await Promise.all([this.store.getBytes(row.checkpoint.storageKey), this.loader.load(row)]);
       const metrics = await this.score(bytes, spec, split, log);
       await this.evaluations.finish(id, attempt, { status: 'SUCCEEDED', metrics: metrics as object });
-      log(`succeeded: accuracy ${metrics.accuracy.toFixed(4)}`);
+      log(`succeeded: ${metrics.regression && metrics.task === 'regression' ? `MSE ${metrics.regression.mse.toPrecision(4)} R² ${metrics.regression.r2.toFixed(4)}` : `accuracy ${metrics.accuracy.toFixed(4)}`}`);
       return 'succeeded';
     } catch (err) {
       if (err instanceof SupersededError) return 'superseded';
@@ -67,7 +67,8 @@ export class EvaluateService {
     const model = modelFromCheckpoint(ckpt);
     try {
       const data = buildBatchSource(split, spec.pipeline as PipelineSpec, { seed: spec.seed, shuffle: false, dropRemainder: false });
-      return await evaluate(model, data.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>, numClasses);
+      const task = 'kind' in split && split.index.task === 'regression' ? ('regression' as const) : undefined;
+      return await evaluate(model, data.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>, numClasses, task ? { task, loss: spec.loss } : {});
     } finally {
       model.dispose();
     }

@@ -201,7 +201,8 @@ export class TrainingService {
         return 'cancelled';
       }
       await this.experiments.finish(id, attempt, 'SUCCEEDED', { metrics: result.metrics as object, step: result.step, epoch: result.epoch });
-      log(`succeeded: test accuracy ${result.metrics.accuracy.toFixed(4)}`);
+      const r = result.metrics.regression;
+      log(`succeeded: ${result.metrics.task === 'regression' && r ? `test MSE ${r.mse.toPrecision(4)} MAE ${r.mae.toPrecision(4)} R² ${r.r2.toFixed(4)}` : `test accuracy ${result.metrics.accuracy.toFixed(4)}`}`);
       return 'succeeded';
     } catch (err) {
       if (err instanceof SupersededError || err === ioError) throw err;

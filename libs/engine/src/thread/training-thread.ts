@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     trackAccuracy: true,
   });
   const numClasses = spec.model.numClasses;
+  // A regression dataset's batches carry their targets; evaluation then reports MSE, MAE and R².
+  const task = 'kind' in request.train && request.train.index.task === 'regression' ? ('regression' as const) : undefined;
   const validation = request.validation
     ? buildBatchSource(request.validation, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false })
     : undefined;
@@ -102,7 +104,8 @@ async function main(): Promise<void> {
     layerNorms: true,
     validate: validation
       ? async (model) => {
-          const m = await evaluate(model, validation.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK });
+          const m = await evaluate(model, validation.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK, task });
+          if (task) return { loss: m.loss, mse: m.regression!.mse, mae: m.regression!.mae, r2: m.regression!.r2 };
           return { loss: m.loss, accuracy: m.accuracy, topKAccuracy: m.topKAccuracy, f1: m.f1, precision: m.precision, recall: m.recall };
         }
       : undefined,
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
     done = { ...base, stopped: true };
   } else {
     const test = buildBatchSource(request.test, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false });
-    const metrics = await evaluate(trainer.model, test.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK, classNames: request.classNames });
+    const metrics = await evaluate(trainer.model, test.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK, classNames: request.classNames, task });
     const stopReason = result.stopReason === 'early-stopping' || result.stopReason === 'time-budget' ? result.stopReason : undefined;
     done = { ...base, stopped: false, metrics, ...(stopReason ? { stopReason } : {}) };
   }
