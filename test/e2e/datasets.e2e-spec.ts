@@ -330,11 +330,47 @@ describe('versioned datasets through the API', () => {
       `mutation($v: ID!, $n: String!, $p: [UploadedPartInput!]!) { completeSourceUpload(versionId: $v, name: $n, parts: $p) { sources { name status bytesReceived sha256 } } }`,
       { v: v.id, n: 'table.csv', p: [{ partNumber: 1, etag }] },
     );
-    expect(completeSourceUpload.sources[0]).toMatchObject({ name: 'table.csv', status: 'STORED', bytesReceived: csv.length });
-    expect(completeSourceUpload.sources[0].sha256).toBe(createHash('sha256').update(csv).digest('hex'));
+    // The API only checked the size (no read of the bytes): the hash is the ingest job's.
+    expect(completeSourceUpload.sources[0]).toMatchObject({ name: 'table.csv', status: 'STORED', bytesReceived: csv.length, sha256: null });
     const ready = await ingest(alice, v.id);
     expect(ready).toMatchObject({ status: 'READY', classNames: ['setosa', 'versicolor', 'virginica'] });
     expect(ready.trainCount + ready.testCount).toBe(400);
+    expect(ready.sources[0].sha256).toBe(createHash('sha256').update(csv).digest('hex'));
+  });
+
+  it('a presigned upload of the wrong size is refused at completion; a wrong file fails in the ingest job, naming it', async () => {
+    const id = await newDataset(alice, 'presigned-bad');
+    const v = await newVersion(alice, id, 'csv', { labelColumn: 'label' });
+    const begin = async (name: string, size: number) =>
+      (
+        await alice.data(`mutation($v: ID!, $n: String!, $s: Float!) { createSourceUpload(versionId: $v, name: $n, sizeBytes: $s) { parts { partNumber url } } }`, {
+          v: v.id,
+          n: name,
+          s: size,
+        })
+      ).createSourceUpload.parts[0].url as string;
+    const complete = (name: string, etag: string) =>
+      alice.gql(`mutation($v: ID!, $n: String!, $p: [UploadedPartInput!]!) { completeSourceUpload(versionId: $v, name: $n, parts: $p) { sources { name status sha256 } } }`, {
+        v: v.id,
+        n: name,
+        p: [{ partNumber: 1, etag }],
+      });
+    // Announced 500 bytes, sent fewer: cut off, nothing stored.
+    const short = csvOf(5);
+    const url = await begin('short.csv', 500);
+    const put1 = await fetch(url, { method: 'PUT', body: short });
+    const cut = await complete('short.csv', put1.headers.get('etag')!);
+    expect(cut.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(cut.errors?.[0].message).toMatch(/short\.csv: the upload was cut off after \d+ bytes of 500/);
+    // Right size, wrong content (a label column missing): accepted by the API, the ingest fails it.
+    const bad = csvOf(30, { header: ['f1', 'f2', 'f3', 'species'] });
+    const put2 = await fetch(await begin('bad.csv', bad.length), { method: 'PUT', body: bad });
+    expect((await complete('bad.csv', put2.headers.get('etag')!)).errors).toBeUndefined();
+    const r = await alice.gql(`mutation($id: ID!) { ingestDatasetVersion(id: $id) { status } }`, { id: v.id });
+    expect(r.errors).toBeUndefined();
+    const state = await waitForVersion(alice, v.id);
+    expect(state.status).toBe('FAILED');
+    expect(state.failureReason).toMatch(/^bad\.csv: no column named "label"/);
   });
 
   it("keeps teams apart: another team's version is not found", async () => {

@@ -139,7 +139,7 @@ describe('the fused map (crops, flips, affine ops and HWC2CHW in one pass)', () 
   });
 
   it('falls back to op by op for Resize and Grayscale', () => {
-    const p = compileMap([{ op: 'Resize', size: [4, 4] }, { op: 'RandomHorizontalFlip', p: 1 }], [2, 2, 1], 'uint8', { training: true });
+    const p = compileMap([{ op: 'Resize', size: [4, 4], interpolation: 'bilinear' }, { op: 'RandomHorizontalFlip', p: 1 }], [2, 2, 1], 'uint8', { training: true });
     const out = new Float32Array(16);
     p.run(new Uint8Array([0, 100, 200, 255]), 0, out, 0);
     expect(Array.from(out.subarray(0, 4))).toEqual([100, 75, 25, 0]);

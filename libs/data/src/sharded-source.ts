@@ -67,7 +67,11 @@ function permutation(n: number, rng: ReturnType<typeof createRng>): number[] {
  * only on (seed, pass), so epoch(e) is the same every time it is asked for and a resumed run is exact.
  */
 /** A DataBatchSource whose epochs are read asynchronously (from disk or the store). */
-export type StreamingBatchSource = Omit<DataBatchSource, 'epoch'> & { epoch(epochIndex: number): AsyncIterable<Batch> };
+export type StreamingBatchSource = Omit<DataBatchSource, 'epoch'> & {
+  epoch(epochIndex: number): AsyncIterable<Batch>;
+  /** Ends the prefetch thread (a long-lived process calls it when done with the source). */
+  close(): Promise<void>;
+};
 
 export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpec, opts: ShardedSourceOptions): StreamingBatchSource {
   const spec = validatePipelineSpec(pipeline);
@@ -179,7 +183,9 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
   }
 
   const threaded = !opts.inline && !opts.readShard;
-  let thread: PrefetchThread | undefined;
+  // The thread starts now (unref'd), so its start-up (a fresh V8 isolate loading this lib) overlaps
+  // with building the model instead of delaying the first batch.
+  let thread: PrefetchThread | undefined = threaded ? new PrefetchThread({ ref, pipeline, opts: { seed: opts.seed, shuffle: opts.shuffle, dropRemainder: opts.dropRemainder } }).warm() : undefined;
   return {
     batchesPerEpoch: perPass * repeat,
     sampleShape: program.outShape,
@@ -192,6 +198,11 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
         return;
       }
       for (let r = 0; r < repeat; r++) yield* pass(e * repeat + r);
+    },
+    async close() {
+      const t = thread;
+      thread = undefined;
+      await t?.close();
     },
   };
 }
@@ -218,6 +229,20 @@ class PrefetchThread {
   private poke() {
     this.wake?.();
     this.wake = undefined;
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    this.current = -1;
+    this.done = true;
+    await w?.terminate();
+  }
+
+  /** Starts the thread ahead of the first epoch (it stays unref'd until an epoch is consumed). */
+  warm(): this {
+    this.worker ??= this.start();
+    return this;
   }
 
   private start(): Worker {

@@ -41,7 +41,7 @@ export const toDataset = (d: DatasetRow, shown?: VersionRow | null): Dataset => 
   testCount: d.testCount,
   classHistogram: d.classHistogram,
   files: shown
-    ? shown.sources.filter((s) => s.sha256).map(sourceAsFile)
+    ? shown.sources.filter((s) => s.status === 'STORED').map(sourceAsFile)
     : d.files.map((f) => ({
         role: f.role,
         sizeBytes: Number(f.sizeBytes),

@@ -36,8 +36,8 @@ export class EvaluateService {
     const log = (m: string) => this.logger.log(`evaluation ${id} attempt ${attempt}: ${m}`);
     try {
       const spec = row.checkpoint.experiment.spec as unknown as ExperimentSpec;
-      const [bytes, { test: split }] = await Promise.all([this.store.getBytes(row.checkpoint.storageKey), this.loader.load(row)]);
-      const metrics = await this.score(bytes, spec, split, log);
+      const [bytes, data] = await Promise.all([this.store.getBytes(row.checkpoint.storageKey), this.loader.load(row)]);
+      const metrics = await this.score(bytes, spec, data.test, log).finally(() => data.release());
       await this.evaluations.finish(id, attempt, { status: 'SUCCEEDED', metrics: metrics as object });
       log(`succeeded: ${metrics.regression && metrics.task === 'regression' ? `MSE ${metrics.regression.mse.toPrecision(4)} R² ${metrics.regression.r2.toFixed(4)}` : `accuracy ${metrics.accuracy.toFixed(4)}`}`);
       return 'succeeded';
@@ -68,7 +68,11 @@ export class EvaluateService {
     try {
       const data = buildBatchSource(split, spec.pipeline as PipelineSpec, { seed: spec.seed, shuffle: false, dropRemainder: false });
       const task = 'kind' in split && split.index.task === 'regression' ? ('regression' as const) : undefined;
-      return await evaluate(model, data.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>, numClasses, task ? { task, loss: spec.loss } : {});
+      try {
+        return await evaluate(model, data.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>, numClasses, task ? { task, loss: spec.loss } : {});
+      } finally {
+        if ('close' in data) await data.close(); // this process lives on: end the source's prefetch thread
+      }
     } finally {
       model.dispose();
     }

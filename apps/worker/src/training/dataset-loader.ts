@@ -7,6 +7,7 @@ import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { DatasetIndex, ImageSplit, INDEX_FILE, loadMnist, ShardedSplit, SplitName } from '@trainyard/data';
 import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
+import { ShardCache } from './shard-cache';
 
 export interface LoadedDataset {
   train: ImageSplit | ShardedSplit;
@@ -16,37 +17,49 @@ export interface LoadedDataset {
   validation?: ShardedSplit;
   /** Class names in label order, when the dataset names its classes. */
   classNames?: string[];
+  /** Ends the run's lease on the cached shards (the cache may then evict them); call when done. */
+  release(): Promise<void>;
 }
 
 /**
  * How the worker gets a dataset to the training thread. A versioned dataset stays in the internal
  * form: its shards are copied, streamed, from the store into a local cache folder once per version
  * (a READY version never changes, so the cache never goes stale) and the thread streams them from
- * disk with bounded memory. Datasets uploaded before versions existed load their idx files in memory.
+ * disk with bounded memory. The cache is bounded (ShardCache: DATASET_CACHE_MAX_BYTES, LRU over
+ * versions no run is using, deleted versions removed). Datasets uploaded before versions existed
+ * load their idx files in memory.
  */
 @Injectable()
 export class DatasetLoader {
   private readonly logger = new Logger('DatasetLoader');
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly cache: ShardCache;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly datasets: DatasetRepository,
     private readonly versions: DatasetVersionRepository,
-  ) {}
+  ) {
+    this.cache = new ShardCache({
+      root: this.config.datasets.cacheDir,
+      maxBytes: this.config.datasets.cacheMaxBytes,
+      exists: async (id) => !!(await this.versions.getById(id).catch((e: { code?: string }) => (e.code === 'P2023' ? null : Promise.reject(e)))),
+      log: (m) => this.logger.log(m),
+    });
+  }
 
   async load(experiment: { datasetId: string; datasetVersionId: string | null }): Promise<LoadedDataset> {
     if (!experiment.datasetVersionId) return this.loadLegacy(experiment.datasetId);
     const v = await this.versions.getById(experiment.datasetVersionId);
     if (!v || v.status !== 'READY' || !v.index || !v.storagePrefix) throw new Error(`dataset version ${experiment.datasetVersionId} is not READY`);
     const index = v.index as unknown as DatasetIndex;
-    const dir = path.join(this.config.datasets.cacheDir, v.id);
-    await this.ensureCached(dir, v.storagePrefix, index);
+    const prefix = v.storagePrefix;
+    const { dir, release } = await this.cache.acquire(v.id, (d) => this.ensureCached(d, prefix, index));
     const split = (name: SplitName): ShardedSplit => ({ kind: 'sharded', index, split: name, dir });
     const evalSplit: SplitName = index.splits.test?.count ? 'test' : index.splits.validation?.count ? 'validation' : 'train';
     const validation = evalSplit !== 'validation' && index.splits.validation?.count ? split('validation') : undefined;
-    return { train: split('train'), test: split(evalSplit), ...(validation ? { validation } : {}), ...(index.classNames?.length ? { classNames: index.classNames } : {}) };
+    return { train: split('train'), test: split(evalSplit), ...(validation ? { validation } : {}), ...(index.classNames?.length ? { classNames: index.classNames } : {}), release };
   }
 
   /** Copies the version's files into `dir` (each streamed to a temp name, then renamed): idempotent. */
@@ -90,6 +103,6 @@ export class DatasetLoader {
     };
     const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(['TRAIN_IMAGES', 'TRAIN_LABELS', 'TEST_IMAGES', 'TEST_LABELS'].map(file));
     const mnist = loadMnist({ trainImages, trainLabels, testImages, testLabels });
-    return { train: mnist.train, test: mnist.test };
+    return { train: mnist.train, test: mnist.test, release: async () => undefined };
   }
 }

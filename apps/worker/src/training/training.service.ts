@@ -6,7 +6,7 @@ import { CheckpointRepository, ExperimentRepository, SupersededError } from '@tr
 import { CheckpointMeta, epochSummaryData, EpochLogs, LossReport, runTrainingThread, TrainRequest } from '@trainyard/engine';
 import { JOB_QUEUE, JOB_RELEASED, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { DatasetLoader } from './dataset-loader';
+import { DatasetLoader, LoadedDataset } from './dataset-loader';
 import { CheckpointSink } from './checkpoint-sink';
 import { ReceiptRecorder } from './receipt-recorder';
 import { RunWatcher } from './run-watcher';
@@ -94,8 +94,24 @@ export class TrainingService {
       return 'paused';
     }
     const experiment = (await this.experiments.getById(id))!;
-    const spec = experiment.spec as unknown as ExperimentSpec;
     const data = await this.datasets.load(experiment);
+    try {
+      return await this.trainOn(data, experiment, id, attempt, teamId, log, shutdown);
+    } finally {
+      await data.release();
+    }
+  }
+
+  private async trainOn(
+    data: LoadedDataset,
+    experiment: NonNullable<Awaited<ReturnType<ExperimentRepository['getById']>>>,
+    id: string,
+    attempt: number,
+    teamId: string,
+    log: (m: string) => void,
+    shutdown?: AbortSignal,
+  ): Promise<TrainingOutcome> {
+    const spec = experiment.spec as unknown as ExperimentSpec;
 
     const last = await this.checkpoints.latest(id);
     const resume = last ? await this.store.getBytes(last.storageKey) : undefined;

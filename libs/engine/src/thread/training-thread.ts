@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     ...start,
     layerNorms: true,
     validate: validation
-      ? async (model) => {
+      ? async (model): Promise<Record<string, number> & { loss: number }> => {
           const m = await evaluate(model, validation.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK, task });
           if (task) return { loss: m.loss, mse: m.regression!.mse, mae: m.regression!.mae, r2: m.regression!.r2 };
           return { loss: m.loss, accuracy: m.accuracy, topKAccuracy: m.topKAccuracy, f1: m.f1, precision: m.precision, recall: m.recall };
