@@ -51,12 +51,12 @@ export class ExperimentService {
     if (version && version.status !== 'READY') {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset version ${version.version} is ${version.status}, not READY`, { datasetVersionId: version.id });
     }
-    const source = version ?? dataset;
-    const imageShape = version ? version.sampleShape : dataset.imageShape;
+    const source = version;
+    const imageShape = version?.sampleShape ?? [];
     // A regression version (CSV with a numeric target) has no classes: the model has one output.
     const task: LabelTask = (version?.index as { task?: LabelTask } | null)?.task === 'regression' ? 'regression' : 'classification';
-    const numClasses = task === 'regression' ? 1 : source.numClasses;
-    if ((!version && dataset.status !== 'READY') || !source.trainCount || !numClasses) {
+    const numClasses = task === 'regression' ? 1 : source?.numClasses;
+    if (!version || !source?.trainCount || !numClasses) {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload its files and wait for the ingest to finish`, { datasetId: dataset.id });
     }
     return { dataset, version, imageShape, numClasses, trainCount: source.trainCount, task };

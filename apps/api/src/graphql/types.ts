@@ -57,7 +57,7 @@ export class DatasetFile {
 export class Dataset {
   @Field(() => ID) id: string;
   @Field() name: string;
-  @Field(() => DatasetFormat) format: DatasetFormat;
+  @Field(() => DatasetFormat, { deprecationReason: "formats are per version: DatasetVersion.format (this is always MNIST, as it always was)" }) format: DatasetFormat;
   @Field(() => DatasetStatus) status: DatasetStatus;
   @Field(() => [Int], { description: '[height, width, channels] of one sample.' }) imageShape: number[];
   @Field(() => Int, { nullable: true }) numClasses?: number | null;

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { DatasetIndex, ImageSplit, INDEX_FILE, loadMnist, ShardedSplit, SplitName } from '@trainyard/data';
-import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
+import { DatasetIndex, ImageSplit, INDEX_FILE, ShardedSplit, SplitName } from '@trainyard/data';
+import { DatasetVersionRepository } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { ShardCache } from './shard-cache';
 
@@ -26,8 +26,7 @@ export interface LoadedDataset {
  * form: its shards are copied, streamed, from the store into a local cache folder once per version
  * (a READY version never changes, so the cache never goes stale) and the thread streams them from
  * disk with bounded memory. The cache is bounded (ShardCache: DATASET_CACHE_MAX_BYTES, LRU over
- * versions no run is using, deleted versions removed). Datasets uploaded before versions existed
- * load their idx files in memory.
+ * versions no run is using, deleted versions removed).
  */
 @Injectable()
 export class DatasetLoader {
@@ -38,7 +37,6 @@ export class DatasetLoader {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
-    private readonly datasets: DatasetRepository,
     private readonly versions: DatasetVersionRepository,
   ) {
     this.cache = new ShardCache({
@@ -50,7 +48,7 @@ export class DatasetLoader {
   }
 
   async load(experiment: { datasetId: string; datasetVersionId: string | null }): Promise<LoadedDataset> {
-    if (!experiment.datasetVersionId) return this.loadLegacy(experiment.datasetId);
+    if (!experiment.datasetVersionId) throw new Error(`no dataset version recorded for this run (dataset ${experiment.datasetId})`);
     const v = await this.versions.getById(experiment.datasetVersionId);
     if (!v || v.status !== 'READY' || !v.index || !v.storagePrefix) throw new Error(`dataset version ${experiment.datasetVersionId} is not READY`);
     const index = v.index as unknown as DatasetIndex;
@@ -92,17 +90,5 @@ export class DatasetLoader {
       copied++;
     }
     if (copied) this.logger.log(`cached ${copied} of ${names.length} files of ${prefix} in ${dir}`);
-  }
-
-  private async loadLegacy(datasetId: string): Promise<LoadedDataset> {
-    const dataset = await this.datasets.getById(datasetId);
-    const file = (role: string) => {
-      const f = dataset.files.find((x) => x.role === role);
-      if (!f) throw new Error(`dataset ${dataset.id} has no ${role} file`);
-      return this.store.getBytes(f.storageKey);
-    };
-    const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(['TRAIN_IMAGES', 'TRAIN_LABELS', 'TEST_IMAGES', 'TEST_LABELS'].map(file));
-    const mnist = loadMnist({ trainImages, trainLabels, testImages, testLabels });
-    return { train: mnist.train, test: mnist.test, release: async () => undefined };
   }
 }
