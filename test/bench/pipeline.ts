@@ -6,9 +6,12 @@
  *     RandomHorizontalFlip, Normalize(dataset)) + batch 64 on the CIFAR-sized set, no training;
  *  3. LeNet-5 training rate on the ingested MNIST (walkthrough map, batch 64), and data_wait_pct: the
  *     share of step time spent waiting for the next batch;
+ *  3b. the `cnn` on the CIFAR-sized set with RandomCrop + RandomHorizontalFlip + Normalize: its rate and
+ *     data wait (BENCH_CNN_SAMPLES samples, default 3,200);
  *  4. (BENCH_MEMCAP=1, default on) a memory-capped streaming run: a synthetic set several times larger
  *     than a cap (BENCH_MEMCAP_MIB, default 512) streamed and trained, sampling RSS all along.
- * Last line: RESULT mnist_ingest_s=.. cifar_ingest_s=.. pipeline_samples_per_s=.. train_samples_per_s=.. data_wait_pct=..
+ * Short run: BENCH_TRAIN_SAMPLES=6400 BENCH_CNN_SAMPLES=1280 BENCH_MEMCAP=0.
+ * Last line: RESULT mnist_ingest_s=.. cifar_ingest_s=.. pipeline_samples_per_s=.. train_samples_per_s=.. data_wait_pct=.. cnn_data_wait_pct=..
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -147,6 +150,24 @@ async function main() {
     console.log(`LeNet-5 on ingested MNIST (${backend}): ${trainSrc.batchesPerEpoch * 64} samples in ${(trainMs / 1000).toFixed(1)} s = ${Math.round(trainRate)} samples/s, waiting for data ${waitPct.toFixed(2)}% of the time`);
     console.log(`pipeline / training rate: ${(best / trainRate).toFixed(1)}x`);
 
+    // 3b. The cnn on the CIFAR-sized set with RandomCrop + RandomHorizontalFlip (+ Normalize): the
+    // issue's second data-wait case. BENCH_CNN_SAMPLES (default 3,200) bounds the timed run.
+    const cnnSamples = Number(process.env.BENCH_CNN_SAMPLES ?? 3200);
+    const cnnTrainer = new Trainer({
+      model: buildModel({ name: 'cnn', inputShape: [32, 32, 3], numClasses: 10, seed: 7 }),
+      optimizer: buildOptimizer({ name: 'Adam', learningRate: 0.001 }),
+    });
+    await cnnTrainer.fit(timed(buildShardedBatchSource({ kind: 'sharded', index: cifarIndex, split: 'train', dir: cifarDir }, { ...augment, take: 256 }, { seed: 2, shuffle: true })), { epochs: 1 });
+    const cnnSrc = timed(buildShardedBatchSource({ kind: 'sharded', index: cifarIndex, split: 'train', dir: cifarDir }, { ...augment, take: cnnSamples }, { seed: 1, shuffle: true }));
+    t = performance.now();
+    await cnnTrainer.fit(cnnSrc, { epochs: 1 });
+    const cnnMs = performance.now() - t;
+    const cnnRate = (cnnSrc.batchesPerEpoch * 64) / (cnnMs / 1000);
+    const cnnWaitPct = (cnnSrc.waitMs / cnnMs) * 100;
+    console.log(
+      `cnn on the CIFAR-sized set (${backend}, RandomCrop+Flip+Normalize, batch 64): ${cnnSrc.batchesPerEpoch * 64} samples in ${(cnnMs / 1000).toFixed(1)} s = ${Math.round(cnnRate)} samples/s, waiting for data ${cnnWaitPct.toFixed(2)}% of the time`,
+    );
+
     // 4. Memory-capped streaming run, in a fresh process so its RSS is the run's own.
     if (process.env.BENCH_MEMCAP !== '0') {
       const out = execFileSync(process.execPath, [__filename, '--memcap'], { env: { ...process.env, BENCH_DIR: root }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -154,7 +175,7 @@ async function main() {
     }
 
     console.log(
-      `RESULT mnist_ingest_s=${mnistIngestS.toFixed(2)} cifar_ingest_s=${cifarIngestS.toFixed(2)} pipeline_samples_per_s=${Math.round(best)} train_samples_per_s=${Math.round(trainRate)} data_wait_pct=${waitPct.toFixed(2)}`,
+      `RESULT mnist_ingest_s=${mnistIngestS.toFixed(2)} cifar_ingest_s=${cifarIngestS.toFixed(2)} pipeline_samples_per_s=${Math.round(best)} train_samples_per_s=${Math.round(trainRate)} data_wait_pct=${waitPct.toFixed(2)} cnn_data_wait_pct=${cnnWaitPct.toFixed(2)}`,
     );
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -205,6 +205,62 @@ describe('versioned datasets through the API', () => {
     expect(iris.validationCount).toBeGreaterThan(3);
   });
 
+  it('trains a CSV regression version end to end (API -> queue -> worker) with the mlp and MSE, then Huber and L1, recording MSE/MAE/R²', async () => {
+    const id = await newDataset(alice, 'house-prices');
+    const v = await newVersion(alice, id, 'csv', { labelColumn: 'price', task: 'regression' }, { testFraction: 0.25, validationFraction: 0.1, seed: 4 });
+    // price = 3 rooms + 0.02 area - 0.5 age + 10, with a little deterministic noise.
+    const lines = ['rooms,area,age,price'];
+    for (let i = 0; i < 480; i++) {
+      const rooms = 1 + (i % 6);
+      const area = 40 + ((i * 37) % 160);
+      const age = (i * 13) % 40;
+      lines.push(`${rooms},${area},${age},${(3 * rooms + 0.02 * area - 0.5 * age + 10 + (((i * 7) % 11) - 5) / 50).toFixed(3)}`);
+    }
+    expect((await put(alice, `${v.uploadUrl}/houses.csv`, new TextEncoder().encode(lines.join('\n') + '\n'))).status).toBe(200);
+    const ready = await ingest(alice, v.id);
+    expect(ready).toMatchObject({ status: 'READY', sampleShape: [1, 1, 3], numClasses: null, classNames: [] });
+    expect(ready.ingest.task).toBe('regression');
+
+    const base = { datasetId: id, model: { name: 'mlp', params: { hidden: [32] } }, optimizer: { name: 'Adam', learningRate: 0.01 }, epochs: 12, perPrintTimes: 5, pipeline: { batchSize: 16, map: [{ op: 'Normalize', fromDataset: true }] } };
+    // What does not fit a regression target is refused before anything is stored.
+    const ce = await alice.gql(SUBMIT, { input: { ...base, name: 'reg-ce', loss: { name: 'SoftmaxCrossEntropyWithLogits' } } });
+    expect(ce.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(ce.errors?.[0].message).toMatch(/cross-entropy needs class labels, but this dataset has a regression target/);
+    const three = await alice.gql(SUBMIT, { input: { ...base, name: 'reg-3', model: { name: 'mlp', numClasses: 3 } } });
+    expect(three.errors?.[0].message).toMatch(/a regression dataset has one target/);
+    const oneHot = await alice.gql(SUBMIT, { input: { ...base, name: 'reg-onehot', loss: { name: 'MSE' }, pipeline: { batchSize: 16, map: [{ op: 'OneHot', numClasses: 2 }] } } });
+    expect(oneHot.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+
+    const FIELDS = `id status failureReason spec progress { step } epochSummaries { epoch loss validation } metrics { task loss accuracy regression perClass { support } }`;
+    const ids: Record<string, string> = {};
+    for (const loss of [undefined, { name: 'Huber', delta: 1 }, { name: 'L1' }]) {
+      const { submitExperiment } = await alice.data(SUBMIT, { input: { ...base, name: `reg-${loss?.name ?? 'default'}`, ...(loss ? { loss } : {}) } });
+      ids[loss?.name ?? 'MSE'] = submitExperiment.id;
+    }
+    for (const [loss, expId] of Object.entries(ids)) {
+      let done: any;
+      for (const deadline = Date.now() + 180_000; ; ) {
+        done = (await alice.data(`query($id: ID!) { experiment(id: $id) { ${FIELDS} } }`, { id: expId })).experiment;
+        if (['SUCCEEDED', 'FAILED'].includes(done.status) || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(done.failureReason).toBeNull();
+      expect(done.status).toBe('SUCCEEDED');
+      expect(done.spec.loss.name).toBe(loss); // MSE is the default on a regression dataset
+      expect(done.spec.model.numClasses).toBe(1);
+      expect(done.metrics.task).toBe('regression');
+      expect(done.metrics.perClass).toEqual([]);
+      const r = done.metrics.regression;
+      expect(r.count).toBe(ready.testCount);
+      expect(r.r2).toBeGreaterThan(0.7);
+      expect(r.mae).toBeLessThan(Math.sqrt(r.mse) * 1.5 + 1e-9);
+      // The validation split is scored each epoch with the regression metrics.
+      const last = done.epochSummaries[done.epochSummaries.length - 1];
+      expect(last.validation).toEqual(expect.objectContaining({ mse: expect.any(Number), mae: expect.any(Number), r2: expect.any(Number) }));
+      expect(done.epochSummaries[0].loss).toBeGreaterThan(last.loss);
+    }
+  });
+
   it('ends a version FAILED with a reason naming the file and problem, touching nothing else', async () => {
     const id = await newDataset(alice, 'hostile');
     const good = await newVersion(alice, id, 'imagefolder');
@@ -284,11 +340,47 @@ describe('versioned datasets through the API', () => {
       `mutation($v: ID!, $n: String!, $p: [UploadedPartInput!]!) { completeSourceUpload(versionId: $v, name: $n, parts: $p) { sources { name status bytesReceived sha256 } } }`,
       { v: v.id, n: 'table.csv', p: [{ partNumber: 1, etag }] },
     );
-    expect(completeSourceUpload.sources[0]).toMatchObject({ name: 'table.csv', status: 'STORED', bytesReceived: csv.length });
-    expect(completeSourceUpload.sources[0].sha256).toBe(createHash('sha256').update(csv).digest('hex'));
+    // The API only checked the size (no read of the bytes): the hash is the ingest job's.
+    expect(completeSourceUpload.sources[0]).toMatchObject({ name: 'table.csv', status: 'STORED', bytesReceived: csv.length, sha256: null });
     const ready = await ingest(alice, v.id);
     expect(ready).toMatchObject({ status: 'READY', classNames: ['setosa', 'versicolor', 'virginica'] });
     expect(ready.trainCount + ready.testCount).toBe(400);
+    expect(ready.sources[0].sha256).toBe(createHash('sha256').update(csv).digest('hex'));
+  });
+
+  it('a presigned upload of the wrong size is refused at completion; a wrong file fails in the ingest job, naming it', async () => {
+    const id = await newDataset(alice, 'presigned-bad');
+    const v = await newVersion(alice, id, 'csv', { labelColumn: 'label' });
+    const begin = async (name: string, size: number) =>
+      (
+        await alice.data(`mutation($v: ID!, $n: String!, $s: Float!) { createSourceUpload(versionId: $v, name: $n, sizeBytes: $s) { parts { partNumber url } } }`, {
+          v: v.id,
+          n: name,
+          s: size,
+        })
+      ).createSourceUpload.parts[0].url as string;
+    const complete = (name: string, etag: string) =>
+      alice.gql(`mutation($v: ID!, $n: String!, $p: [UploadedPartInput!]!) { completeSourceUpload(versionId: $v, name: $n, parts: $p) { sources { name status sha256 } } }`, {
+        v: v.id,
+        n: name,
+        p: [{ partNumber: 1, etag }],
+      });
+    // Announced 500 bytes, sent fewer: cut off, nothing stored.
+    const short = csvOf(5);
+    const url = await begin('short.csv', 500);
+    const put1 = await fetch(url, { method: 'PUT', body: short });
+    const cut = await complete('short.csv', put1.headers.get('etag')!);
+    expect(cut.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(cut.errors?.[0].message).toMatch(/short\.csv: the upload was cut off after \d+ bytes of 500/);
+    // Right size, wrong content (a label column missing): accepted by the API, the ingest fails it.
+    const bad = csvOf(30, { header: ['f1', 'f2', 'f3', 'species'] });
+    const put2 = await fetch(await begin('bad.csv', bad.length), { method: 'PUT', body: bad });
+    expect((await complete('bad.csv', put2.headers.get('etag')!)).errors).toBeUndefined();
+    const r = await alice.gql(`mutation($id: ID!) { ingestDatasetVersion(id: $id) { status } }`, { id: v.id });
+    expect(r.errors).toBeUndefined();
+    const state = await waitForVersion(alice, v.id);
+    expect(state.status).toBe('FAILED');
+    expect(state.failureReason).toMatch(/^bad\.csv: no column named "label"/);
   });
 
   it("keeps teams apart: another team's version is not found", async () => {

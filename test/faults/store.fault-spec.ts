@@ -109,12 +109,14 @@ describe('the app on a faulty store', () => {
     const failed = await client.upload(datasetId, 'train-images', mnistSubset('train-images', counts['train-images']));
     expect(failed.status).toBe(503);
     expect(failed.body.code).toBe('UNAVAILABLE');
-    expect(await prisma.datasetFile.count({ where: { datasetId } })).toBe(0);
+    expect(await prisma.datasetSource.count({ where: { version: { datasetId }, status: 'STORED' } })).toBe(0);
     proxy.clear();
     proxy.inject({ match: isPut, times: 2, kind: 'error', status: 503, code: 'SlowDown' });
     for (const slug of Object.keys(counts) as MnistSlug[]) expect((await client.upload(datasetId, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
     expect(proxy.count('503')).toBe(2);
-    for (const f of await prisma.datasetFile.findMany({ where: { datasetId } })) expect(await store.exists(f.storageKey)).toBe(true);
+    const stored = await prisma.datasetSource.findMany({ where: { version: { datasetId }, status: 'STORED' } });
+    expect(stored).toHaveLength(Object.keys(counts).length);
+    for (const f of stored) expect(await store.exists(f.storageKey)).toBe(true);
   });
 
   const submit = async (name: string, epochs: number) =>

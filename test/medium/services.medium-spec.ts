@@ -53,7 +53,25 @@ const newTeam = async () => (await prisma.team.create({ data: { name: `team-${ra
 /** A READY dataset row as the ingest leaves it (the experiment and predict services read only these fields). */
 async function readyDataset(teamId: string, n = 64) {
   const d = await prisma.dataset.create({
-    data: { teamId, name: `ds-${randomUUID().slice(0, 8)}`, format: 'MNIST', status: 'READY', imageShape: [28, 28, 1], numClasses: 10, trainCount: n, testCount: 16, classHistogram: Array(10).fill(n / 10) },
+    data: { teamId, name: `ds-${randomUUID().slice(0, 8)}`, status: 'READY', imageShape: [28, 28, 1], numClasses: 10, trainCount: n, testCount: 16, classHistogram: Array(10).fill(n / 10) },
+  });
+  // Its data lives in a READY version, as the ingest job leaves one.
+  await prisma.datasetVersion.create({
+    data: {
+      datasetId: d.id,
+      version: 1,
+      format: 'idx',
+      options: {},
+      split: {},
+      status: 'READY',
+      storagePrefix: `teams/${teamId}/datasets/${d.id}/versions/v1/data/`,
+      index: { task: 'classification', sampleShape: [28, 28, 1], classNames: [], splits: {} },
+      sampleShape: [28, 28, 1],
+      numClasses: 10,
+      trainCount: n,
+      testCount: 16,
+      readyAt: new Date(),
+    },
   });
   return d.id;
 }
@@ -76,7 +94,7 @@ describe('DatasetService.uploadToDataset', () => {
   it('streams the four idx files into the store and queues one ingest job for the version', async () => {
     const service = datasetService();
     const teamId = await newTeam();
-    const d = await new DatasetRepository(prisma).create(teamId, 'mnist', 'MNIST');
+    const d = await new DatasetRepository(prisma).create(teamId, 'mnist');
     const counts: Record<MnistSlug, number> = { 'train-images': 100, 'train-labels': 100, 'test-images': 16, 'test-labels': 16 };
     for (const slug of Object.keys(counts) as MnistSlug[]) await service.uploadToDataset(teamId, d.id, slug, Readable.from([mnistSubset(slug, counts[slug])]));
     const versions = await prisma.datasetVersion.findMany({ where: { datasetId: d.id }, include: { sources: true } });
@@ -93,7 +111,7 @@ describe('DatasetService.uploadToDataset', () => {
   it('refuses a file name that is not one of the format\'s (own properties only), storing nothing', async () => {
     const service = datasetService();
     const teamId = await newTeam();
-    const d = await new DatasetRepository(prisma).create(teamId, 'names', 'MNIST');
+    const d = await new DatasetRepository(prisma).create(teamId, 'names');
     for (const name of ['constructor', '__proto__', 'validation-images']) {
       const e = await errorOf(service.uploadToDataset(teamId, d.id, name, Readable.from([Buffer.from('x')])));
       expect(e.code).toBe(ErrorCode.BAD_USER_INPUT);
@@ -104,7 +122,7 @@ describe('DatasetService.uploadToDataset', () => {
   it("does not touch another team's dataset", async () => {
     const service = datasetService();
     const owner = await newTeam();
-    const d = await new DatasetRepository(prisma).create(owner, 'mine', 'MNIST');
+    const d = await new DatasetRepository(prisma).create(owner, 'mine');
     const e = await errorOf(service.uploadToDataset(await newTeam(), d.id, 'train-labels', Readable.from([mnistSubset('train-labels', 5)])));
     expect(e.code).toBe(ErrorCode.NOT_FOUND);
   });
@@ -143,7 +161,7 @@ describe('ExperimentService.submit', () => {
 
   it('refuses a dataset that is not ready, and bad names, before storing anything', async () => {
     const teamId = await newTeam();
-    const d = await new DatasetRepository(prisma).create(teamId, 'empty', 'MNIST');
+    const d = await new DatasetRepository(prisma).create(teamId, 'empty');
     const service = experimentService();
     expect((await errorOf(service.submit(teamId, input(d.id)))).code).toBe(ErrorCode.CONFLICT);
     expect((await errorOf(service.submit(teamId, input(d.id, { name: 'x\u0000' })))).code).toBe(ErrorCode.BAD_USER_INPUT);

@@ -33,7 +33,7 @@ export async function seedCheckpoint(
     opts.datasetId ??
     (
       await prisma.dataset.create({
-        data: { teamId, name: `mnist-${Math.random().toString(36).slice(2, 8)}`, format: 'MNIST', status: 'READY', imageShape: [28, 28, 1], numClasses: 10, trainCount: 100, testCount: 10 },
+        data: { teamId, name: `mnist-${Math.random().toString(36).slice(2, 8)}`, status: 'READY', imageShape: [28, 28, 1], numClasses: 10, trainCount: 100, testCount: 10 },
       })
     ).id;
   const spec = {

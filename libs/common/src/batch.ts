@@ -9,8 +9,14 @@ export interface Batch {
   x: Float32Array;
   /** `[n, h, w, c]` (channels last) or `[n, c, h, w]` (channels first, after HWC2CHW). */
   xShape: number[];
-  /** `n` class indices in `[0, numClasses)`. */
+  /** `n` class indices in `[0, numClasses)`; all zeros for a regression dataset (read `targets`). */
   y: Int32Array;
+  /**
+   * Float targets, row-major `[n, k]`, when the labels are not plain class indices: a regression
+   * dataset's values (k = 1), or one-hot rows made by the pipeline's OneHot op (k = its numClasses).
+   * When present, losses compare the model's outputs with these instead of with `y`.
+   */
+  targets?: Float32Array;
 }
 
 /**

@@ -87,6 +87,8 @@ export interface AppConfig {
     uploadMaxBytes: number;
     /** Where the worker keeps a version's shards while training reads them. */
     cacheDir: string;
+    /** Bytes the shard cache may hold; past it, least recently used versions not in use are removed. */
+    cacheMaxBytes: number;
   };
 }
 
@@ -166,6 +168,7 @@ const envSchema = z.object({
     .default(''),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   DATASET_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 2 ** 30),
+  DATASET_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(20 * 2 ** 30),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
   // The lane names of libs/common's JOB_LANES (config imports nothing internal).
@@ -263,7 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     log: { format: e.LOG_FORMAT, level: e.LOG_LEVEL },
     roles: (e.TRAINYARD_ROLES?.split(',') as AppConfig['roles'] | undefined) ?? ['api', 'worker', 'serve'],
-    datasets: { uploadMaxBytes: e.DATASET_UPLOAD_MAX_BYTES, cacheDir: path.join(dataDir, 'dataset-cache') },
+    datasets: { uploadMaxBytes: e.DATASET_UPLOAD_MAX_BYTES, cacheDir: path.join(dataDir, 'dataset-cache'), cacheMaxBytes: e.DATASET_CACHE_MAX_BYTES },
   };
 }
 

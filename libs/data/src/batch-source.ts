@@ -1,8 +1,8 @@
 import { badInput, Batch, BatchSource } from '@trainyard/common';
 import { shuffleOrder } from './dataset';
 import { ImageSplit } from './mnist';
-import { compileMap } from './ops';
-import { batchesPerEpoch, checkBatchFits, PipelineSpec, validatePipelineSpec } from './pipeline-spec';
+import { compileMap, oneHotInto } from './ops';
+import { batchesPerEpoch, checkBatchFits, oneHotOf, PipelineSpec, validatePipelineSpec } from './pipeline-spec';
 import { createRng, mixSeed } from './rng';
 import { buildShardedBatchSource, isShardedSplit, ShardedSplit, StreamingBatchSource } from './sharded-source';
 
@@ -64,6 +64,7 @@ function buildInMemory(split: ImageSplit, pipeline: PipelineSpec, opts: BatchSou
   const samplesPerPass = dropRemainder ? perPass * batchSize : count;
   const { images, labels } = split;
   const sampleShape = program.outShape;
+  const oneHot = oneHotOf(spec.map);
 
   let sharedX: Float32Array | undefined;
   let sharedY: Int32Array | undefined;
@@ -85,7 +86,7 @@ function buildInMemory(split: ImageSplit, pipeline: PipelineSpec, opts: BatchSou
         program.run(images, s * sampleIn, x, i * sampleOut);
         y[i] = labels[s];
       }
-      yield { x, xShape: [n, ...sampleShape], y };
+      yield oneHot ? { x, xShape: [n, ...sampleShape], y, targets: oneHotInto(oneHot, y, n, new Float32Array(n * oneHot.numClasses)) } : { x, xShape: [n, ...sampleShape], y };
     }
   }
 

@@ -1,4 +1,4 @@
-import { applyOp, compileMap, HWC2CHW, Rescale, Resize, TypeCast } from './ops';
+import { applyOp, compileMap, HWC2CHW, oneHotInto, Rescale, Resize, TypeCast } from './ops';
 import { MapOpSpec } from './pipeline-spec';
 
 const f32 = (a: number[]) => new Float32Array(a);
@@ -104,5 +104,61 @@ describe('compileMap', () => {
 
   it('rejects Resize after HWC2CHW', () => {
     expect(() => compileMap([{ op: 'HWC2CHW' }, { op: 'Resize', size: [2, 2], interpolation: 'bilinear' }], [4, 4, 1])).toThrow(/before HWC2CHW/);
+  });
+});
+
+describe('the fused map (crops, flips, affine ops and HWC2CHW in one pass)', () => {
+  const maps: Array<[string, MapOpSpec[], number[]]> = [
+    ['RandomCrop(pad 4) + flip + Normalize', [{ op: 'RandomCrop', size: [32, 32], padding: 4 }, { op: 'RandomHorizontalFlip', p: 0.5 }, { op: 'Normalize', mean: [125, 122, 113], std: [62, 61, 66] }], [32, 32, 3]],
+    ['Rescale before a padded crop, flip first, HWC2CHW last', [{ op: 'RandomHorizontalFlip', p: 0.5 }, { op: 'Rescale', rescale: 1 / 255, shift: 0.5 }, { op: 'RandomCrop', size: [6, 5], padding: 2 }, { op: 'HWC2CHW' }, { op: 'Rescale', rescale: 2, shift: -1 }], [7, 6, 3]],
+    ['two padded crops (zeros of each get their own later affine)', [{ op: 'RandomCrop', size: [9, 9], padding: 3 }, { op: 'Rescale', rescale: 3, shift: 7 }, { op: 'RandomCrop', size: [8, 8], padding: 2 }, { op: 'Normalize', mean: [1, 2], std: [2, 4] }], [8, 8, 2]],
+    ['CenterCrop larger than the image, one channel', [{ op: 'CenterCrop', size: [12, 10] }, { op: 'TypeCast', dtype: 'float32' }, { op: 'Rescale', rescale: 0.5, shift: 0 }], [9, 7, 1]],
+  ];
+  it.each(maps)('%s gives what op by op gives, with the same random draws', (_name, map, shape) => {
+    const n = shape[0] * shape[1] * shape[2];
+    const samples = 40;
+    const src = new Uint8Array(n * samples).map((_, i) => (i * 37 + 11) % 256);
+    const fused = compileMap(map, shape, 'uint8', { training: true });
+    const slow = compileMap(map, shape, 'uint8', { training: true, fused: false });
+    expect(fused.outShape).toEqual(slow.outShape);
+    fused.reseed(42);
+    slow.reseed(42);
+    const a = new Float32Array(fused.outSize);
+    const b = new Float32Array(slow.outSize);
+    for (let s = 0; s < samples; s++) {
+      fused.run(src, s * n, a, 0);
+      slow.run(src, s * n, b, 0);
+      for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 1e-4 * Math.max(1, Math.abs(b[i]))) throw new Error(`sample ${s} value ${i}: fused ${a[i]}, op by op ${b[i]}`);
+    }
+    // And the deterministic (evaluation) part.
+    const e1 = compileMap(map, shape, 'uint8');
+    const e2 = compileMap(map, shape, 'uint8', { fused: false });
+    e1.run(src, 0, a, 0);
+    e2.run(src, 0, b, 0);
+    Array.from(a).forEach((v, i) => expect(v).toBeCloseTo(b[i], 3));
+  });
+
+  it('falls back to op by op for Resize and Grayscale', () => {
+    const p = compileMap([{ op: 'Resize', size: [4, 4], interpolation: 'bilinear' }, { op: 'RandomHorizontalFlip', p: 1 }], [2, 2, 1], 'uint8', { training: true });
+    const out = new Float32Array(16);
+    p.run(new Uint8Array([0, 100, 200, 255]), 0, out, 0);
+    expect(Array.from(out.subarray(0, 4))).toEqual([100, 75, 25, 0]);
+  });
+});
+
+describe('OneHot (a label op)', () => {
+  it('writes one-hot rows with smoothing, and rejects a label outside [0, numClasses)', () => {
+    expect(Array.from(oneHotInto({ numClasses: 3, smoothing: 0 }, [2, 0], 2, new Float32Array(6)))).toEqual([0, 0, 1, 1, 0, 0]);
+    const smooth = oneHotInto({ numClasses: 4, smoothing: 0.2 }, [1], 1, new Float32Array(4));
+    expect(Array.from(smooth).map((v) => +v.toFixed(4))).toEqual([0.05, 0.85, 0.05, 0.05]);
+    expect(() => oneHotInto({ numClasses: 3, smoothing: 0 }, [3], 1, new Float32Array(3))).toThrow(/label 3 is outside OneHot's \[0, 3\)/);
+  });
+
+  it('is left out of the sample program (serving has no labels), wherever it sits in the map', () => {
+    const withIt = compileMap([{ op: 'OneHot', numClasses: 10, smoothing: 0 }, { op: 'Rescale', rescale: 2, shift: 0 }], [1, 2, 1], 'uint8');
+    const out = new Float32Array(2);
+    withIt.run(new Uint8Array([3, 4]), 0, out, 0);
+    expect(Array.from(out)).toEqual([6, 8]);
+    expect(withIt.outShape).toEqual([1, 2, 1]);
   });
 });

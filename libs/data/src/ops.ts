@@ -1,5 +1,5 @@
 import { badInput } from '@trainyard/common';
-import { ChannelStats, cropTarget, MapOpSpec, resizeTarget, resolveDatasetStats } from './pipeline-spec';
+import { ChannelStats, cropTarget, MapOpSpec, OneHotSpec, resizeTarget, resolveDatasetStats, sampleMap } from './pipeline-spec';
 import { createRng, Rng } from './rng';
 
 /** Element types a sample can have between ops. Batches are always float32 in the end. */
@@ -382,6 +382,8 @@ export function opFromSpec(spec: MapOpSpec): SampleOp {
       return new RandomHorizontalFlip({ p: spec.p });
     case 'RandomRotation':
       return new RandomRotation({ degrees: spec.degrees });
+    case 'OneHot':
+      throw badInput('OneHot works on the label, not the sample; compileMap leaves it to the batch source', { field: 'pipeline.map' });
   }
 }
 
@@ -416,13 +418,24 @@ export interface CompileOptions {
   training?: boolean;
   /** Resolves Normalize('dataset'). */
   stats?: ChannelStats;
+  /**
+   * false: always run op by op. Default: a map made only of crops, flips, per-channel affine ops
+   * (Rescale, Normalize, TypeCast float32) and HWC2CHW runs as one fused pass (same values, same
+   * random draws).
+   */
+  fused?: boolean;
 }
 
 export function compileMap(map: MapOpSpec[], inShape: number[], inDtype: SampleDtype = 'uint8', opts: CompileOptions = {}): SampleProgram {
   if (inShape.length !== 3) throw badInput(`a sample shape must be [height, width, channels], got ${JSON.stringify(inShape)}`);
-  const resolved = resolveDatasetStats(map, opts.stats);
+  const resolved = resolveDatasetStats(sampleMap(map), opts.stats);
   const chosen = opts.training ? resolved : resolved.map((op) => (op.op === 'RandomCrop' ? ({ op: 'CenterCrop', size: op.size } as MapOpSpec) : op)).filter((op) => op.op !== 'RandomHorizontalFlip' && op.op !== 'RandomRotation');
-  const ops = simplify(chosen).map(opFromSpec);
+  const simplified = simplify(chosen);
+  if (opts.fused !== false) {
+    const fused = compileFused(simplified, inShape, inDtype);
+    if (fused) return fused;
+  }
+  const ops = simplified.map(opFromSpec);
   const ctx: OpContext = { rng: createRng(0) };
   const kernels: Kernel[] = [];
   const sizes: number[] = [];
@@ -465,4 +478,225 @@ export function compileMap(map: MapOpSpec[], inShape: number[], inDtype: SampleD
           kernels[last](cur, 0, dst, dO);
         };
   return { inShape, outShape: shape, outSize, run, reseed: (seed) => void (ctx.rng = createRng(seed)) };
+}
+
+/**
+ * Writes the one-hot row of each class label (MindSpore's OneHot with smoothing_rate): 1 - smoothing
+ * + smoothing / k at the label, smoothing / k elsewhere. Throws on a label outside [0, numClasses).
+ */
+export function oneHotInto(op: Pick<OneHotSpec, 'numClasses' | 'smoothing'>, labels: ArrayLike<number>, n: number, dst: Float32Array): Float32Array {
+  const k = op.numClasses;
+  const off = (op.smoothing ?? 0) / k;
+  const on = 1 - (op.smoothing ?? 0) + off;
+  dst.fill(off, 0, n * k);
+  for (let i = 0; i < n; i++) {
+    const y = labels[i];
+    if (!(y >= 0 && y < k)) throw badInput(`label ${y} is outside OneHot's [0, ${k})`, { field: 'pipeline.map' });
+    dst[i * k + y] = on;
+  }
+  return dst;
+}
+
+/** One geometric stage of a fused map: a (random or fixed) window of the zero-padded input, or a mirror. */
+type Stage =
+  | { kind: 'crop'; h: number; w: number; oh: number; ow: number; pad: number; maxTop: number; maxLeft: number; fixed?: [number, number] }
+  | { kind: 'flip'; w: number; p: number };
+
+const FUSABLE = new Set(['CenterCrop', 'RandomCrop', 'RandomHorizontalFlip', 'Rescale', 'Normalize', 'TypeCast', 'HWC2CHW']);
+
+/**
+ * The fast path of compileMap: crops and flips are index maps separable in y and x, and Rescale,
+ * Normalize and TypeCast(float32) are per-channel affine maps, so the whole map is one pass that
+ * reads each output value straight from the source (uint8 or float32, no widening copy), scales it
+ * once, and writes it in HWC or CHW order. A pixel that falls in a crop's zero padding takes the
+ * value the affine ops after that crop give 0. Per sample, the random ops draw in the same order as
+ * op-by-op (each crop: top then left; each flip: one draw), so both paths give the same batches.
+ * Returns undefined when an op is not fusable (Resize, Grayscale, RandomRotation, TypeCast int32).
+ */
+function compileFused(ops: MapOpSpec[], inShape: number[], inDtype: SampleDtype): SampleProgram | undefined {
+  if (!ops.every((op) => FUSABLE.has(op.op) && !(op.op === 'TypeCast' && op.dtype === 'int32'))) return undefined;
+  // uint8 pixels through a crop or flip alone stay integers: nothing to fuse worth the trouble when there is no op.
+  if (ops.length === 0) return undefined;
+  let [h, w] = inShape;
+  const c = inShape[2];
+  const stages: Stage[] = [];
+  /** Affine ops after each stage, as (a, b) per channel; the last entry is the map's whole tail. */
+  let a = new Float64Array(c).fill(1);
+  let b = new Float64Array(c);
+  /** Per stage, the affine maps applied after it (filled in as ops arrive). */
+  const after: Array<{ a: Float64Array; b: Float64Array }> = [];
+  const applyAffine = (mul: ArrayLike<number>, add: ArrayLike<number>) => {
+    for (let k = 0; k < c; k++) {
+      a[k] *= mul[k];
+      b[k] = b[k] * mul[k] + add[k];
+    }
+    for (const t of after) {
+      for (let k = 0; k < c; k++) {
+        t.a[k] *= mul[k];
+        t.b[k] = t.b[k] * mul[k] + add[k];
+      }
+    }
+  };
+  let chw = false;
+  for (const op of ops) {
+    switch (op.op) {
+      case 'Rescale':
+        applyAffine(new Float64Array(c).fill(op.rescale), new Float64Array(c).fill(op.shift));
+        break;
+      case 'TypeCast':
+        break; // float32: values unchanged
+      case 'HWC2CHW':
+        chw = true;
+        break;
+      case 'Normalize': {
+        if (op.mean === 'dataset' || op.std === 'dataset') return undefined;
+        const { mean, std } = op;
+        if ((mean.length !== c && mean.length !== 1) || (std.length !== c && std.length !== 1)) return undefined; // the op-by-op path names the error
+        const mul = Array.from({ length: c }, (_, k) => 1 / std[std.length === 1 ? 0 : k]);
+        // Math.fround: the op-by-op kernel holds mean and 1/std as float32.
+        applyAffine(
+          mul.map((m) => Math.fround(m)),
+          mul.map((m, k) => -Math.fround(mean[mean.length === 1 ? 0 : k]) * Math.fround(m)),
+        );
+        break;
+      }
+      case 'CenterCrop': {
+        const [oh, ow] = cropTarget(op.size);
+        stages.push({ kind: 'crop', h, w, oh, ow, pad: 0, maxTop: 0, maxLeft: 0, fixed: [Math.round((h - oh) / 2), Math.round((w - ow) / 2)] });
+        after.push({ a: new Float64Array(c).fill(1), b: new Float64Array(c) });
+        [h, w] = [oh, ow];
+        break;
+      }
+      case 'RandomCrop': {
+        const [oh, ow] = cropTarget(op.size);
+        const pad = op.padding ?? 0;
+        const maxTop = h + 2 * pad - oh;
+        const maxLeft = w + 2 * pad - ow;
+        if (maxTop < 0 || maxLeft < 0) return undefined;
+        stages.push({ kind: 'crop', h, w, oh, ow, pad, maxTop, maxLeft });
+        after.push({ a: new Float64Array(c).fill(1), b: new Float64Array(c) });
+        [h, w] = [oh, ow];
+        break;
+      }
+      case 'RandomHorizontalFlip':
+        stages.push({ kind: 'flip', w, p: op.p ?? 0.5 });
+        after.push({ a: new Float64Array(c).fill(1), b: new Float64Array(c) });
+        break;
+      default:
+        return undefined;
+    }
+  }
+  const oh = h;
+  const ow = w;
+  const outShape = chw ? [c, oh, ow] : [oh, ow, c];
+  const outSize = oh * ow * c;
+  const A = Float32Array.from(a);
+  const B = Float32Array.from(b);
+  // Value of a padded pixel, per stage and channel: the affine ops after that stage applied to 0.
+  const padValue = after.map((t) => Float32Array.from(t.b));
+  const [inH, inW] = inShape;
+  const rowSrc = new Int32Array(oh);
+  const rowPad = new Int32Array(oh);
+  const colSrc = new Int32Array(ow);
+  const colPad = new Int32Array(ow);
+  const draws = new Float64Array(stages.length * 2);
+  let rng: Rng = createRng(0);
+  const plane = oh * ow;
+  const rowStride = inW * c;
+
+  /** Maps output coordinates back through the stages (last first); -1 pad means "inside". */
+  const mapAxis = (n: number, src: Int32Array, padAt: Int32Array, axis: 0 | 1) => {
+    for (let o = 0; o < n; o++) {
+      let v = o;
+      let padded = -1;
+      for (let s = stages.length - 1; s >= 0; s--) {
+        const st = stages[s];
+        if (st.kind === 'flip') {
+          if (axis === 1 && draws[2 * s] < st.p) v = st.w - 1 - v;
+          continue;
+        }
+        v = v + (axis === 0 ? draws[2 * s] : draws[2 * s + 1]) - st.pad;
+        if (padded < 0 && (v < 0 || v >= (axis === 0 ? st.h : st.w))) padded = s;
+      }
+      src[o] = v;
+      padAt[o] = padded;
+    }
+  };
+
+  const run = (src: ArrayLike<number>, so: number, dst: Float32Array, dO: number) => {
+    // Draw in op order, as the op-by-op kernels do.
+    for (let s = 0; s < stages.length; s++) {
+      const st = stages[s];
+      if (st.kind === 'flip') draws[2 * s] = rng.next();
+      else if (st.fixed) {
+        draws[2 * s] = st.fixed[0];
+        draws[2 * s + 1] = st.fixed[1];
+      } else {
+        draws[2 * s] = rng.int(st.maxTop + 1);
+        draws[2 * s + 1] = rng.int(st.maxLeft + 1);
+      }
+    }
+    mapAxis(oh, rowSrc, rowPad, 0);
+    mapAxis(ow, colSrc, colPad, 1);
+    if (chw) {
+      for (let y = 0; y < oh; y++) {
+        const rp = rowPad[y];
+        const rbase = so + rowSrc[y] * rowStride;
+        for (let x = 0; x < ow; x++) {
+          const p = rp > colPad[x] ? rp : colPad[x];
+          const o = dO + y * ow + x;
+          if (p >= 0) {
+            const pv = padValue[p];
+            for (let k = 0; k < c; k++) dst[o + k * plane] = pv[k];
+          } else {
+            const base = rbase + colSrc[x] * c;
+            for (let k = 0; k < c; k++) dst[o + k * plane] = src[base + k] * A[k] + B[k];
+          }
+        }
+      }
+      return;
+    }
+    if (c === 3) {
+      const a0 = A[0], a1 = A[1], a2 = A[2], b0 = B[0], b1 = B[1], b2 = B[2];
+      let o = dO;
+      for (let y = 0; y < oh; y++) {
+        const rp = rowPad[y];
+        const rbase = so + rowSrc[y] * rowStride;
+        for (let x = 0; x < ow; x++, o += 3) {
+          const cp = colPad[x];
+          const p = rp > cp ? rp : cp;
+          if (p >= 0) {
+            const pv = padValue[p];
+            dst[o] = pv[0];
+            dst[o + 1] = pv[1];
+            dst[o + 2] = pv[2];
+          } else {
+            const base = rbase + colSrc[x] * 3;
+            dst[o] = src[base] * a0 + b0;
+            dst[o + 1] = src[base + 1] * a1 + b1;
+            dst[o + 2] = src[base + 2] * a2 + b2;
+          }
+        }
+      }
+      return;
+    }
+    let o = dO;
+    for (let y = 0; y < oh; y++) {
+      const rp = rowPad[y];
+      const rbase = so + rowSrc[y] * rowStride;
+      for (let x = 0; x < ow; x++, o += c) {
+        const p = rp > colPad[x] ? rp : colPad[x];
+        if (p >= 0) {
+          const pv = padValue[p];
+          for (let k = 0; k < c; k++) dst[o + k] = pv[k];
+        } else {
+          const base = rbase + colSrc[x] * c;
+          for (let k = 0; k < c; k++) dst[o + k] = src[base + k] * A[k] + B[k];
+        }
+      }
+    }
+  };
+  void inH;
+  void inDtype;
+  return { inShape, outShape, outSize, run, reseed: (seed) => void (rng = createRng(seed)) };
 }

@@ -1,5 +1,5 @@
 import { ErrorCode, TrainyardError } from '@trainyard/common';
-import { batchesPerEpoch, outputShape, validatePipelineSpec } from './pipeline-spec';
+import { batchesPerEpoch, checkLabelOps, deterministicMap, outputShape, validatePipelineSpec } from './pipeline-spec';
 
 const walkthrough = {
   map: [
@@ -66,5 +66,25 @@ describe('outputShape and batchesPerEpoch', () => {
     expect(batchesPerEpoch({ batch: { size: 64, dropRemainder: true } }, 100)).toBe(1);
     expect(batchesPerEpoch({ batch: { size: 64, dropRemainder: false } }, 100)).toBe(2);
     expect(batchesPerEpoch({ batch: { size: 64, dropRemainder: true }, repeat: 3 }, 100)).toBe(3);
+  });
+});
+
+describe('OneHot in the pipeline spec', () => {
+  it('validates numClasses and smoothing, once per map, and keeps it in the deterministic part', () => {
+    const spec = validatePipelineSpec({ map: [{ op: 'Rescale', rescale: 1, shift: 0 }, { op: 'OneHot', numClasses: 10 }] });
+    expect(spec.map[1]).toEqual({ op: 'OneHot', numClasses: 10, smoothing: 0 });
+    expect(deterministicMap(spec.map)).toContainEqual({ op: 'OneHot', numClasses: 10, smoothing: 0 });
+    expect(() => validatePipelineSpec({ map: [{ op: 'OneHot', numClasses: 1 }] })).toThrow(/pipeline\.map\[0\]\.numClasses must be >= 2/);
+    expect(() => validatePipelineSpec({ map: [{ op: 'OneHot', numClasses: 3, smoothing: 1 }] })).toThrow(/pipeline\.map\[0\]\.smoothing must be < 1/);
+    expect(() => validatePipelineSpec({ map: [{ op: 'OneHot', numClasses: 3 }, { op: 'OneHot', numClasses: 3 }] })).toThrow(/map\[1\] OneHot: the label is already one-hot/);
+    expect(() => validatePipelineSpec({ map: [{ op: 'OneHot' }] })).toThrow(/pipeline\.map\[0\]\.numClasses is required/);
+  });
+
+  it('checks OneHot against the labels and the model', () => {
+    const map = validatePipelineSpec({ map: [{ op: 'OneHot', numClasses: 5 }] }).map;
+    expect(() => checkLabelOps(map, { task: 'regression' })).toThrow(/OneHot needs class labels, but this dataset has a regression target/);
+    expect(() => checkLabelOps(map, { task: 'classification', numClasses: 6 })).toThrow(/numClasses 5 is smaller than the dataset's 6 classes/);
+    expect(() => checkLabelOps(map, { task: 'classification', numClasses: 5, modelOutputs: 7 })).toThrow(/must equal model\.numClasses 7/);
+    expect(() => checkLabelOps(map, { task: 'classification', numClasses: 5, modelOutputs: 5 })).not.toThrow();
   });
 });

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { badInput } from '@trainyard/common';
 
-export const MAP_OPS = ['Resize', 'Rescale', 'Normalize', 'HWC2CHW', 'TypeCast', 'Grayscale', 'CenterCrop', 'RandomCrop', 'RandomHorizontalFlip', 'RandomRotation'] as const;
+export const MAP_OPS = ['Resize', 'Rescale', 'Normalize', 'HWC2CHW', 'TypeCast', 'Grayscale', 'CenterCrop', 'RandomCrop', 'RandomHorizontalFlip', 'RandomRotation', 'OneHot'] as const;
+/**
+ * Ops on the label column rather than the sample (MindSpore's `input_columns="label"`): OneHot turns
+ * a class index into a float row (Batch.targets). They are deterministic; evaluation applies them to
+ * its labels, and serving (which has no labels) skips them.
+ */
+export const LABEL_OPS = ['OneHot'] as const;
+const MAX_ONE_HOT = 65_536;
 /** Ops that draw random numbers: applied in training only (evaluation and serving run deterministicMap). */
 export const RANDOM_OPS = ['RandomCrop', 'RandomHorizontalFlip', 'RandomRotation'] as const;
 const MAX_SIDE = 4096;
@@ -36,6 +43,10 @@ const centerCropSchema = z.object({ op: z.literal('CenterCrop'), size: cropSize 
 const randomCropSchema = z.object({ op: z.literal('RandomCrop'), size: cropSize, padding: z.number().int().min(0).max(512).default(0) }).strict();
 const flipSchema = z.object({ op: z.literal('RandomHorizontalFlip'), p: z.number().min(0).max(1).default(0.5) }).strict();
 const rotationSchema = z.object({ op: z.literal('RandomRotation'), degrees: z.number().min(0).max(180) }).strict();
+/** MindSpore's OneHot(num_classes, smoothing_rate): row = one-hot * (1 - smoothing) + smoothing / numClasses. */
+const oneHotSchema = z
+  .object({ op: z.literal('OneHot'), numClasses: z.number().int().min(2).max(MAX_ONE_HOT), smoothing: z.number().min(0).lt(1).default(0) })
+  .strict();
 
 export const mapOpSchema = z.discriminatedUnion('op', [
   resizeSchema,
@@ -48,6 +59,7 @@ export const mapOpSchema = z.discriminatedUnion('op', [
   randomCropSchema,
   flipSchema,
   rotationSchema,
+  oneHotSchema,
 ]);
 
 export const pipelineSpecSchema = z
@@ -67,6 +79,7 @@ export type MapOpSpec = z.infer<typeof mapOpSchema>;
 export type ResizeSpec = z.infer<typeof resizeSchema>;
 export type RescaleSpec = z.infer<typeof rescaleSchema>;
 export type TypeCastSpec = z.infer<typeof typeCastSchema>;
+export type OneHotSpec = z.infer<typeof oneHotSchema>;
 /** A validated pipeline, as stored with an experiment. */
 export type PipelineSpec = z.infer<typeof pipelineSpecSchema>;
 /** What a client may send (defaults not yet filled in). */
@@ -125,17 +138,47 @@ export function validatePipelineSpec(value: unknown, opts: { datasetSize?: numbe
 /** Ops that read the HWC layout. */
 export const HWC_OPS = new Set(['Resize', 'Grayscale', 'CenterCrop', 'RandomCrop', 'RandomHorizontalFlip', 'RandomRotation', 'Normalize']);
 
-/** HWC ops (Resize, crops, flips...) must come before HWC2CHW, and HWC2CHW at most once. */
+/** HWC ops (Resize, crops, flips...) must come before HWC2CHW, and HWC2CHW at most once; OneHot at most once. */
 function checkLayout(map: MapOpSpec[]) {
   let chw = false;
+  let oneHot = false;
   map.forEach((op, i) => {
-    if (op.op === 'HWC2CHW') {
+    if (op.op === 'OneHot') {
+      if (oneHot) throw badInput(`pipeline.map[${i}] OneHot: the label is already one-hot`, { field: `pipeline.map[${i}]` });
+      oneHot = true;
+    } else if (op.op === 'HWC2CHW') {
       if (chw) throw badInput(`pipeline.map[${i}] HWC2CHW: the sample is already CHW`, { field: `pipeline.map[${i}]` });
       chw = true;
     } else if (HWC_OPS.has(op.op) && chw) {
       throw badInput(`pipeline.map[${i}] ${op.op} works on HWC samples; put it before HWC2CHW`, { field: `pipeline.map[${i}]` });
     }
   });
+}
+
+/** The label op of a map, if any (OneHot). */
+export function oneHotOf(map: readonly MapOpSpec[]): OneHotSpec | undefined {
+  return map.find((op): op is OneHotSpec => op.op === 'OneHot');
+}
+
+/** The map without its label ops: what runs on each sample (and all that serving runs). */
+export function sampleMap(map: readonly MapOpSpec[]): MapOpSpec[] {
+  return map.filter((op) => op.op !== 'OneHot');
+}
+
+/**
+ * Checks a map's label ops against what the dataset's labels are: OneHot needs class labels, and
+ * `numClasses` must cover the dataset's classes and equal the model's outputs (the targets' width).
+ */
+export function checkLabelOps(map: readonly MapOpSpec[], labels: { task: 'classification' | 'regression'; numClasses?: number | null; modelOutputs?: number }) {
+  const i = map.findIndex((op) => op.op === 'OneHot');
+  if (i < 0) return;
+  const op = map[i] as OneHotSpec;
+  const field = `pipeline.map[${i}].numClasses`;
+  if (labels.task === 'regression') throw badInput(`pipeline.map[${i}] OneHot needs class labels, but this dataset has a regression target`, { field: `pipeline.map[${i}]` });
+  if (labels.numClasses && op.numClasses < labels.numClasses) throw badInput(`${field} ${op.numClasses} is smaller than the dataset's ${labels.numClasses} classes`, { field });
+  if (labels.modelOutputs !== undefined && op.numClasses !== labels.modelOutputs) {
+    throw badInput(`${field} ${op.numClasses} must equal model.numClasses ${labels.modelOutputs} (the model's outputs are compared with the one-hot rows)`, { field });
+  }
 }
 
 /** Per-channel statistics Normalize('dataset') uses: the train split's, from the dataset index. */

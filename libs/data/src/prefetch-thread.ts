@@ -42,7 +42,9 @@ async function run(e: number) {
       while (credits === 0 && epoch === e) await new Promise<void>((r) => (wake = r));
       if (epoch !== e) return;
       credits--;
-      port.postMessage({ type: 'batch', epoch: e, x: b.x, xShape: b.xShape, y: b.y }, [b.x.buffer as ArrayBuffer, b.y.buffer as ArrayBuffer]);
+      const transfer = [b.x.buffer as ArrayBuffer, b.y.buffer as ArrayBuffer];
+      if (b.targets) transfer.push(b.targets.buffer as ArrayBuffer);
+      port.postMessage({ type: 'batch', epoch: e, x: b.x, xShape: b.xShape, y: b.y, targets: b.targets }, transfer);
     }
     port.postMessage({ type: 'end', epoch: e });
   } catch (err) {

@@ -112,6 +112,42 @@ describe('buildShardedBatchSource', () => {
     }
   }, 60_000); // a thread starting from sources compiles them with swc first: seconds on a busy machine
 
+  it('OneHot gives float target rows beside the class indices', async () => {
+    const { sink, index } = await cifar();
+    const src = source(sink, index, { map: [{ op: 'OneHot', numClasses: 10, smoothing: 0.1 }], batch: { size: 8, dropRemainder: false } }, false);
+    let rows = 0;
+    for await (const b of src.epoch(0)) {
+      expect(b.targets).toBeInstanceOf(Float32Array);
+      expect(b.targets!.length).toBe(b.y.length * 10);
+      b.y.forEach((label, i) => {
+        const row = Array.from(b.targets!.subarray(i * 10, i * 10 + 10));
+        expect(row.indexOf(Math.max(...row))).toBe(label);
+        expect(row.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
+        expect(Math.max(...row)).toBeCloseTo(0.91, 5);
+      });
+      rows += b.y.length;
+    }
+    expect(rows).toBe(60);
+    expect(() => source(sink, index, { map: [{ op: 'OneHot', numClasses: 4 }] }, false)).toThrow(/numClasses 4 is smaller than the dataset's 10 classes/);
+  });
+
+  it('a regression dataset streams its float targets (shuffled along with their samples)', async () => {
+    const rows = 50;
+    const header = 'a,b,y\n';
+    const body = Array.from({ length: rows }, (_, i) => `${i},${i % 7},${(i * 1.5 + 0.25).toFixed(2)}`).join('\n');
+    const sink = new MemorySink();
+    const index = await ingestDataset({ format: 'csv', options: { labelColumn: 'y', task: 'regression' }, split: { testFraction: 0.2, seed: 1 }, files: [sourceOf('t.csv', new TextEncoder().encode(header + body + '\n'))], sink });
+    expect(index.task).toBe('regression');
+    const src = source(sink, index, { shuffle: { bufferSize: 16 }, batch: { size: 8, dropRemainder: false } }, true);
+    let seen = 0;
+    for await (const b of src.epoch(0)) {
+      expect(b.targets!.length).toBe(b.y.length);
+      for (let i = 0; i < b.y.length; i++) expect(b.targets![i]).toBeCloseTo(b.x[i * 2] * 1.5 + 0.25, 4); // target = 1.5 a + 0.25, whatever the order
+      seen += b.y.length;
+    }
+    expect(seen).toBe(index.splits.train.count);
+  });
+
   it('honours skip/take and drop_remainder', async () => {
     const { sink, index } = await cifar();
     const src = source(sink, index, { skip: 10, take: 25, batch: { size: 10, dropRemainder: false } }, false);

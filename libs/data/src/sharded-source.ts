@@ -4,8 +4,8 @@ import { Worker } from 'node:worker_threads';
 import { badInput, Batch, ErrorCode, TrainyardError } from '@trainyard/common';
 import type { DataBatchSource } from './batch-source';
 import { DatasetIndex, decodeShard, ShardRef, SplitName } from './internal';
-import { compileMap } from './ops';
-import { batchesPerEpoch, checkBatchFits, PipelineSpec, validatePipelineSpec } from './pipeline-spec';
+import { compileMap, oneHotInto } from './ops';
+import { batchesPerEpoch, checkBatchFits, checkLabelOps, oneHotOf, PipelineSpec, validatePipelineSpec } from './pipeline-spec';
 import { createRng, mixSeed } from './rng';
 
 /**
@@ -41,6 +41,15 @@ export interface ShardedSourceOptions {
   prefetchBatches?: number;
 }
 
+/** Copies one sample (a native memcpy for same-typed arrays, without the subarray view per sample). */
+function copySample(from: Uint8Array | Float32Array, at: number, to: Uint8Array | Float32Array, dst: number, n: number) {
+  if (n >= 64 && from.constructor === to.constructor) {
+    to.set(from.subarray(at, at + n), dst);
+    return;
+  }
+  for (let i = 0; i < n; i++) to[dst + i] = from[at + i];
+}
+
 /** Fisher-Yates permutation of 0..n-1. */
 function permutation(n: number, rng: ReturnType<typeof createRng>): number[] {
   const a = Array.from({ length: n }, (_, i) => i);
@@ -58,14 +67,17 @@ function permutation(n: number, rng: ReturnType<typeof createRng>): number[] {
  * only on (seed, pass), so epoch(e) is the same every time it is asked for and a resumed run is exact.
  */
 /** A DataBatchSource whose epochs are read asynchronously (from disk or the store). */
-export type StreamingBatchSource = Omit<DataBatchSource, 'epoch'> & { epoch(epochIndex: number): AsyncIterable<Batch> };
+export type StreamingBatchSource = Omit<DataBatchSource, 'epoch'> & {
+  epoch(epochIndex: number): AsyncIterable<Batch>;
+  /** Ends the prefetch thread (a long-lived process calls it when done with the source). */
+  close(): Promise<void>;
+};
 
 export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpec, opts: ShardedSourceOptions): StreamingBatchSource {
   const spec = validatePipelineSpec(pipeline);
   const { index } = ref;
   const split = index.splits[ref.split];
   if (!split || split.count < 1) throw badInput(`the dataset has no ${ref.split} samples`);
-  if (index.task !== 'classification') throw badInput('training on a regression target is not supported yet (the engine trains classifiers)');
   const skip = spec.skip ?? 0;
   const count = Math.max(0, Math.min(split.count - skip, spec.take ?? Infinity));
   if (count < 1) throw badInput(`pipeline.skip ${skip} leaves no samples of ${split.count}`, { field: 'pipeline.skip' });
@@ -85,6 +97,12 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
   const prefetch = Math.max(0, opts.prefetch ?? 1);
   const Arr = index.dtype === 'float32' ? Float32Array : Uint8Array;
 
+  // Targets: regression values (one per sample), or the OneHot op's rows; else class indices only.
+  const regression = index.task === 'regression';
+  const oneHot = oneHotOf(spec.map);
+  if (oneHot) checkLabelOps(spec.map, { task: index.task, numClasses: index.classNames?.length });
+  const targetWidth = regression ? 1 : oneHot ? oneHot.numClasses : 0;
+
   async function* pass(passIndex: number): AsyncGenerator<Batch> {
     const rng = createRng(mixSeed(opts.seed, passIndex));
     program.reseed(mixSeed(opts.seed, passIndex, 0x7a4f));
@@ -99,21 +117,30 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
     for (let k = 0; k < Math.min(prefetch + 1, order.length); k++) ahead.push(load(k));
     // The buffer holds copies (never views into shards), so a shard is freed once it is consumed.
     const buf = new Arr(bufferSize * sampleIn);
-    const bufLabels = new Int32Array(bufferSize);
+    const bufLabels = regression ? new Float32Array(bufferSize) : new Int32Array(bufferSize);
     let fill = 0;
     let emitted = 0;
     let seen = 0;
+    // One batch's arrays, filled in place and handed over whole (they are transferred to the
+    // training thread, so each batch gets fresh ones; nothing is allocated per sample).
     let x = new Float32Array(batchSize * sampleOut);
     let y = new Int32Array(batchSize);
+    let values = regression ? new Float32Array(batchSize) : undefined;
     let n = 0;
     const emit = (src: ArrayLike<number>, off: number, label: number): Batch | undefined => {
       program.run(src, off, x, n * sampleOut);
-      y[n++] = label;
+      if (values) values[n] = label;
+      else y[n] = label;
+      n++;
       emitted++;
       if (n === batchSize || (emitted === samplesPerPass && !dropRemainder)) {
-        const b: Batch = { x: n === batchSize ? x : x.slice(0, n * sampleOut), xShape: [n, ...program.outShape], y: n === batchSize ? y : y.slice(0, n) };
+        const full = n === batchSize;
+        const b: Batch = { x: full ? x : x.slice(0, n * sampleOut), xShape: [n, ...program.outShape], y: full ? y : y.slice(0, n) };
+        if (values) b.targets = full ? values : values.slice(0, n);
+        else if (oneHot) b.targets = oneHotInto(oneHot, b.y, n, new Float32Array(n * targetWidth));
         x = new Float32Array(batchSize * sampleOut);
         y = new Int32Array(batchSize);
+        if (values) values = new Float32Array(batchSize);
         n = 0;
         return b;
       }
@@ -133,13 +160,13 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
           continue;
         }
         if (fill < bufferSize) {
-          buf.set(samples.subarray(i * sampleIn, (i + 1) * sampleIn), fill * sampleIn);
+          copySample(samples, i * sampleIn, buf, fill * sampleIn, sampleIn);
           bufLabels[fill++] = label;
           continue;
         }
         const j = rng.int(bufferSize);
         const b = emit(buf, j * sampleIn, bufLabels[j]);
-        buf.set(samples.subarray(i * sampleIn, (i + 1) * sampleIn), j * sampleIn);
+        copySample(samples, i * sampleIn, buf, j * sampleIn, sampleIn);
         bufLabels[j] = label;
         if (b) yield b;
       }
@@ -156,7 +183,9 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
   }
 
   const threaded = !opts.inline && !opts.readShard;
-  let thread: PrefetchThread | undefined;
+  // The thread starts now (unref'd), so its start-up (a fresh V8 isolate loading this lib) overlaps
+  // with building the model instead of delaying the first batch.
+  let thread: PrefetchThread | undefined = threaded ? new PrefetchThread({ ref, pipeline, opts: { seed: opts.seed, shuffle: opts.shuffle, dropRemainder: opts.dropRemainder } }).warm() : undefined;
   return {
     batchesPerEpoch: perPass * repeat,
     sampleShape: program.outShape,
@@ -169,6 +198,11 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
         return;
       }
       for (let r = 0; r < repeat; r++) yield* pass(e * repeat + r);
+    },
+    async close() {
+      const t = thread;
+      thread = undefined;
+      await t?.close();
     },
   };
 }
@@ -197,12 +231,26 @@ class PrefetchThread {
     this.wake = undefined;
   }
 
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    this.current = -1;
+    this.done = true;
+    await w?.terminate();
+  }
+
+  /** Starts the thread ahead of the first epoch (it stays unref'd until an epoch is consumed). */
+  warm(): this {
+    this.worker ??= this.start();
+    return this;
+  }
+
   private start(): Worker {
     const w = new Worker(PREFETCH_WORKER, { workerData: this.data });
     w.unref();
     w.on('message', (m: FromThread) => {
       if (m.epoch !== this.current) return; // a batch of an epoch the consumer abandoned
-      if (m.type === 'batch') this.ready.push({ x: m.x!, xShape: m.xShape!, y: m.y! });
+      if (m.type === 'batch') this.ready.push({ x: m.x!, xShape: m.xShape!, y: m.y!, ...(m.targets ? { targets: m.targets } : {}) });
       else if (m.type === 'end') this.done = true;
       else this.failure = m.code ? new TrainyardError(m.code as ErrorCode, m.message!, m.details) : new Error(m.message);
       this.poke();

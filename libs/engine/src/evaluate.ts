@@ -22,6 +22,8 @@ export interface EvaluationResult extends ClassificationMetrics {
   topK: number;
   /** For regression-style losses (MSE, L1, Huber): the outputs against the targets (one-hot rows for class labels). */
   regression?: RegressionMetrics;
+  /** Set on a regression dataset's evaluation: then accuracy, precision... are 0 and perClass empty; read `regression`. */
+  task?: 'regression';
 }
 
 export interface EvaluateOptions {
@@ -31,6 +33,11 @@ export interface EvaluateOptions {
   topK?: number;
   /** Names of the classes, in label order (per-class metrics carry them). */
   classNames?: readonly string[];
+  /**
+   * 'regression': the batches carry real-valued targets (Batch.targets); only the loss and the
+   * regression metrics (MSE, MAE, R²) mean anything, the classification fields stay empty.
+   */
+  task?: 'classification' | 'regression';
 }
 
 /**
@@ -45,37 +52,46 @@ export async function evaluate(
   opts: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
   const loss = validateLossSpec(opts.loss ?? DEFAULT_LOSS);
+  const isRegression = opts.task === 'regression';
   const k = Math.min(opts.topK ?? 5, numClasses);
-  const regression = loss.name === 'MSE' || loss.name === 'L1' || loss.name === 'Huber' ? new RegressionAccumulator() : undefined;
-  const confusion = emptyConfusion(numClasses);
+  const regression = isRegression || loss.name === 'MSE' || loss.name === 'L1' || loss.name === 'Huber' ? new RegressionAccumulator() : undefined;
+  const confusion = emptyConfusion(isRegression ? 0 : numClasses);
   let lossSum = 0;
   let n = 0;
   let topHits = 0;
   for await (const batch of data) {
     const rows = batch.y.length;
+    if (isRegression && !batch.targets) throw badInput('a regression evaluation needs batches with targets');
     const { logits, lossSum: l, target } = tf.tidy(() => {
       const x = tf.tensor(batch.x, batch.xShape, 'float32');
       const out = model.predict(x) as tf.Tensor2D;
-      const labels = tf.tensor1d(batch.y, 'int32');
+      // The pipeline's targets (regression values, OneHot rows) when it gives them, else class indices.
+      const labels = batch.targets ? tf.tensor2d(batch.targets, [rows, batch.targets.length / rows], 'float32') : tf.tensor1d(batch.y, 'int32');
       const per = perSampleLoss(loss, out, labels);
-      const t = regression ? (tf.oneHot(labels, numClasses, 1, 0, 'int32').dataSync() as Int32Array) : undefined;
+      const t = !regression ? undefined : batch.targets ? batch.targets : (tf.oneHot(labels, numClasses, 1, 0, 'int32').dataSync() as Int32Array);
       return { logits: out.dataSync(), lossSum: tf.sum(per).dataSync()[0], target: t };
     });
     if (logits.length !== rows * numClasses) {
-      throw badInput(`model outputs ${logits.length / rows} classes per sample, expected ${numClasses}`);
+      throw badInput(`model outputs ${logits.length / rows} ${isRegression ? 'values' : 'classes'} per sample, expected ${numClasses}`);
     }
-    accumulateConfusion(confusion, batch.y, argmaxRows(logits, numClasses));
-    topHits += topKCorrect(logits, batch.y, numClasses, k);
-    if (regression && target) regression.add(logits, target, rows);
+    if (!isRegression) {
+      accumulateConfusion(confusion, batch.y, argmaxRows(logits, numClasses));
+      topHits += topKCorrect(logits, batch.y, numClasses, k);
+    }
+    if (regression && target) {
+      if (target.length !== logits.length) throw badInput(`the targets have ${target.length / rows} values per sample, the model outputs ${numClasses}`);
+      regression.add(logits, target, rows);
+    }
     lossSum += l;
     n += rows;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return {
     ...metricsFromConfusion(confusion, opts.classNames),
+    ...(isRegression ? { count: n, task: 'regression' as const } : {}),
     loss: n === 0 ? 0 : lossSum / n,
-    topK: k,
-    topKAccuracy: n === 0 ? 0 : topHits / n,
+    topK: isRegression ? 0 : k,
+    topKAccuracy: n === 0 || isRegression ? 0 : topHits / n,
     ...(regression ? { regression: regression.result() } : {}),
   };
 }

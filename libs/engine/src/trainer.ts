@@ -213,8 +213,12 @@ export class Trainer {
     const track = this.trackAccuracy;
     const cost = tf.tidy(() => {
       const x = tf.tensor(batch.x, batch.xShape, 'float32');
-      const labels = tf.tensor1d(batch.y, 'int32');
-      const target = sparse ? labels : tf.oneHot(labels, numClasses, 1, 0, 'int32').toFloat();
+      // Float targets (a regression value, or the pipeline's OneHot rows) go to the loss as they are.
+      const target = batch.targets
+        ? tf.tensor2d(batch.targets, [batch.y.length, batch.targets.length / batch.y.length], 'float32')
+        : sparse
+          ? tf.tensor1d(batch.y, 'int32')
+          : tf.oneHot(tf.tensor1d(batch.y, 'int32'), numClasses, 1, 0, 'int32').toFloat();
       const f = () => {
         const out = this.model.apply(x, { training: true }) as tf.Tensor2D;
         if (track) logits = tf.keep(out);

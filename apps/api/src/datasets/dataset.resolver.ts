@@ -33,24 +33,16 @@ const sourceAsFile = (s: VersionRow['sources'][number]): DatasetFile => {
 export const toDataset = (d: DatasetRow, shown?: VersionRow | null): Dataset => ({
   id: d.id,
   name: d.name,
-  format: d.format as DatasetFormat,
+  format: DatasetFormat.MNIST, // deprecated: formats are per version
   status: d.status as DatasetStatus,
   imageShape: d.imageShape,
   numClasses: d.numClasses,
   trainCount: d.trainCount,
   testCount: d.testCount,
   classHistogram: d.classHistogram,
-  files: shown
-    ? shown.sources.filter((s) => s.sha256).map(sourceAsFile)
-    : d.files.map((f) => ({
-        role: f.role,
-        sizeBytes: Number(f.sizeBytes),
-        gzipped: f.gzipped,
-        sha256: f.sha256,
-        count: f.count,
-        dims: f.dims,
-        createdAt: f.createdAt,
-      })),
+  // The files of the shown version (every dataset's data lives in versions; the migration
+  // 20261129090000 turned the files of datasets from before versions into a version).
+  files: shown ? shown.sources.filter((s) => s.status === 'STORED').map(sourceAsFile) : [],
   uploadUrl: `/v1/datasets/${d.id}/files`,
   createdAt: d.createdAt,
 });
@@ -87,7 +79,8 @@ export class DatasetResolver {
     if (!/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$/.test(name)) {
       throw badInput(`dataset name ${quote(name)} must be 1-128 letters, digits, spaces, _ . -`, { field: 'name' });
     }
-    return toDataset({ ...(await this.repo.create(team.id, name, format)), files: [] });
+    void format; // deprecated and ignored: formats are per version
+    return toDataset(await this.repo.create(team.id, name));
   }
 
   @Query(() => [Dataset])

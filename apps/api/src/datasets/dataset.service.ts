@@ -112,7 +112,7 @@ export class DatasetService {
     if (!Number.isSafeInteger(partSizeBytes) || partSizeBytes < 5 * 2 ** 20) throw badInput('partSizeBytes must be at least 5 MiB (S3)', { field: 'partSizeBytes' });
     const parts = Math.ceil(sizeBytes / partSizeBytes);
     if (parts > 10_000) throw badInput(`${parts} parts of ${partSizeBytes} bytes; S3 allows 10000: use larger parts`, { field: 'partSizeBytes' });
-    if (v.sources.some((s) => s.name === name && s.sha256)) {
+    if (v.sources.some((s) => s.name === name && s.status === 'STORED')) {
       throw new TrainyardError(ErrorCode.CONFLICT, `${name} is already stored in this version; replace it with a PUT, or open a new version`, { file: name });
     }
     const { id: sourceId } = await this.versions.beginSource(v.id, name, sizeBytes);
@@ -129,9 +129,10 @@ export class DatasetService {
   }
 
   /**
-   * Assembles a presigned upload's parts, then reads the object back once to hash it and run the
-   * format's upload check (a wrong file is refused here, as with a PUT). Size must match what was
-   * announced, else the upload counts as cut off.
+   * Assembles a presigned upload's parts and checks the object's size against what was announced
+   * (one listing of that key, the HeadObject's worth; never a read of the bytes: a large file stays
+   * out of the API request). A wrong size counts as cut off. The bytes are hashed and checked by the
+   * ingest job, which reads them anyway; until then the source's sha256 is null.
    */
   async completePresignedUpload(teamId: string, versionId: string, name: string, parts: Array<{ partNumber: number; etag: string }>) {
     const multipart = this.store.multipart;
@@ -141,7 +142,7 @@ export class DatasetService {
     if (!src?.multipartUploadId || src.status !== 'RECEIVING') throw new TrainyardError(ErrorCode.CONFLICT, `no presigned upload of ${name} is open on this version`);
     const key = src.storageKey;
     const fail = async (err: unknown) => {
-      await multipart.abort(key, src.multipartUploadId!);
+      await multipart.abort(key, src.multipartUploadId!).catch(() => undefined);
       await this.store.delete(key).catch(() => undefined);
       await this.versions.abortSource(src.id);
       throw err;
@@ -151,32 +152,9 @@ export class DatasetService {
     } catch (e) {
       return fail(badInput(`${name}: the parts do not make a complete upload (${(e as Error).message.slice(0, 100)})`, { field: 'parts', problem: 'cut-off' }));
     }
-    const hash = createHash('sha256');
-    let size = 0;
-    const check = datasetFormat(v.format).uploadCheck?.(name, v.options as never);
-    let details: object | undefined;
-    try {
-      const body = await this.store.get(key);
-      const meter = new Transform({
-        transform(chunk: Buffer, _e, cb) {
-          size += chunk.length;
-          hash.update(chunk);
-          cb(null, chunk);
-        },
-      });
-      if (check) {
-        check.stream.resume();
-        await pipeline(body, meter, check.stream);
-        details = await check.report;
-      } else {
-        meter.resume();
-        await pipeline(body, meter);
-      }
-      if (size !== Number(src.expectedBytes)) throw this.cutOff(name, size, Number(src.expectedBytes));
-    } catch (e) {
-      return fail(e);
-    }
-    const replaced = await this.versions.finishSource(src.id, { storageKey: key, sizeBytes: size, sha256: hash.digest('hex'), details });
+    const size = (await this.store.list(key)).find((o) => o.key === key)?.sizeBytes ?? 0;
+    if (size !== Number(src.expectedBytes)) return fail(this.cutOff(name, size, Number(src.expectedBytes)));
+    const replaced = await this.versions.finishSource(src.id, { storageKey: key, sizeBytes: size, sha256: null });
     if (replaced) await this.store.delete(replaced).catch(() => undefined);
     return this.versions.getForTeam(teamId, v.id);
   }
@@ -220,7 +198,7 @@ export class DatasetService {
   async download(teamId: string, datasetId: string, name: string) {
     const dataset = await this.datasets.get(teamId, datasetId);
     const v = (await this.versions.current(dataset.id)) ?? (await this.versions.open(dataset.id));
-    const file = v?.sources.find((s) => s.name === name && s.sha256);
+    const file = v?.sources.find((s) => s.name === name && s.status === 'STORED');
     if (!file) {
       datasetFormat(v?.format ?? 'idx').acceptsFile?.(name);
       throw notFound('dataset file', name);

@@ -13,12 +13,13 @@ export enum MapOp {
   RandomCrop = 'RandomCrop',
   RandomHorizontalFlip = 'RandomHorizontalFlip',
   RandomRotation = 'RandomRotation',
+  OneHot = 'OneHot',
 }
 registerEnumType(MapOp, { name: 'MapOp', description: "Per-sample transforms, MindSpore's names." });
 
 @InputType({
   description:
-    'One map transform: Resize(size), Rescale(rescale, shift), Normalize(mean, std, or fromDataset), HWC2CHW, TypeCast(dtype), Grayscale, CenterCrop(size), RandomCrop(size, padding), RandomHorizontalFlip(p), RandomRotation(degrees). Random ops run in training only.',
+    'One map transform: Resize(size), Rescale(rescale, shift), Normalize(mean, std, or fromDataset), HWC2CHW, TypeCast(dtype), Grayscale, CenterCrop(size), RandomCrop(size, padding), RandomHorizontalFlip(p), RandomRotation(degrees), OneHot(numClasses, smoothing) on the label. Random ops run in training only.',
 })
 export class MapOpInput {
   @Field(() => MapOp) op: MapOp;
@@ -32,6 +33,8 @@ export class MapOpInput {
   @Field(() => Float, { nullable: true, description: 'Rescale: x * rescale + shift' }) rescale?: number;
   @Field(() => Float, { nullable: true }) shift?: number;
   @Field({ nullable: true, description: 'TypeCast: float32 or int32' }) dtype?: string;
+  @Field(() => Int, { nullable: true, description: "OneHot (on the label): the row length; must equal the model's numClasses" }) numClasses?: number;
+  @Field(() => Float, { nullable: true, description: 'OneHot: label smoothing rate in [0, 1) (MindSpore smoothing_rate)' }) smoothing?: number;
 }
 
 @InputType({ description: 'Defaults are the LeNet-5 walkthrough: Resize 32x32, Rescale(1/(255*0.3081), -0.1307/0.3081), TypeCast float32, shuffle 10000, batch 32 drop_remainder.' })

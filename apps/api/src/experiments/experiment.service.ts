@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { badInput, checkName, checkText, ErrorCode, ExperimentSpec, LIMITS, parseExperimentSpec, requestDigest, TrainyardError } from '@trainyard/common';
-import { batchesPerEpoch, outputShape, resolveDatasetStats, validatePipelineSpec } from '@trainyard/data';
+import { batchesPerEpoch, checkLabelOps, oneHotOf, outputShape, resolveDatasetStats, validatePipelineSpec } from '@trainyard/data';
 import { DEFAULT_TOPOLOGY_LIMITS, lossLabelMismatch, ParameterLimitError, parseTopologyText, summarizeModel, TopologyError, type ModelName, type ModelSummary } from '@trainyard/engine/spec';
 import { CreateGuard, DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
 import { CourseDispatcher } from '@trainyard/platform';
@@ -22,6 +22,9 @@ function mapOpFromInput(m: object): Record<string, unknown> {
   if (fromDataset) Object.assign(op, { mean: op.mean ?? 'dataset', std: op.std ?? 'dataset' });
   return op;
 }
+
+/** What a dataset version's labels are (its index's task). */
+type LabelTask = 'classification' | 'regression';
 
 type StoredExperimentSpec = ExperimentSpec & { pipeline: ReturnType<typeof validatePipelineSpec> };
 
@@ -58,12 +61,15 @@ export class ExperimentService {
     if (version && version.status !== 'READY') {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset version ${version.version} is ${version.status}, not READY`, { datasetVersionId: version.id });
     }
-    const source = version ?? dataset;
-    const imageShape = version ? version.sampleShape : dataset.imageShape;
-    if ((!version && dataset.status !== 'READY') || !source.trainCount || !source.numClasses) {
+    const source = version;
+    const imageShape = version?.sampleShape ?? [];
+    // A regression version (CSV with a numeric target) has no classes: the model has one output.
+    const task: LabelTask = (version?.index as { task?: LabelTask } | null)?.task === 'regression' ? 'regression' : 'classification';
+    const numClasses = task === 'regression' ? 1 : source?.numClasses;
+    if (!version || !source?.trainCount || !numClasses) {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload its files and wait for the ingest to finish`, { datasetId: dataset.id });
     }
-    return { dataset, version, imageShape, numClasses: source.numClasses, trainCount: source.trainCount, limits: await this.modelLimits(teamId) };
+    return { dataset, version, imageShape, numClasses, trainCount: source.trainCount, task, limits: await this.modelLimits(teamId) };
   }
 
   /** The team's model limits: its own parameter limit, else the default 50,000,000. */
@@ -92,7 +98,7 @@ export class ExperimentService {
       checkText('idempotencyKey', input.idempotencyKey, { max: LIMITS.maxIdempotencyKey });
     }
     const { dataset, version, imageShape, limits, ...source } = await this.resolveSource(teamId, input.datasetId, input.datasetVersionId);
-    const spec = this.buildSpec(input, source.numClasses, source.trainCount, imageShape, limits);
+    const spec = this.buildSpec(input, source.numClasses, source.trainCount, imageShape, limits, source.task);
     // Normalize(fromDataset) becomes the version's own numbers in the stored spec, so training,
     // evaluation and serving all apply the same constants.
     const train = (version?.index as { splits?: { train?: { mean: number[]; std: number[] } } } | null)?.splits?.train;
@@ -174,10 +180,14 @@ export class ExperimentService {
   }
 
   /** Fills in the walkthrough's defaults and validates everything before anything is stored. */
-  buildSpec(input: SubmitExperimentInput, datasetClasses: number, trainCount: number, imageShape: number[], limits?: ModelLimits): StoredExperimentSpec {
+  buildSpec(input: SubmitExperimentInput, datasetClasses: number, trainCount: number, imageShape: number[], limits?: ModelLimits, task: LabelTask = 'classification'): StoredExperimentSpec {
     if (!input.name.trim()) throw badInput('name must not be empty', { field: 'name' });
     const pipeline = this.buildPipeline(input.pipeline, trainCount, imageShape);
     const numClasses = input.model.numClasses ?? datasetClasses;
+    if (task === 'regression' && numClasses !== 1) {
+      throw badInput(`model.numClasses ${numClasses}: a regression dataset has one target, so the model has one output (leave numClasses out or set 1)`, { field: 'model.numClasses' });
+    }
+    checkLabelOps(pipeline.map, { task, numClasses: task === 'regression' ? null : datasetClasses, modelOutputs: numClasses });
     if (numClasses < datasetClasses) {
       throw badInput(`model.numClasses ${numClasses} is smaller than the dataset's ${datasetClasses} classes`, { field: 'model.numClasses' });
     }
@@ -187,7 +197,7 @@ export class ExperimentService {
         model: compact({ name: input.model.name, numClasses, params: normalizeModelParams(input.model.name, input.model.params) }),
         imageShape,
         pipeline,
-        loss: compact(input.loss ?? { name: 'SoftmaxCrossEntropyWithLogits', sparse: true }),
+        loss: compact(input.loss ?? (task === 'regression' ? { name: 'MSE' } : { name: 'SoftmaxCrossEntropyWithLogits', sparse: true })),
         optimizer: compact(input.optimizer),
         schedule: input.schedule && compact(input.schedule),
         l2: input.l2,
@@ -201,8 +211,8 @@ export class ExperimentService {
         checkpoint: compact({ ...checkpoint, keepBest: checkpoint.keepBest && compact(checkpoint.keepBest) }),
       }),
     );
-    // Today's datasets carry class labels; a loss must fit them.
-    const mismatch = lossLabelMismatch(spec.loss, 'class');
+    // The loss must fit what the batches carry: class indices, regression values, or OneHot rows.
+    const mismatch = lossLabelMismatch(spec.loss, task === 'regression' ? 'regression' : oneHotOf(pipeline.map) ? 'one-hot' : 'class');
     if (mismatch) throw badInput(`loss: ${mismatch}`, { field: 'loss' });
     this.summarize(spec.model, pipeline, imageShape, limits);
     return { ...spec, pipeline };

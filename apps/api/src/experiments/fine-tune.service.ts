@@ -23,7 +23,7 @@ export class FineTuneService {
   /** `owner`: who asks (course visibility) and the course's runs-in-flight check (see ExperimentService.submit). */
   async fineTune(teamId: string, checkpointId: string, freezeLayers: string[], input: SubmitExperimentInput, owner: { userId?: string; guard?: CreateGuard } = {}) {
     const base = await this.checkpoints.getForTeam(teamId, checkpointId); // NOT_FOUND for another team's
-    const { dataset, version, imageShape, numClasses, trainCount, limits } = await this.experimentService.resolveSource(teamId, input.datasetId, input.datasetVersionId);
+    const { dataset, version, imageShape, numClasses, trainCount, limits, task } = await this.experimentService.resolveSource(teamId, input.datasetId, input.datasetVersionId);
     const header = readCheckpointHeader(await this.store.getBytes(base.storageKey));
     if (input.model.name !== header.modelSpec.name) {
       throw badInput(`model.name "${input.model.name.slice(0, 32)}" differs from the checkpoint's model "${header.modelSpec.name}"`, { field: 'model.name' });
@@ -38,7 +38,7 @@ export class FineTuneService {
         throw badInput(`cannot freeze layer "${name.slice(0, 64)}": the model has no such layer with weights (it has ${layers.join(', ')})`, { field: 'freezeLayers' });
       }
     }
-    const spec = this.experimentService.buildSpec(input, numClasses, trainCount, imageShape, limits);
+    const spec = this.experimentService.buildSpec(input, numClasses, trainCount, imageShape, limits, task);
     const { experiment } = await this.experiments.createIdempotent({
       teamId,
       datasetId: dataset.id,

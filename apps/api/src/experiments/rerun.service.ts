@@ -19,10 +19,15 @@ export class RerunService {
     const source = await this.experiments.get(teamId, id);
     const receipt = source.receipt as unknown as Receipt | null;
     if (!receipt) throw conflict(`experiment ${id} has no receipt yet: it has not started`);
-    const { dataset, version } = await this.experimentService.resolveSource(teamId, receipt.datasetId, receipt.datasetVersionId).catch((e: Error) => {
+    // A receipt from before versions has no version id; the migration that turned those datasets'
+    // idx files into a version set it on the experiment row.
+    const versionId = receipt.datasetVersionId ?? source.datasetVersionId;
+    const { dataset, version } = await this.experimentService.resolveSource(teamId, receipt.datasetId, versionId).catch((e: Error) => {
       throw conflict(`experiment ${id} trained on dataset ${receipt.datasetId}${receipt.datasetVersionId ? ` version ${receipt.datasetVersionId}` : ''}, which is not usable now: ${e.message}`);
     });
-    const files = version ? version.sources.map((s) => ({ name: s.name, sha256: s.sha256 ?? '' })) : dataset.files.map((f) => ({ name: f.role, sha256: f.sha256 }));
+    // Such a receipt named the files by role (train-images was TRAIN_IMAGES); the bytes and hashes are the same.
+    const legacy = !receipt.datasetVersionId;
+    const files = (version?.sources ?? []).map((s) => ({ name: legacy ? s.name.toUpperCase().replace(/-/g, '_') : s.name, sha256: s.sha256 ?? '' }));
     const digest = datasetDigest(files);
     if (digest !== receipt.datasetDigest) {
       throw conflict(`dataset ${dataset.id} changed since experiment ${id} ran (digest ${digest.slice(0, 12)}, receipt ${receipt.datasetDigest.slice(0, 12)})`);

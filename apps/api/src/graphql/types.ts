@@ -57,7 +57,7 @@ export class DatasetFile {
 export class Dataset {
   @Field(() => ID) id: string;
   @Field() name: string;
-  @Field(() => DatasetFormat) format: DatasetFormat;
+  @Field(() => DatasetFormat, { deprecationReason: "formats are per version: DatasetVersion.format (this is always MNIST, as it always was)" }) format: DatasetFormat;
   @Field(() => DatasetStatus) status: DatasetStatus;
   @Field(() => [Int], { description: '[height, width, channels] of one sample.' }) imageShape: number[];
   @Field(() => Int, { nullable: true }) numClasses?: number | null;
@@ -146,7 +146,8 @@ export class EvalMetrics {
   @Field(() => Float, { nullable: true }) topKAccuracy?: number | null;
   @Field(() => Int, { nullable: true }) topK?: number | null;
   @Field(() => GraphQLJSON, { nullable: true, description: 'Micro-averaged precision, recall, F1.' }) micro?: unknown;
-  @Field(() => GraphQLJSON, { nullable: true, description: 'Regression-style losses: mse, mae, r2.' }) regression?: unknown;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Regression datasets and regression-style losses: mse, mae, r2, count.' }) regression?: unknown;
+  @Field(() => String, { nullable: true, description: "'regression' for a regression dataset: then accuracy, precision, recall, f1 are 0, perClass and confusionMatrix empty; read regression." }) task?: string | null;
 }
 
 @ObjectType()

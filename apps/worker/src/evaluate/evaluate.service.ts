@@ -37,9 +37,9 @@ export class EvaluateService {
     try {
       const spec = row.checkpoint.experiment.spec as unknown as ExperimentSpec;
       const [bytes, loaded] = await Promise.all([this.store.getBytes(row.checkpoint.storageKey), this.loader.load(row)]);
-      const metrics = await this.score(bytes, spec, loaded, log);
+      const metrics = await this.score(bytes, spec, loaded, log).finally(() => loaded.release());
       await this.evaluations.finish(id, attempt, { status: 'SUCCEEDED', metrics: metrics as object });
-      log(`succeeded: accuracy ${metrics.accuracy.toFixed(4)}`);
+      log(`succeeded: ${metrics.regression && metrics.task === 'regression' ? `MSE ${metrics.regression.mse.toPrecision(4)} R² ${metrics.regression.r2.toFixed(4)}` : `accuracy ${metrics.accuracy.toFixed(4)}`}`);
       return 'succeeded';
     } catch (err) {
       if (err instanceof SupersededError) return 'superseded';

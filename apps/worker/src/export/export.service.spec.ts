@@ -56,7 +56,7 @@ let seq = 0;
 async function checkpoint(bytes?: Uint8Array) {
   const n = ++seq;
   const team = await prisma.team.create({ data: { name: `team-${n}-${Date.now()}` } });
-  const dataset = await prisma.dataset.create({ data: { teamId: team.id, name: 'd', format: 'MNIST', imageShape: [28, 28, 1] } });
+  const dataset = await prisma.dataset.create({ data: { teamId: team.id, name: 'd', imageShape: [28, 28, 1] } });
   const experiment = await prisma.experiment.create({ data: { teamId: team.id, datasetId: dataset.id, name: 'e', spec: {} } });
   const modelSpec = { name: 'lenet5' as const, inputShape: [32, 32, 1] as [number, number, number], numClasses: 10, seed: n };
   const optimizerSpec = { name: 'Momentum' as const, learningRate: 0.01, momentum: 0.9 };

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, Hash } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { pipeline, Transform } from 'node:stream';
 import { ErrorCode, JobPayloads, TrainyardError } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { DatasetIndex, ingestDataset, SourceFile } from '@trainyard/data';
@@ -47,9 +49,34 @@ export class IngestService {
     const teamId = v.dataset.teamId;
     const prefix = keys.datasetData(teamId, v.datasetId, v.id);
     const log = (m: string) => this.logger.log(`dataset ${v.datasetId} v${v.version}: ${m}`);
+    // Sources the API never read (presigned uploads) are hashed here, on the ingest's own read of
+    // them when it reads each whole file once, else by one more read after a successful ingest.
+    const hashes = new Map<string, { hash: Hash; bytes: number; opens: number }>();
     const files: SourceFile[] = v.sources
       .filter((s) => s.status === 'STORED')
-      .map((s) => ({ name: s.name, sizeBytes: Number(s.bytesReceived), open: () => this.store.get(s.storageKey) }));
+      .map((s) => ({
+        name: s.name,
+        sizeBytes: Number(s.bytesReceived),
+        open: async () => {
+          const body = await this.store.get(s.storageKey);
+          if (s.sha256) return body;
+          const h = hashes.get(s.id) ?? { hash: createHash('sha256'), bytes: 0, opens: 0 };
+          hashes.set(s.id, h);
+          if (++h.opens > 1) return body;
+          // stream.pipeline (not pipe): a read error or an early destroy reaches both ends.
+          return pipeline(
+            body,
+            new Transform({
+              transform(chunk: Buffer, _e, cb) {
+                h.hash.update(chunk);
+                h.bytes += chunk.length;
+                cb(null, chunk);
+              },
+            }),
+            () => undefined,
+          );
+        },
+      }));
     log(`ingesting ${v.format} from ${files.map((f) => `${f.name} (${f.sizeBytes} bytes)`).join(', ')}`);
     const started = Date.now();
     let index: DatasetIndex;
@@ -69,6 +96,17 @@ export class IngestService {
       await this.versions.markFailed(v.id, reason);
       log(`failed: ${reason}`);
       return 'failed';
+    }
+    for (const src of v.sources.filter((x) => x.status === 'STORED' && !x.sha256)) {
+      const h = hashes.get(src.id);
+      let sha: string;
+      if (h && h.opens === 1 && h.bytes === Number(src.bytesReceived)) sha = h.hash.digest('hex');
+      else {
+        const hash = createHash('sha256');
+        for await (const chunk of await this.store.get(src.storageKey)) hash.update(chunk as Buffer);
+        sha = hash.digest('hex');
+      }
+      await this.versions.recordSourceHash(src.id, sha);
     }
     const { train, test, validation } = index.splits;
     const ok = await this.versions.markReady(v.id, {

@@ -5,9 +5,10 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { badInput } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { DatasetIndex, ImageSplit, INDEX_FILE, loadMnist, ShardedSplit, SplitName } from '@trainyard/data';
-import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
+import { DatasetIndex, ImageSplit, INDEX_FILE, ShardedSplit, SplitName } from '@trainyard/data';
+import { DatasetVersionRepository } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
+import { ShardCache } from './shard-cache';
 
 export interface LoadedDataset {
   train: ImageSplit | ShardedSplit;
@@ -17,37 +18,47 @@ export interface LoadedDataset {
   validation?: ShardedSplit;
   /** Class names in label order, when the dataset names its classes. */
   classNames?: string[];
+  /** Ends the run's lease on the cached shards (the cache may then evict them); call when done. */
+  release(): Promise<void>;
 }
 
 /**
  * How the worker gets a dataset to the training thread. A versioned dataset stays in the internal
  * form: its shards are copied, streamed, from the store into a local cache folder once per version
  * (a READY version never changes, so the cache never goes stale) and the thread streams them from
- * disk with bounded memory. Datasets uploaded before versions existed load their idx files in memory.
+ * disk with bounded memory. The cache is bounded (ShardCache: DATASET_CACHE_MAX_BYTES, LRU over
+ * versions no run is using, deleted versions removed).
  */
 @Injectable()
 export class DatasetLoader {
   private readonly logger = new Logger('DatasetLoader');
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly cache: ShardCache;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
-    private readonly datasets: DatasetRepository,
     private readonly versions: DatasetVersionRepository,
-  ) {}
+  ) {
+    this.cache = new ShardCache({
+      root: this.config.datasets.cacheDir,
+      maxBytes: this.config.datasets.cacheMaxBytes,
+      exists: async (id) => !!(await this.versions.getById(id).catch((e: { code?: string }) => (e.code === 'P2023' ? null : Promise.reject(e)))),
+      log: (m) => this.logger.log(m),
+    });
+  }
 
   async load(experiment: { datasetId: string; datasetVersionId: string | null }): Promise<LoadedDataset> {
-    if (!experiment.datasetVersionId) return this.loadLegacy(experiment.datasetId);
+    if (!experiment.datasetVersionId) throw new Error(`no dataset version recorded for this run (dataset ${experiment.datasetId})`);
     const v = await this.versions.getById(experiment.datasetVersionId);
     if (!v || v.status !== 'READY' || !v.index || !v.storagePrefix) throw new Error(`dataset version ${experiment.datasetVersionId} is not READY`);
     const index = v.index as unknown as DatasetIndex;
-    const dir = path.join(this.config.datasets.cacheDir, v.id);
-    await this.ensureCached(dir, v.storagePrefix, index);
+    const prefix = v.storagePrefix;
+    const { dir, release } = await this.cache.acquire(v.id, (d) => this.ensureCached(d, prefix, index));
     const split = (name: SplitName): ShardedSplit => ({ kind: 'sharded', index, split: name, dir });
     const evalSplit: SplitName = index.splits.test?.count ? 'test' : index.splits.validation?.count ? 'validation' : 'train';
     const validation = evalSplit !== 'validation' && index.splits.validation?.count ? split('validation') : undefined;
-    return { train: split('train'), test: split(evalSplit), ...(validation ? { validation } : {}), ...(index.classNames?.length ? { classNames: index.classNames } : {}) };
+    return { train: split('train'), test: split(evalSplit), ...(validation ? { validation } : {}), ...(index.classNames?.length ? { classNames: index.classNames } : {}), release };
   }
 
   /** One split of a READY dataset version, cached on local disk like `load` (batch prediction). */
@@ -91,17 +102,5 @@ export class DatasetLoader {
       copied++;
     }
     if (copied) this.logger.log(`cached ${copied} of ${names.length} files of ${prefix} in ${dir}`);
-  }
-
-  private async loadLegacy(datasetId: string): Promise<LoadedDataset> {
-    const dataset = await this.datasets.getById(datasetId);
-    const file = (role: string) => {
-      const f = dataset.files.find((x) => x.role === role);
-      if (!f) throw new Error(`dataset ${dataset.id} has no ${role} file`);
-      return this.store.getBytes(f.storageKey);
-    };
-    const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(['TRAIN_IMAGES', 'TRAIN_LABELS', 'TEST_IMAGES', 'TEST_LABELS'].map(file));
-    const mnist = loadMnist({ trainImages, trainLabels, testImages, testLabels });
-    return { train: mnist.train, test: mnist.test };
   }
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildShardedBatchSource, DatasetIndex, ingestDataset, validatePipelineSpec } from '@trainyard/data';
-import { buildModel, buildOptimizer, initBackend, Trainer } from '@trainyard/engine';
+import { buildModel, buildOptimizer, evaluate, initBackend, Trainer } from '@trainyard/engine';
 import { cifar10Archive, csvOf, imageFolderMembers, MemorySink, sourceOf, zipFromMembers } from '../../../../libs/data/src/testing/fixtures';
 import { idxBytes } from '../../../../libs/data/src/testing/idx-fixtures';
 
@@ -78,4 +78,53 @@ it('CSV trains a small MLP and its loss falls', async () => {
   const { losses } = await train(trainer, index, at, { map: [{ op: 'Normalize', mean: 'dataset', std: 'dataset' }], shuffle: { bufferSize: 64 }, batch: { size: 16, dropRemainder: true } }, 8);
   expect(losses.every(Number.isFinite)).toBe(true);
   expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.7);
+});
+
+it('a CSV regression target trains the mlp with MSE, L1 and Huber, and evaluation reports MSE, MAE and R²', async () => {
+  // y = 2 a - b + 0.5 c + 1: a linear target an MLP fits quickly.
+  const rows = 400;
+  const lines = ['a,b,c,y'];
+  for (let i = 0; i < rows; i++) {
+    const a = ((i * 37) % 100) / 25;
+    const b = ((i * 11) % 50) / 10;
+    const c = ((i * 7) % 30) / 6;
+    lines.push(`${a},${b},${c},${(2 * a - b + 0.5 * c + 1).toFixed(4)}`);
+  }
+  const { index, at } = await ingestToDisk('reg', 'csv', { 'reg.csv': new TextEncoder().encode(lines.join('\n') + '\n') }, { labelColumn: 'y', task: 'regression' });
+  expect(index.task).toBe('regression');
+  const pipeline = { map: [{ op: 'Normalize', mean: 'dataset', std: 'dataset' }], shuffle: { bufferSize: 128 }, batch: { size: 16, dropRemainder: true } };
+  for (const loss of [{ name: 'MSE' }, { name: 'L1' }, { name: 'Huber', delta: 1 }] as const) {
+    const trainer = new Trainer({
+      model: buildModel({ name: 'mlp', params: { hidden: [32] }, inputShape: [1, 1, 3], numClasses: 1, seed: 1 }),
+      optimizer: buildOptimizer({ name: 'Adam', learningRate: 0.01 }),
+      loss,
+      trackAccuracy: true,
+    });
+    const { losses } = await train(trainer, index, at, pipeline, 10);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.5);
+    const test = buildShardedBatchSource({ kind: 'sharded', index, split: 'test', dir: at }, validatePipelineSpec(pipeline), { seed: 3, shuffle: false, dropRemainder: false, inline: true });
+    const m = await evaluate(trainer.model, test.epoch(0), 1, { loss, task: 'regression' });
+    expect(m.task).toBe('regression');
+    expect(m.count).toBe(index.splits.test!.count);
+    expect(m.regression!.count).toBe(index.splits.test!.count);
+    expect(m.regression!.r2).toBeGreaterThan(0.8);
+    expect(m.regression!.mae).toBeLessThan(1);
+    expect(m.perClass).toEqual([]);
+  }
+});
+
+it('OneHot labels train with softmax cross-entropy and with MSE (no oneHot flag on the loss)', async () => {
+  const { index, at } = await ingestToDisk('csv-onehot', 'csv', { 'iris.csv': csvOf(300) }, { labelColumn: 'label' });
+  const f = index.sampleShape[2];
+  const pipeline = { map: [{ op: 'Normalize', mean: 'dataset', std: 'dataset' }, { op: 'OneHot', numClasses: 3 }], shuffle: { bufferSize: 64 }, batch: { size: 16, dropRemainder: true } };
+  for (const loss of [{ name: 'SoftmaxCrossEntropyWithLogits', sparse: false }, { name: 'MSE' }] as const) {
+    const trainer = new Trainer({ model: buildModel({ name: 'mlp', params: { hidden: [16] }, inputShape: [1, 1, f], numClasses: 3, seed: 2 }), optimizer: buildOptimizer({ name: 'Adam', learningRate: 0.02 }), loss });
+    const { losses } = await train(trainer, index, at, pipeline, 6);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.7);
+    const test = buildShardedBatchSource({ kind: 'sharded', index, split: 'test', dir: at }, validatePipelineSpec(pipeline), { seed: 3, shuffle: false, dropRemainder: false, inline: true });
+    const m = await evaluate(trainer.model, test.epoch(0), 3, { loss });
+    expect(m.accuracy).toBeGreaterThan(0.8);
+    if (loss.name === 'MSE') expect(m.regression!.mse).toBeLessThan(0.2);
+  }
 });

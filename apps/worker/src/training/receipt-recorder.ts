@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { buildReceipt, datasetDigest } from '@trainyard/common';
-import { DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
+import { DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
 import { runtimeEnvironment } from '@trainyard/engine';
 
 type ExperimentRow = NonNullable<Awaited<ReturnType<ExperimentRepository['getById']>>>;
@@ -14,7 +14,6 @@ type ExperimentRow = NonNullable<Awaited<ReturnType<ExperimentRepository['getByI
 export class ReceiptRecorder {
   constructor(
     private readonly experiments: ExperimentRepository,
-    private readonly datasets: DatasetRepository,
     private readonly versions: DatasetVersionRepository,
   ) {}
 
@@ -23,13 +22,11 @@ export class ReceiptRecorder {
     await this.experiments.update(experiment.id, attempt, { backend, receipt: receipt as object });
   }
 
-  /** The files whose digests make the dataset digest: the version's sources, or a legacy dataset's idx files. */
+  /** The files whose digests make the dataset digest: the version's sources. */
   async contents(e: { datasetId: string; datasetVersionId: string | null }): Promise<Array<{ name: string; sha256: string }>> {
-    if (e.datasetVersionId) {
-      const v = await this.versions.getById(e.datasetVersionId);
-      return (v?.sources ?? []).map((s) => ({ name: s.name, sha256: s.sha256 ?? '' }));
-    }
-    return (await this.datasets.getById(e.datasetId)).files.map((f) => ({ name: f.role, sha256: f.sha256 }));
+    if (!e.datasetVersionId) return [];
+    const v = await this.versions.getById(e.datasetVersionId);
+    return (v?.sources ?? []).map((s) => ({ name: s.name, sha256: s.sha256 ?? '' }));
   }
 
   digest(e: { datasetId: string; datasetVersionId: string | null }) {

@@ -7,7 +7,7 @@ import { CheckpointMeta, epochSummaryData, EpochLogs, LossReport, runTrainingThr
 import { CourseDispatcher } from '@trainyard/platform';
 import { JOB_QUEUE, JOB_RELEASED, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { DatasetLoader } from './dataset-loader';
+import { DatasetLoader, LoadedDataset } from './dataset-loader';
 import { CheckpointSink } from './checkpoint-sink';
 import { ReceiptRecorder } from './receipt-recorder';
 import { RunWatcher } from './run-watcher';
@@ -99,8 +99,24 @@ export class TrainingService {
       return 'paused';
     }
     const experiment = (await this.experiments.getById(id))!;
-    const spec = experiment.spec as unknown as ExperimentSpec;
     const data = await this.datasets.load(experiment);
+    try {
+      return await this.trainOn(data, experiment, id, attempt, teamId, log, shutdown);
+    } finally {
+      await data.release();
+    }
+  }
+
+  private async trainOn(
+    data: LoadedDataset,
+    experiment: NonNullable<Awaited<ReturnType<ExperimentRepository['getById']>>>,
+    id: string,
+    attempt: number,
+    teamId: string,
+    log: (m: string) => void,
+    shutdown?: AbortSignal,
+  ): Promise<TrainingOutcome> {
+    const spec = experiment.spec as unknown as ExperimentSpec;
 
     const last = await this.checkpoints.latest(id);
     const resume = last ? await this.store.getBytes(last.storageKey) : undefined;
@@ -206,7 +222,8 @@ export class TrainingService {
         return 'cancelled';
       }
       await this.experiments.finish(id, attempt, 'SUCCEEDED', { metrics: result.metrics as object, step: result.step, epoch: result.epoch });
-      log(`succeeded: test accuracy ${result.metrics.accuracy.toFixed(4)}`);
+      const r = result.metrics.regression;
+      log(`succeeded: ${result.metrics.task === 'regression' && r ? `test MSE ${r.mse.toPrecision(4)} MAE ${r.mae.toPrecision(4)} R² ${r.r2.toFixed(4)}` : `test accuracy ${result.metrics.accuracy.toFixed(4)}`}`);
       return 'succeeded';
     } catch (err) {
       if (err instanceof SupersededError || err === ioError) throw err;

@@ -87,7 +87,7 @@ export class DatasetVersionRepository {
       const row = existing
         ? await tx.datasetSource.update({ where: { id: existing.id }, data })
         : await tx.datasetSource.create({ data: { versionId, name, storageKey: '', ...data } });
-      return { id: row.id, previousBytes: existing?.sha256 ? existing.bytesReceived : undefined };
+      return { id: row.id, previousBytes: existing?.status === 'STORED' ? existing.bytesReceived : undefined };
     });
   }
 
@@ -96,13 +96,18 @@ export class DatasetVersionRepository {
   }
 
   /** The bytes are in the store: point the source at them. Returns the key they replaced. */
-  async finishSource(sourceId: string, done: { storageKey: string; sizeBytes: number; sha256: string; details?: object }) {
+  /**
+   * `sha256` null: not hashed yet (a presigned upload, verified by the ingest job, which records it
+   * with recordSourceHash).
+   */
+  async finishSource(sourceId: string, done: { storageKey: string; sizeBytes: number; sha256: string | null; details?: object }) {
     const old = await this.prisma.datasetSource.findUniqueOrThrow({ where: { id: sourceId } });
     await this.prisma.datasetSource.update({
       where: { id: sourceId },
       data: { status: 'STORED', storageKey: done.storageKey, bytesReceived: BigInt(done.sizeBytes), expectedBytes: BigInt(done.sizeBytes), sha256: done.sha256, details: done.details ?? undefined, multipartUploadId: null },
     });
-    return old.sha256 && old.storageKey !== done.storageKey ? old.storageKey : undefined;
+    // The key the row pointed at before (a replaced file, or an abandoned multipart upload's key).
+    return old.storageKey && old.storageKey !== done.storageKey ? old.storageKey : undefined;
   }
 
   /**
@@ -112,11 +117,16 @@ export class DatasetVersionRepository {
   async abortSource(sourceId: string, previousBytes?: bigint) {
     const s = await this.prisma.datasetSource.findUnique({ where: { id: sourceId } });
     if (!s) return;
-    const kept = s.sha256 && previousBytes !== undefined;
+    const kept = previousBytes !== undefined; // beginSource gives it only when a stored file was there
     await this.prisma.datasetSource.update({
       where: { id: sourceId },
       data: kept ? { status: 'STORED', bytesReceived: previousBytes, expectedBytes: previousBytes } : { status: 'FAILED' },
     });
+  }
+
+  /** The ingest job hashed a source it read (a presigned upload's, which the API never reads). */
+  recordSourceHash(sourceId: string, sha256: string) {
+    return this.prisma.datasetSource.updateMany({ where: { id: sourceId, sha256: null }, data: { sha256 } });
   }
 
   setMultipart(sourceId: string, storageKey: string, uploadId: string | null) {

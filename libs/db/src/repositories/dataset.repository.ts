@@ -1,18 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { assertId, notFound } from '@trainyard/common';
-import type { DatasetFileRole, DatasetFormat } from '../generated/prisma/enums';
 import { PrismaService } from '../prisma/prisma.service';
-
-export interface NewDatasetFile {
-  role: DatasetFileRole;
-  storageKey: string;
-  sizeBytes: number;
-  gzipped: boolean;
-  sha256: string;
-  count: number;
-  dims: number[];
-  classHistogram: number[];
-}
 
 export interface DatasetSummary {
   imageShape: number[];
@@ -22,43 +10,24 @@ export interface DatasetSummary {
   classHistogram: number[];
 }
 
-/** Datasets and their files. Every read is scoped by team: another team's id is simply not found. */
+/** Datasets (their data lives in versions: DatasetVersionRepository). Every read is scoped by team: another team's id is simply not found. */
 @Injectable()
 export class DatasetRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  create(teamId: string, name: string, format: DatasetFormat) {
-    return this.prisma.dataset.create({ data: { teamId, name, format } });
+  create(teamId: string, name: string) {
+    return this.prisma.dataset.create({ data: { teamId, name } });
   }
 
   list(teamId: string) {
-    return this.prisma.dataset.findMany({ where: { teamId }, orderBy: { createdAt: 'desc' }, include: { files: true } });
+    return this.prisma.dataset.findMany({ where: { teamId }, orderBy: { createdAt: 'desc' } });
   }
 
   async get(teamId: string, id: string) {
     assertId('dataset', id);
-    const dataset = await this.prisma.dataset.findFirst({ where: { id, teamId }, include: { files: true } });
+    const dataset = await this.prisma.dataset.findFirst({ where: { id, teamId } });
     if (!dataset) throw notFound('dataset', id);
     return dataset;
-  }
-
-  /**
-   * Points the dataset at a newly stored file (the bytes are already in the store), marks the
-   * dataset PENDING until its summary is recomputed, and returns the storage key it replaced so the
-   * caller can delete those bytes after this commit.
-   */
-  async replaceFile(datasetId: string, file: NewDatasetFile): Promise<string | undefined> {
-    return this.prisma.$transaction(async (tx) => {
-      const old = await tx.datasetFile.findUnique({ where: { datasetId_role: { datasetId, role: file.role } } });
-      const data = { ...file, sizeBytes: BigInt(file.sizeBytes) };
-      await tx.datasetFile.upsert({
-        where: { datasetId_role: { datasetId, role: file.role } },
-        create: { datasetId, ...data },
-        update: data,
-      });
-      await tx.dataset.update({ where: { id: datasetId }, data: { status: 'PENDING' } });
-      return old?.storageKey;
-    });
   }
 
   markReady(datasetId: string, summary: DatasetSummary) {
@@ -67,6 +36,6 @@ export class DatasetRepository {
 
   /** For the worker, which acts for the experiment's team. */
   getById(id: string) {
-    return this.prisma.dataset.findUniqueOrThrow({ where: { id }, include: { files: true } });
+    return this.prisma.dataset.findUniqueOrThrow({ where: { id } });
   }
 }

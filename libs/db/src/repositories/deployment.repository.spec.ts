@@ -22,7 +22,7 @@ describe('DeploymentRepository (real Postgres)', () => {
     repo = new DeploymentRepository(prisma);
     const team = await prisma.team.create({ data: { name: 'deployers' } });
     teamId = team.id;
-    const dataset = await prisma.dataset.create({ data: { teamId, name: 'd', format: 'MNIST', imageShape: [28, 28, 1] } });
+    const dataset = await prisma.dataset.create({ data: { teamId, name: 'd', imageShape: [28, 28, 1] } });
     const e = await prisma.experiment.create({ data: { teamId, datasetId: dataset.id, name: 'e', spec: {} } });
     checkpoints = [];
     for (const step of [1, 2, 3]) checkpoints.push((await prisma.checkpoint.create({ data: { experimentId: e.id, step, epoch: 0, storageKey: `k${step}`, sizeBytes: 1 } })).id);

@@ -1,4 +1,4 @@
-export { DatasetRepository, NewDatasetFile, DatasetSummary } from './dataset.repository';
+export { DatasetRepository, DatasetSummary } from './dataset.repository';
 export { ExperimentRepository, SupersededError, LossRecord, NewExperiment, CreateGuard } from './experiment.repository';
 export { CheckpointRepository, NewCheckpoint } from './checkpoint.repository';
 export { DeploymentRepository } from './deployment.repository';

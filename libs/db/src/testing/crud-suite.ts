@@ -12,7 +12,7 @@ export async function exerciseCrud(prisma: PrismaService): Promise<{ teamId: str
   expect(key.revokedAt).toBeNull();
 
   const dataset = await prisma.dataset.create({
-    data: { teamId: team.id, name: 'mnist', format: 'MNIST', imageShape: [28, 28, 1], classHistogram: [5923, 6742, 5958] },
+    data: { teamId: team.id, name: 'mnist', imageShape: [28, 28, 1], classHistogram: [5923, 6742, 5958] },
   });
   expect(dataset).toMatchObject({ status: 'PENDING', imageShape: [28, 28, 1], classHistogram: [5923, 6742, 5958] });
 
@@ -50,7 +50,7 @@ export async function exerciseCrud(prisma: PrismaService): Promise<{ teamId: str
   expect(await prisma.experiment.findUniqueOrThrow({ where: { id: experiment.id } })).toMatchObject({ step: 10, totalSteps: 10 });
 
   // unique violations and missing rows become coded errors
-  const duplicate = await prisma.dataset.create({ data: { teamId: team.id, name: 'mnist', format: 'MNIST' } }).catch((e: unknown) => e);
+  const duplicate = await prisma.dataset.create({ data: { teamId: team.id, name: 'mnist' } }).catch((e: unknown) => e);
   expect(duplicate).toBeInstanceOf(Prisma.PrismaClientKnownRequestError);
   const conflict = translatePrismaError(duplicate) as TrainyardError;
   expect(conflict).toBeInstanceOf(TrainyardError);

@@ -23,8 +23,8 @@ export type LossName = (typeof LOSS_NAMES)[number];
 export type LossSpecInput = z.input<typeof lossSpecSchema>;
 export type ResolvedLossSpec = z.output<typeof lossSpecSchema>;
 
-/** What the dataset's labels are: class indices, or real-valued targets. */
-export type LabelKind = 'class' | 'regression';
+/** What the loss sees: class indices, real-valued targets, or one-hot rows (the pipeline's OneHot op). */
+export type LabelKind = 'class' | 'regression' | 'one-hot';
 
 /**
  * Why a loss does not fit the labels, or undefined when it does. Class labels need cross-entropy, or a
@@ -32,6 +32,8 @@ export type LabelKind = 'class' | 'regression';
  * on the values themselves.
  */
 export function lossLabelMismatch(loss: ResolvedLossSpec, labels: LabelKind): string | undefined {
+  // One-hot rows are float targets every loss takes as they are (cross-entropy as sparse: false).
+  if (labels === 'one-hot') return loss.name !== 'SoftmaxCrossEntropyWithLogits' && loss.oneHot ? `${loss.name} with oneHot: true on labels the pipeline's OneHot already made one-hot; drop one of them` : undefined;
   if (labels === 'class') {
     if (loss.name !== 'SoftmaxCrossEntropyWithLogits' && !loss.oneHot) {
       return `${loss.name} on class labels needs oneHot: true (it compares the outputs with each label's one-hot row); or use SoftmaxCrossEntropyWithLogits`;

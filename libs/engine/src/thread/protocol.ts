@@ -41,7 +41,7 @@ export type TrainingSpec = Pick<
  */
 export interface ShardedSplitRef {
   kind: 'sharded';
-  index: { sampleShape: [number, number, number] };
+  index: { sampleShape: [number, number, number]; task?: 'classification' | 'regression' };
   split: string;
   dir: string;
 }

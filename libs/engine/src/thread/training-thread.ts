@@ -66,6 +66,8 @@ async function main(): Promise<void> {
     trackAccuracy: true,
   });
   const numClasses = spec.model.numClasses;
+  // A regression dataset's batches carry their targets; evaluation then reports MSE, MAE and R².
+  const task = 'kind' in request.train && request.train.index.task === 'regression' ? ('regression' as const) : undefined;
   const validation = request.validation
     ? buildBatchSource(request.validation, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false })
     : undefined;
@@ -106,8 +108,9 @@ async function main(): Promise<void> {
     callbackState,
     layerNorms: true,
     validate: validation
-      ? async (model) => {
-          const m = await evaluate(model, validation.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK });
+      ? async (model): Promise<Record<string, number> & { loss: number }> => {
+          const m = await evaluate(model, validation.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK, task });
+          if (task) return { loss: m.loss, mse: m.regression!.mse, mae: m.regression!.mae, r2: m.regression!.r2 };
           return { loss: m.loss, accuracy: m.accuracy, topKAccuracy: m.topKAccuracy, f1: m.f1, precision: m.precision, recall: m.recall };
         }
       : undefined,
@@ -142,7 +145,7 @@ async function main(): Promise<void> {
     done = { ...base, stopped: true };
   } else {
     const test = buildBatchSource(request.test, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false });
-    const metrics = await evaluate(trainer.model, test.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK, classNames: request.classNames });
+    const metrics = await evaluate(trainer.model, test.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK, classNames: request.classNames, task });
     const stopReason = result.stopReason === 'early-stopping' || result.stopReason === 'time-budget' ? result.stopReason : undefined;
     done = { ...base, stopped: false, metrics, ...(stopReason ? { stopReason } : {}) };
   }
@@ -159,12 +162,19 @@ async function evaluateMain(): Promise<void> {
   const model = modelFromCheckpoint(ckpt);
   try {
     const source = buildBatchSource(request.split, request.pipeline, { seed: request.seed, shuffle: false, dropRemainder: false });
-    const metrics = await evaluate(model, source.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>, ckpt.header.modelSpec.numClasses, {
-      ...(request.loss ? { loss: validateLossSpec(request.loss) } : {}),
-      ...(request.topK ? { topK: request.topK } : {}),
-      ...(request.classNames ? { classNames: request.classNames } : {}),
-    });
-    post({ type: 'evaluated', result: { backend, step: ckpt.header.step, model: ckpt.header.modelSpec.name, metrics } });
+    // A regression split's batches carry their targets: MSE, MAE and R² instead of class metrics.
+    const task = 'kind' in request.split && request.split.index.task === 'regression' ? ('regression' as const) : undefined;
+    try {
+      const metrics = await evaluate(model, source.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>, ckpt.header.modelSpec.numClasses, {
+        ...(request.loss ? { loss: validateLossSpec(request.loss) } : {}),
+        ...(request.topK ? { topK: request.topK } : {}),
+        ...(request.classNames ? { classNames: request.classNames } : {}),
+        ...(task ? { task } : {}),
+      });
+      post({ type: 'evaluated', result: { backend, step: ckpt.header.step, model: ckpt.header.modelSpec.name, metrics } });
+    } finally {
+      if ('close' in source) await (source as { close(): Promise<void> }).close(); // end the source's prefetch thread
+    }
   } finally {
     model.dispose();
   }
