@@ -68,7 +68,7 @@ async function team() {
 }
 
 async function finishedRun(teamId: string, status: 'SUCCEEDED' | 'RUNNING' = 'SUCCEEDED') {
-  const ds = await prisma.dataset.create({ data: { teamId, name: `ds-${randomUUID().slice(0, 8)}`, format: 'MNIST', status: 'READY', imageShape: [28, 28, 1], numClasses: 10 } });
+  const ds = await prisma.dataset.create({ data: { teamId, name: `ds-${randomUUID().slice(0, 8)}`, status: 'READY', imageShape: [28, 28, 1], numClasses: 10 } });
   const e = await prisma.experiment.create({ data: { teamId, datasetId: ds.id, name: 'to-delete', spec: {}, status } });
   const checkpoints = await Promise.all([10, 20, 30].map((step) => prisma.checkpoint.create({ data: { experimentId: e.id, step, epoch: 0, storageKey: `teams/${teamId}/x/${step}`, sizeBytes: 1 } })));
   // Step 20 has the lowest loss: retention keeps it (the best) and step 30 (the newest).

@@ -45,7 +45,7 @@ afterAll(async () => {
 /** A team with n experiments, each with 3 checkpoints and 20 loss points (distinct values per experiment). */
 async function teamWith(n: number) {
   const team = await prisma.team.create({ data: { name: `qc-${randomUUID()}` } });
-  const ds = await prisma.dataset.create({ data: { teamId: team.id, name: 'qc', format: 'MNIST', status: 'READY', imageShape: [28, 28, 1], numClasses: 10 } });
+  const ds = await prisma.dataset.create({ data: { teamId: team.id, name: 'qc', status: 'READY', imageShape: [28, 28, 1], numClasses: 10 } });
   for (let i = 0; i < n; i++) {
     const e = await prisma.experiment.create({ data: { teamId: team.id, datasetId: ds.id, name: `e${i}`, spec: {}, status: 'SUCCEEDED' } });
     await prisma.checkpoint.createMany({ data: [1, 2, 3].map((k) => ({ experimentId: e.id, step: k * 10, epoch: 0, storageKey: `k/${e.id}/${k}`, sizeBytes: 100 + i })) });
