@@ -48,6 +48,7 @@ import { HiddenSplits } from './assignments/hidden-splits.service';
 import { AssignmentResolver } from './assignments/assignment.resolver';
 import { AssignmentService } from './assignments/assignment.service';
 import { GradesController } from './assignments/grades.controller';
+import { ConsoleController } from './console/console.controller';
 
 /**
  * The GraphQL API (/graphql) and the REST routes GraphQL serves badly: dataset file uploads and
@@ -78,7 +79,7 @@ export class ApiModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
       ],
-      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController, ConsoleController],
       providers: [
         // Every GraphQL operation and REST route: authenticate, then check the declared minimum role.
         { provide: APP_GUARD, useExisting: ApiKeyGuard },
