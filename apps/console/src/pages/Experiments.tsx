@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { download } from '../api';
 import { Chart, color } from '../components/Chart';
 import { ErrorBox } from '../components/ErrorBox';
@@ -6,12 +6,19 @@ import { Heatmap } from '../components/Heatmap';
 import { useAction, useInterval, useLoad } from '../hooks';
 import { api, Experiment, ExperimentSummary, LossPoint } from '../queries';
 import { go } from '../router';
-import { SubmitForm } from './SubmitForm';
 
 const LIVE = ['QUEUED', 'RUNNING'];
+// The form carries the engine's registries (and zod): its own chunk, loaded when it opens.
+const SubmitForm = lazy(() => import('./SubmitForm'));
 
 export default function Experiments({ route }: { route: string[] }) {
-  if (route[1] === 'new') return <SubmitForm datasetId={route[2]} onSubmitted={(id) => go('experiments', id)} />;
+  if (route[1] === 'new') {
+    return (
+      <Suspense fallback={<p aria-busy="true">Loading…</p>}>
+        <SubmitForm datasetId={route[2]} onSubmitted={(id) => go('experiments', id)} />
+      </Suspense>
+    );
+  }
   if (route[1]) return <ExperimentDetail key={route[1]} id={route[1]} />;
   return <ExperimentList />;
 }

@@ -18,7 +18,7 @@ const BOOLEAN_SETTINGS = new Set(['useNesterov', 'centered']);
 const INT_SETTINGS = new Set(['warmupSteps', 'stepSize', 'decaySteps']);
 
 /** The experiment submit form: model, loss, optimizer, schedule, pipeline and checkpoints. */
-export function SubmitForm({ datasetId, onSubmitted }: { datasetId?: string; onSubmitted: (id: string) => void }) {
+export default function SubmitForm({ datasetId, onSubmitted }: { datasetId?: string; onSubmitted: (id: string) => void }) {
   const datasets = useLoad(() => api.datasets(), []);
   const [f, setF] = useState({
     name: 'lenet5',
