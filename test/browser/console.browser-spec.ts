@@ -56,11 +56,6 @@ async function readyAt(ready: string): Promise<number> {
   return Number(await handle.jsonValue());
 }
 
-async function timedGoto(name: string, url: string, ready: string): Promise<number> {
-  await page.goto(url, { waitUntil: 'commit' });
-  return (timings[name] = Math.round(await readyAt(ready)));
-}
-
 async function timedClick(name: string, link: string, ready: string): Promise<number> {
   const t0 = await page.evaluate((sel) => {
     (document.querySelector(sel) as HTMLElement).click();
@@ -74,13 +69,23 @@ const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${n
 it('signs in, uploads MNIST, trains LeNet-5 with a live loss chart, deploys and predicts a drawn digit', async () => {
   const { apiKey } = await trainyard.app.get(AuthService).createTeam('console team');
 
-  // First load of the app, to the sign-in form: an empty cache, but a running server and browser
-  // (one visit from another context warms the server's first-request paths and Chromium's start).
-  const warm = await browser.newContext();
-  await (await warm.newPage()).goto(`${trainyard.url}/console/`);
-  await warm.close();
-  await page.goto('about:blank');
-  await timedGoto('first load (sign-in form)', `${trainyard.url}/console/`, '#api-key');
+  // First load of the app, to the sign-in form, each time in a fresh context (empty cache) of a
+  // running browser and server: the median of three (this machine is shared; one slow load from
+  // another process's burst says little).
+  const firstLoads: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+    const fresh = await ctx.newPage();
+    await fresh.goto('about:blank');
+    await fresh.goto(`${trainyard.url}/console/`, { waitUntil: 'commit' });
+    const ms = await fresh.waitForFunction(() => (document.querySelector('#api-key') ? performance.now() : 0), undefined, { polling: 'raf' });
+    // The first visit only warms the server's and the browser's first-request paths.
+    if (i > 0) firstLoads.push(Math.round(Number(await ms.jsonValue())));
+    await ctx.close();
+  }
+  timings['first load (sign-in form), median of 3'] = [...firstLoads].sort((a, b) => a - b)[1];
+  console.log(`first loads (ms): ${firstLoads.join(', ')}`);
+  await page.goto(`${trainyard.url}/console/`);
 
   // A wrong key: the API's error in words.
   await page.getByLabel('API key').fill('ty_notakey_000');
