@@ -18,7 +18,13 @@ jest.setTimeout(240_000);
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(__dirname, 'artifacts');
-const PAGE_BUDGET_MS = 1000;
+/**
+ * A page opens in under a second on loopback. On a machine already running more than one runnable
+ * process per core (load average / cores > 1) every process gets a share of a core, so the budget
+ * is scaled by that factor there (and says so in the log); on a quiet machine, as in CI, it is 1 s.
+ */
+const OVERSUBSCRIBED = Math.max(1, os.loadavg()[0] / os.cpus().length);
+const PAGE_BUDGET_MS = Math.round(1000 * OVERSUBSCRIBED);
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trainyard-browser-'));
 let trainyard: RunningTrainyard;
@@ -43,7 +49,9 @@ afterAll(async () => {
   await browser?.close();
   await trainyard?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
-  if (Object.keys(timings).length) console.log(`console page timings (ms, loopback): ${JSON.stringify(timings)}`);
+  if (Object.keys(timings).length) {
+    console.log(`console page timings (ms, loopback): ${JSON.stringify(timings)}; budget ${PAGE_BUDGET_MS} ms (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the start)`);
+  }
 });
 
 /**
@@ -52,13 +60,13 @@ afterAll(async () => {
  * selector) is in the page.
  */
 async function readyAt(ready: string): Promise<number> {
-  const handle = await page.waitForFunction((sel) => (document.querySelector(sel) ? performance.now() : 0), ready, { timeout: 15_000, polling: 'raf' });
+  const handle = await page.waitForFunction((sel) => ((globalThis as any).document.querySelector(sel) ? performance.now() : 0), ready, { timeout: 15_000, polling: 'raf' });
   return Number(await handle.jsonValue());
 }
 
 async function timedClick(name: string, link: string, ready: string): Promise<number> {
   const t0 = await page.evaluate((sel) => {
-    (document.querySelector(sel) as HTMLElement).click();
+    (globalThis as any).document.querySelector(sel).click();
     return performance.now();
   }, link);
   return (timings[name] = Math.round((await readyAt(ready)) - t0));
@@ -78,7 +86,7 @@ it('signs in, uploads MNIST, trains LeNet-5 with a live loss chart, deploys and 
     const fresh = await ctx.newPage();
     await fresh.goto('about:blank');
     await fresh.goto(`${trainyard.url}/console/`, { waitUntil: 'commit' });
-    const ms = await fresh.waitForFunction(() => (document.querySelector('#api-key') ? performance.now() : 0), undefined, { polling: 'raf' });
+    const ms = await fresh.waitForFunction(() => ((globalThis as any).document.querySelector('#api-key') ? performance.now() : 0), undefined, { polling: 'raf' });
     // The first visit only warms the server's and the browser's first-request paths.
     if (i > 0) firstLoads.push(Math.round(Number(await ms.jsonValue())));
     await ctx.close();
@@ -95,8 +103,8 @@ it('signs in, uploads MNIST, trains LeNet-5 with a live loss chart, deploys and 
   await page.getByLabel('API key').fill(apiKey);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('navigation', { name: 'Pages' }).waitFor();
-  expect(await page.evaluate(() => sessionStorage.getItem('trainyard.apiKey'))).toBe(apiKey);
-  expect(await page.evaluate(() => localStorage.length)).toBe(0);
+  expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('trainyard.apiKey'))).toBe(apiKey);
+  expect(await page.evaluate(() => (globalThis as any).localStorage.length)).toBe(0);
 
   // Datasets: upload four idx files (gzipped subsets) through the file input of the drop zone.
   await page.getByLabel('Name').fill('mnist-1k');
@@ -154,9 +162,11 @@ it('signs in, uploads MNIST, trains LeNet-5 with a live loss chart, deploys and 
   // After the run the chart holds the whole series the API has (a loss and a learning rate per point).
   const experimentId = page.url().split('/').pop()!;
   const api = new TrainyardClient(trainyard.url, apiKey);
-  const { experiment } = await api.data(`query($id: ID!) { experiment(id: $id) { losses(limit: 1000) { step lr } } }`, { id: experimentId });
-  expect(experiment.losses.length).toBeGreaterThan(50);
-  expect(await points()).toBe(experiment.losses.length + experiment.losses.filter((p: { lr: number | null }) => p.lr !== null).length);
+  const { experiment } = await api.data(`query($id: ID!) { experiment(id: $id) { lossPoints(first: 1000) { totalCount edges { node { lr } } } } }`, { id: experimentId });
+  const lossPoints: Array<{ lr: number | null }> = experiment.lossPoints.edges.map((e: { node: { lr: number | null } }) => e.node);
+  expect(lossPoints.length).toBe(experiment.lossPoints.totalCount);
+  expect(lossPoints.length).toBeGreaterThan(50);
+  expect(await points()).toBe(lossPoints.length + lossPoints.filter((p) => p.lr !== null).length);
   await shot('experiment');
 
   // Compare: the list page overlays the ticked runs.
@@ -232,7 +242,7 @@ it('shows the course pages to a course: assignments, remaining submissions, the 
   });
 
   await page.getByRole('button', { name: 'Sign out' }).click();
-  expect(await page.evaluate(() => sessionStorage.getItem('trainyard.apiKey'))).toBeNull();
+  expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('trainyard.apiKey'))).toBeNull();
   await page.goto(`${trainyard.url}/console/#/course`);
   await page.getByLabel('API key').fill(apiKey);
   await page.getByRole('button', { name: 'Sign in' }).click();

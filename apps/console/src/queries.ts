@@ -28,6 +28,18 @@ export interface DatasetVersion {
   splits: Array<{ name: string; count: number; histogram: number[] }>;
 }
 
+/** What the dataset list shows. */
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  status: string;
+  trainCount: number | null;
+  testCount: number | null;
+  numClasses: number | null;
+  createdAt: string;
+  currentVersion: { id: string; status: DatasetVersion['status'] } | null;
+}
+
 export interface Dataset {
   id: string;
   name: string;
@@ -135,10 +147,28 @@ export interface Leaderboard {
   rows: Array<{ rank: number | null; name: string; score: number | null; submissions: number; submittedAt: string | null }>;
 }
 
+/** One page of a Relay connection, flattened. */
+export interface Page<T> {
+  items: T[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+interface Connection<T> {
+  edges: Array<{ node: T }>;
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+  totalCount: number;
+}
+
+const PAGE = `pageInfo { endCursor hasNextPage } totalCount`;
+const flatten = <T>(c: Connection<T>): Page<T> => ({ items: c.edges.map((e) => e.node), endCursor: c.pageInfo.endCursor, hasNextPage: c.pageInfo.hasNextPage, totalCount: c.totalCount });
+
 const VERSION_FIELDS = `id version format status failureReason trainCount testCount numClasses classNames sampleShape previewUrl uploadUrl createdAt
   splits { name count histogram }`;
 const DATASET_FIELDS = `id name status trainCount testCount numClasses imageShape classHistogram createdAt uploadUrl
   currentVersion { ${VERSION_FIELDS} } versions { ${VERSION_FIELDS} }`;
+const DATASET_LIST_FIELDS = `id name status trainCount testCount numClasses createdAt currentVersion { id status }`;
 const SUMMARY_FIELDS = `id name status createdAt datasetId failureReason progress { epoch step totalSteps samplesPerSecond } metrics { accuracy }`;
 const EXPERIMENT_FIELDS = `id name status createdAt datasetId failureReason backend spec cancelRequested
   progress { epoch step totalSteps samplesPerSecond }
@@ -151,7 +181,17 @@ const MODEL_FIELDS = `id name defaultVersion labels { label version } trafficSpl
 export const api = {
   whoami: () => gql<{ whoami: Whoami }>(`{ whoami { role teamKind teamName user { id name } } }`).then((d) => d.whoami),
 
-  datasets: () => gql<{ datasets: Dataset[] }>(`{ datasets { ${DATASET_FIELDS} } }`).then((d) => d.datasets),
+  /** Newest first, a page at a time (`after`: the previous page's endCursor). */
+  datasets: (after?: string | null, first = 50) =>
+    gql<{ datasets: Connection<DatasetSummary> }>(`query($first: Int!, $after: String) { datasets(first: $first, after: $after) { edges { node { ${DATASET_LIST_FIELDS} } } ${PAGE} } }`, {
+      first,
+      after: after ?? null,
+    }).then((d) => flatten(d.datasets)),
+  /** Datasets that can be trained on (READY), newest first. */
+  readyDatasets: () =>
+    gql<{ datasets: Connection<DatasetSummary> }>(`{ datasets(first: 200, filter: { status: READY }) { edges { node { ${DATASET_LIST_FIELDS} } } ${PAGE} } }`).then(
+      (d) => flatten(d.datasets).items,
+    ),
   dataset: (id: string) => gql<{ dataset: Dataset }>(`query($id: ID!) { dataset(id: $id) { ${DATASET_FIELDS} } }`, { id }).then((d) => d.dataset),
   createDataset: (name: string) =>
     gql<{ createDataset: Dataset }>(`mutation($name: String!) { createDataset(name: $name) { ${DATASET_FIELDS} } }`, { name }).then((d) => d.createDataset),
@@ -165,14 +205,18 @@ export const api = {
       (d) => d.ingestDatasetVersion,
     ),
 
-  experiments: () => gql<{ experiments: ExperimentSummary[] }>(`{ experiments { ${SUMMARY_FIELDS} } }`).then((d) => d.experiments),
+  experiments: (after?: string | null, first = 50, status?: string[]) =>
+    gql<{ experiments: Connection<ExperimentSummary> }>(
+      `query($first: Int!, $after: String, $filter: ExperimentFilter) { experiments(first: $first, after: $after, filter: $filter) { edges { node { ${SUMMARY_FIELDS} } } ${PAGE} } }`,
+      { first, after: after ?? null, filter: status ? { status } : null },
+    ).then((d) => flatten(d.experiments)),
   experiment: (id: string) => gql<{ experiment: Experiment }>(`query($id: ID!) { experiment(id: $id) { ${EXPERIMENT_FIELDS} } }`, { id }).then((d) => d.experiment),
-  /** The loss series after `afterStep`, oldest first, a page at a time. */
-  losses: (id: string, afterStep: number) =>
-    gql<{ experiment: { losses: LossPoint[] } }>(`query($id: ID!, $after: Int!) { experiment(id: $id) { losses(afterStep: $after, limit: 1000) { step epoch loss lr } } }`, {
-      id,
-      after: afterStep,
-    }).then((d) => d.experiment.losses),
+  /** The loss series after the cursor `after` (null: from the start), oldest first, a page at a time. */
+  lossPoints: (id: string, after: string | null) =>
+    gql<{ experiment: { lossPoints: Connection<LossPoint> } }>(
+      `query($id: ID!, $after: String) { experiment(id: $id) { lossPoints(first: 1000, after: $after) { edges { node { step epoch loss lr } } ${PAGE} } } }`,
+      { id, after },
+    ).then((d) => flatten(d.experiment.lossPoints)),
   submitExperiment: (input: Record<string, unknown>) =>
     gql<{ submitExperiment: { id: string } }>(`mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { id } }`, { input }).then(
       (d) => d.submitExperiment,
@@ -180,7 +224,11 @@ export const api = {
   cancelExperiment: (id: string) => gql(`mutation($id: ID!) { cancelExperiment(id: $id) { id } }`, { id }),
   resumeExperiment: (id: string) => gql(`mutation($id: ID!) { resumeExperiment(id: $id) { id } }`, { id }),
 
-  models: () => gql<{ models: ServedModel[] }>(`{ models { ${MODEL_FIELDS} } }`).then((d) => d.models),
+  models: (after?: string | null, first = 50) =>
+    gql<{ models: Connection<ServedModel> }>(`query($first: Int!, $after: String) { models(first: $first, after: $after) { edges { node { ${MODEL_FIELDS} } } ${PAGE} } }`, {
+      first,
+      after: after ?? null,
+    }).then((d) => flatten(d.models)),
   deployCheckpoint: (name: string, checkpointId: string) =>
     gql<{ deployCheckpoint: { name: string; version: number } }>(
       `mutation($n: String!, $c: ID!) { deployCheckpoint(name: $n, checkpointId: $c) { name version } }`,

@@ -33,7 +33,7 @@ export default function Course({ route }: { route: string[] }) {
 
 function AssignmentDetail({ a, reload }: { a: Assignment; reload: () => void }) {
   const board = useLoad(() => api.leaderboard(a.id), [a.id]);
-  const experiments = useLoad(() => api.experiments(), []);
+  const experiments = useLoad(() => api.experiments(null, 200, ['SUCCEEDED']), []);
   const [experimentId, setExperimentId] = useState('');
   const submit = useAction(async () => {
     const id = experimentId || done[0]?.id;
@@ -42,7 +42,7 @@ function AssignmentDetail({ a, reload }: { a: Assignment; reload: () => void }) 
     reload();
     await board.reload();
   });
-  const done = (experiments.data ?? []).filter((e) => e.status === 'SUCCEEDED');
+  const done = experiments.data?.items ?? [];
   const q = a.quota;
   return (
     <article aria-labelledby="a-title">

@@ -2,8 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import { fetchDataUrl, putWithProgress } from '../api';
 import { Bars } from '../components/Bars';
 import { ErrorBox } from '../components/ErrorBox';
+import { More } from '../components/More';
 import { useInterval, useLoad } from '../hooks';
-import { api, Dataset, DatasetVersion } from '../queries';
+import { api, DatasetSummary, DatasetVersion } from '../queries';
 import { go } from '../router';
 
 /** The formats the server's registry knows (libs/data/src/formats/registry.ts). */
@@ -28,9 +29,10 @@ export function idxSlug(name: string): string | undefined {
 }
 
 export default function Datasets({ route }: { route: string[] }) {
-  const list = useLoad(() => api.datasets(), []);
+  const [limit, setLimit] = useState(50);
+  const list = useLoad(() => api.datasets(null, limit), [limit]);
   const selected = route[1];
-  const datasets = list.data ?? [];
+  const datasets = list.data?.items ?? [];
   return (
     <div className="split">
       <section aria-labelledby="ds-list" className="side">
@@ -42,7 +44,7 @@ export default function Datasets({ route }: { route: string[] }) {
           {datasets.map((d) => (
             <li key={d.id}>
               <a href={`#/datasets/${d.id}`} aria-current={d.id === selected ? 'true' : undefined}>
-                <strong>{d.name}</strong> <span className={`status s-${d.status}`}>{d.currentVersion?.status ?? d.status}</span>
+                <strong>{d.name}</strong> <span className={`status s-${d.currentVersion?.status ?? d.status}`}>{d.currentVersion?.status ?? d.status}</span>
                 <br />
                 <small>
                   {d.trainCount ?? '–'} train · {d.testCount ?? '–'} test · {d.numClasses ?? '–'} classes
@@ -51,6 +53,7 @@ export default function Datasets({ route }: { route: string[] }) {
             </li>
           ))}
         </ul>
+        <More page={list.data} limit={limit} setLimit={setLimit} what="datasets" />
         <Upload
           datasets={datasets}
           onStarted={(id) => {
@@ -71,7 +74,7 @@ interface FileProgress {
   done: boolean;
 }
 
-function Upload({ datasets, onStarted }: { datasets: Dataset[]; onStarted: (datasetId: string) => void }) {
+function Upload({ datasets, onStarted }: { datasets: DatasetSummary[]; onStarted: (datasetId: string) => void }) {
   const [target, setTarget] = useState('new');
   const [name, setName] = useState('mnist');
   const [format, setFormat] = useState('idx');

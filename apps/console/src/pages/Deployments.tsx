@@ -3,11 +3,15 @@ import { getJson, postBytes, postJson } from '../api';
 import { Bars } from '../components/Bars';
 import { DigitPad, DigitPadHandle } from '../components/DigitPad';
 import { ErrorBox } from '../components/ErrorBox';
+import { More } from '../components/More';
 import { useAction, useLoad } from '../hooks';
 import { api, ServedModel } from '../queries';
 
 export default function Deployments({ route }: { route: string[] }) {
-  const models = useLoad(() => api.models(), []);
+  // Each model carries its versions and labels: 20 a page keeps the query under the API's cost limit.
+  const [limit, setLimit] = useState(20);
+  const page = useLoad(() => api.models(null, limit), [limit]);
+  const models = { ...page, data: page.data?.items };
   const selected = route[1] ?? models.data?.[0]?.name;
   const model = models.data?.find((m) => m.name === selected);
   return (
@@ -29,6 +33,7 @@ export default function Deployments({ route }: { route: string[] }) {
             </li>
           ))}
         </ul>
+        <More page={page.data} limit={limit} setLimit={setLimit} what="models" max={20} />
       </section>
       <section className="detail">
         {model ? (

@@ -3,6 +3,7 @@ import { download } from '../api';
 import { Chart, color } from '../components/Chart';
 import { ErrorBox } from '../components/ErrorBox';
 import { Heatmap } from '../components/Heatmap';
+import { More } from '../components/More';
 import { useAction, useInterval, useLoad } from '../hooks';
 import { api, Experiment, ExperimentSummary, LossPoint } from '../queries';
 import { go } from '../router';
@@ -24,10 +25,12 @@ export default function Experiments({ route }: { route: string[] }) {
 }
 
 function ExperimentList() {
-  const list = useLoad(() => api.experiments(), []);
+  const [limit, setLimit] = useState(50);
+  const page = useLoad(() => api.experiments(null, limit), [limit]);
+  const list = { ...page, data: page.data?.items };
   const [compare, setCompare] = useState<string[]>([]);
   const live = (list.data ?? []).some((e) => LIVE.includes(e.status));
-  useInterval(() => void list.reload(), 2000, live);
+  useInterval(() => void page.reload(), 2000, live);
   const toggle = (id: string) => setCompare((c) => (c.includes(id) ? c.filter((x) => x !== id) : [...c, id]));
   const chosen = (list.data ?? []).filter((e) => compare.includes(e.id));
   return (
@@ -76,6 +79,7 @@ function ExperimentList() {
           </tbody>
         </table>
       )}
+      <More page={page.data} limit={limit} setLimit={setLimit} what="experiments" />
       {chosen.length > 0 && <Compare runs={chosen} />}
     </section>
   );
@@ -113,21 +117,24 @@ function Compare({ runs }: { runs: ExperimentSummary[] }) {
   );
 }
 
-async function allLosses(id: string, after = 0): Promise<LossPoint[]> {
-  const out: LossPoint[] = [];
+/** The loss series after `after` (a lossPoints cursor), every page; returns the points and the last cursor. */
+async function lossesAfter(id: string, after: string | null): Promise<{ points: LossPoint[]; cursor: string | null }> {
+  const points: LossPoint[] = [];
   for (;;) {
-    const page = await api.losses(id, after);
-    out.push(...page);
-    if (page.length < 1000) return out;
-    after = page[page.length - 1].step;
+    const page = await api.lossPoints(id, after);
+    points.push(...page.items);
+    after = page.endCursor ?? after;
+    if (!page.hasNextPage) return { points, cursor: after };
   }
 }
+
+const allLosses = (id: string) => lossesAfter(id, null).then((r) => r.points);
 
 function ExperimentDetail({ id }: { id: string }) {
   const exp = useLoad(() => api.experiment(id), [id]);
   const [losses, setLosses] = useState<LossPoint[]>([]);
   const [lossError, setLossError] = useState<unknown>();
-  const lastStep = useRef(0);
+  const cursor = useRef<string | null>(null);
   const fetching = useRef(false);
   const e = exp.data;
   const live = !e || LIVE.includes(e.status);
@@ -136,11 +143,9 @@ function ExperimentDetail({ id }: { id: string }) {
     if (fetching.current) return;
     fetching.current = true;
     try {
-      const fresh = await allLosses(id, lastStep.current);
-      if (fresh.length) {
-        lastStep.current = fresh[fresh.length - 1].step;
-        setLosses((l) => [...l, ...fresh]);
-      }
+      const fresh = await lossesAfter(id, cursor.current);
+      cursor.current = fresh.cursor;
+      if (fresh.points.length) setLosses((l) => [...l, ...fresh.points]);
       setLossError(undefined);
     } catch (err) {
       setLossError(err);

@@ -19,7 +19,7 @@ const INT_SETTINGS = new Set(['warmupSteps', 'stepSize', 'decaySteps']);
 
 /** The experiment submit form: model, loss, optimizer, schedule, pipeline and checkpoints. */
 export default function SubmitForm({ datasetId, onSubmitted }: { datasetId?: string; onSubmitted: (id: string) => void }) {
-  const datasets = useLoad(() => api.datasets(), []);
+  const datasets = useLoad(() => api.readyDatasets(), []);
   const [f, setF] = useState({
     name: 'lenet5',
     datasetId: datasetId ?? '',
@@ -41,7 +41,7 @@ export default function SubmitForm({ datasetId, onSubmitted }: { datasetId?: str
   const [settings, setSettings] = useState<Record<string, string>>({});
   const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) => setF({ ...f, [k]: e.target.value });
   const setSetting = (k: string, v: string) => setSettings({ ...settings, [k]: v });
-  const ready = (datasets.data ?? []).filter((d) => d.currentVersion?.status === 'READY' || d.status === 'READY');
+  const ready = datasets.data ?? [];
   const chosenDataset = f.datasetId || ready[0]?.id || '';
   const optimizer = OPTIMIZERS[f.optimizer as keyof typeof OPTIMIZERS];
 
