@@ -180,7 +180,13 @@ it('signs in, uploads MNIST, trains LeNet-5 with a live loss chart, deploys and 
   await page.getByLabel('Deploy as model name').fill('digits');
   const deployButtons = page.getByRole('button', { name: /^Deploy step/ });
   await deployButtons.last().click();
-  await page.getByRole('heading', { name: 'digits' }).waitFor();
+  await page
+    .getByRole('heading', { name: 'digits' })
+    .waitFor()
+    .catch(async (err) => {
+      await shot('failure');
+      throw new Error(`${err.message}\nalerts on the page: ${JSON.stringify(await page.getByRole('alert').allTextContents())}\nurl: ${page.url()}`);
+    });
   await page.getByText('runtime tfjs').or(page.getByText('runtime onnx')).waitFor();
 
   // Draw a "1": one vertical stroke down the middle of the canvas.

@@ -161,6 +161,9 @@ interface Connection<T> {
   totalCount: number;
 }
 
+// `first` goes into the document as a literal (an integer we chose): the API's cost rule multiplies by a
+// literal page size and assumes the largest page for a variable.
+const int = (n: number) => String(Math.max(0, Math.min(200, Math.floor(n))));
 const PAGE = `pageInfo { endCursor hasNextPage } totalCount`;
 const flatten = <T>(c: Connection<T>): Page<T> => ({ items: c.edges.map((e) => e.node), endCursor: c.pageInfo.endCursor, hasNextPage: c.pageInfo.hasNextPage, totalCount: c.totalCount });
 
@@ -183,8 +186,7 @@ export const api = {
 
   /** Newest first, a page at a time (`after`: the previous page's endCursor). */
   datasets: (after?: string | null, first = 50) =>
-    gql<{ datasets: Connection<DatasetSummary> }>(`query($first: Int!, $after: String) { datasets(first: $first, after: $after) { edges { node { ${DATASET_LIST_FIELDS} } } ${PAGE} } }`, {
-      first,
+    gql<{ datasets: Connection<DatasetSummary> }>(`query($after: String) { datasets(first: ${int(first)}, after: $after) { edges { node { ${DATASET_LIST_FIELDS} } } ${PAGE} } }`, {
       after: after ?? null,
     }).then((d) => flatten(d.datasets)),
   /** Datasets that can be trained on (READY), newest first. */
@@ -207,8 +209,8 @@ export const api = {
 
   experiments: (after?: string | null, first = 50, status?: string[]) =>
     gql<{ experiments: Connection<ExperimentSummary> }>(
-      `query($first: Int!, $after: String, $filter: ExperimentFilter) { experiments(first: $first, after: $after, filter: $filter) { edges { node { ${SUMMARY_FIELDS} } } ${PAGE} } }`,
-      { first, after: after ?? null, filter: status ? { status } : null },
+      `query($after: String, $filter: ExperimentFilter) { experiments(first: ${int(first)}, after: $after, filter: $filter) { edges { node { ${SUMMARY_FIELDS} } } ${PAGE} } }`,
+      { after: after ?? null, filter: status ? { status } : null },
     ).then((d) => flatten(d.experiments)),
   experiment: (id: string) => gql<{ experiment: Experiment }>(`query($id: ID!) { experiment(id: $id) { ${EXPERIMENT_FIELDS} } }`, { id }).then((d) => d.experiment),
   /** The loss series after the cursor `after` (null: from the start), oldest first, a page at a time. */
@@ -225,8 +227,7 @@ export const api = {
   resumeExperiment: (id: string) => gql(`mutation($id: ID!) { resumeExperiment(id: $id) { id } }`, { id }),
 
   models: (after?: string | null, first = 50) =>
-    gql<{ models: Connection<ServedModel> }>(`query($first: Int!, $after: String) { models(first: $first, after: $after) { edges { node { ${MODEL_FIELDS} } } ${PAGE} } }`, {
-      first,
+    gql<{ models: Connection<ServedModel> }>(`query($after: String) { models(first: ${int(first)}, after: $after) { edges { node { ${MODEL_FIELDS} } } ${PAGE} } }`, {
       after: after ?? null,
     }).then((d) => flatten(d.models)),
   deployCheckpoint: (name: string, checkpointId: string) =>
