@@ -13,6 +13,7 @@ import { idxBytes } from '../../libs/data/src/testing/idx-fixtures';
 import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForExperiment, waitForVersion } from '../support/client';
 import { realServices } from '../support/services';
+import { waitUntil } from '../support/wait';
 
 jest.setTimeout(240_000);
 
@@ -81,21 +82,26 @@ function fashionLike(n: number, seed: number) {
 const SUBMIT = `mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { id datasetVersionId } }`;
 
 describe('versioned datasets through the API', () => {
-  let fashionId: string;
-  let fashionV1: any;
+  let fashion: Promise<{ fashionId: string; fashionV1: any }> | undefined;
+  /** The Fashion-MNIST-shaped dataset with its version 1 READY: made once, by whichever test needs it first (each runs alone with -t). */
+  const fashionReady = () =>
+    (fashion ??= (async () => {
+      const fashionId = await newDataset(alice, 'fashion');
+      const v = await newVersion(alice, fashionId, 'idx', { classNames: FASHION });
+      expect(v).toMatchObject({ version: 1, status: 'UPLOADING', format: 'idx' });
+      const train = fashionLike(320, 1);
+      const test = fashionLike(64, 2);
+      for (const [name, bytes] of [['train-images', train.images], ['train-labels', train.labels], ['test-images', test.images], ['test-labels', test.labels]] as const) {
+        const r = await put(alice, `${v.uploadUrl}/${name}`, bytes);
+        expect(r.status).toBe(200);
+        expect(r.body.sources.find((s: any) => s.name === name)).toMatchObject({ status: 'STORED', bytesReceived: bytes.length, progress: 1 });
+      }
+      return { fashionId, fashionV1: await ingest(alice, v.id) };
+    })());
 
   it('ingests a Fashion-MNIST-shaped idx version (class names given) and trains LeNet-5 on it', async () => {
-    fashionId = await newDataset(alice, 'fashion');
-    const v = await newVersion(alice, fashionId, 'idx', { classNames: FASHION });
-    expect(v).toMatchObject({ version: 1, status: 'UPLOADING', format: 'idx' });
-    const train = fashionLike(320, 1);
-    const test = fashionLike(64, 2);
-    for (const [name, bytes] of [['train-images', train.images], ['train-labels', train.labels], ['test-images', test.images], ['test-labels', test.labels]] as const) {
-      const r = await put(alice, `${v.uploadUrl}/${name}`, bytes);
-      expect(r.status).toBe(200);
-      expect(r.body.sources.find((s: any) => s.name === name)).toMatchObject({ status: 'STORED', bytesReceived: bytes.length, progress: 1 });
-    }
-    fashionV1 = await ingest(alice, v.id);
+    const { fashionId, fashionV1 } = await fashionReady();
+    const v = fashionV1;
     expect(fashionV1).toMatchObject({ status: 'READY', sampleShape: [28, 28, 1], numClasses: 10, classNames: FASHION, trainCount: 320, testCount: 64 });
     expect(fashionV1.splits.find((s: any) => s.name === 'train').histogram).toEqual(new Array(10).fill(32));
     expect(fashionV1.ingest.splitting.testFrom).toBe('source');
@@ -112,6 +118,7 @@ describe('versioned datasets through the API', () => {
   });
 
   it('a READY version is immutable; uploading again makes version 2 and v1 stays usable', async () => {
+    const { fashionId, fashionV1 } = await fashionReady();
     const r = await put(alice, `${fashionV1.uploadUrl}/train-labels`, fashionLike(10, 1).labels);
     expect(r.status).toBe(409);
     expect(r.body.error).toMatch(/READY; upload to a new version/);
@@ -234,7 +241,10 @@ describe('versioned datasets through the API', () => {
     const slow = http.request(url, { method: 'PUT', headers: { authorization: `Bearer ${alice.apiKey}`, 'content-length': '100000' } });
     slow.on('error', () => undefined);
     slow.write(Buffer.alloc(1000, 0x31));
-    await new Promise((r) => setTimeout(r, 500));
+    await waitUntil(async () => {
+      const { datasetVersion } = await alice.data(`query($id: ID!) { datasetVersion(id: $id) { sources { name status } } }`, { id: v.id });
+      return datasetVersion.sources.some((s: any) => s.name === 'slow.csv' && s.status === 'RECEIVING');
+    }, 'slow.csv to be RECEIVING');
     const second = await put(alice, `${v.uploadUrl}/slow.csv`, csvOf(5));
     expect(second.status).toBe(409);
     expect(second.body.error).toMatch(/slow\.csv is already being uploaded/);
@@ -282,6 +292,7 @@ describe('versioned datasets through the API', () => {
   });
 
   it("keeps teams apart: another team's version is not found", async () => {
+    const { fashionV1 } = await fashionReady();
     const r = await bob.gql(`query($id: ID!) { datasetVersion(id: $id) { id } }`, { id: fashionV1.id });
     expect(r.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const up = await put(bob, `${fashionV1.uploadUrl}/train-labels`, fashionLike(10, 1).labels);

@@ -79,18 +79,28 @@ const finished = (e: any) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.sta
 
 let datasetId: string;
 let uninterrupted: any;
-let resumedId: string;
-
-describe('resume', () => {
-  it('trains an uninterrupted reference run', async () => {
+let resumedId: string | undefined;
+let fixtures: Promise<void> | undefined;
+/**
+ * The shared fixtures, made once on first use, so each test also runs alone (`-t`): the MNIST
+ * dataset and the uninterrupted reference run. Tests read them and never change them.
+ */
+const reference = () =>
+  (fixtures ??= (async () => {
     datasetId = await uploadMnist(alice, 'mnist');
     const { submitExperiment } = await alice.data(SUBMIT, { input: spec(datasetId, 'reference') });
     uninterrupted = await waitForExperiment(alice, submitExperiment.id, finished, 240_000);
+  })());
+
+describe('resume', () => {
+  it('trains an uninterrupted reference run', async () => {
+    await reference();
     expect(uninterrupted.status).toBe('SUCCEEDED');
     expect(uninterrupted.losses).toHaveLength(3 * (TRAIN / 32));
   });
 
   it('resumes a cancelled run from its last checkpoint and ends with the same loss series and metrics', async () => {
+    await reference();
     const { submitExperiment } = await alice.data(SUBMIT, { input: spec(datasetId, 'interrupted') });
     const id = submitExperiment.id;
     await waitForExperiment(alice, id, (e) => e.progress.step >= 12 || finished(e), 240_000);
@@ -117,6 +127,7 @@ describe('resume', () => {
   });
 
   it('refuses to resume a run that succeeded (CONFLICT) or belongs to another team (NOT_FOUND)', async () => {
+    await reference();
     const done = await alice.gql(`mutation($id: ID!) { resumeExperiment(id: $id) { id } }`, { id: uninterrupted.id });
     expect(done.errors?.[0].extensions?.code).toBe('CONFLICT');
     expect(done.errors?.[0].message).toMatch(/is SUCCEEDED; only FAILED or CANCELLED/);
@@ -129,6 +140,7 @@ describe('receipt and rerun', () => {
   const RECEIPT = `query($id: ID!) { experiment(id: $id) { receipt { datasetId datasetVersionId datasetDigest spec seed baseCheckpointId frozenLayers backend tfjsVersion wasmBackendVersion nodeVersion nativeIsa kernels } } }`;
 
   it('records what decides the run, and a rerun from the receipt gives the same loss series on the same backend', async () => {
+    await reference();
     const { receipt } = (await alice.data(RECEIPT, { id: uninterrupted.id })).experiment;
     expect(receipt).toMatchObject({ datasetId, seed: 11, backend: 'wasm', tfjsVersion: tf.version_core, baseCheckpointId: null, frozenLayers: [] });
     expect(receipt.datasetDigest).toMatch(/^[0-9a-f]{64}$/);
@@ -149,6 +161,7 @@ describe('receipt and rerun', () => {
 
 describe('evaluate', () => {
   it("scores a checkpoint on a dataset without training; on the run's own test split it matches the run's metrics", async () => {
+    await reference();
     const final = uninterrupted.checkpoints.at(-1);
     const { evaluateCheckpoint } = await alice.data(
       `mutation($c: ID!, $d: ID!) { evaluateCheckpoint(checkpointId: $c, datasetId: $d) { ${EVALUATION_FIELDS} } }`,
@@ -181,6 +194,7 @@ describe('evaluate', () => {
   });
 
   it("refuses another team's checkpoint or dataset with NOT_FOUND", async () => {
+    await reference();
     const r1 = await bob.gql(`mutation($c: ID!, $d: ID!) { evaluateCheckpoint(checkpointId: $c, datasetId: $d) { id } }`, { c: uninterrupted.checkpoints[0].id, d: await bobDataset() });
     expect(r1.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const r2 = await alice.gql(`mutation($c: ID!, $d: ID!) { evaluateCheckpoint(checkpointId: $c, datasetId: $d) { id } }`, { c: uninterrupted.checkpoints[0].id, d: await bobDataset() });
@@ -190,6 +204,7 @@ describe('evaluate', () => {
 
 describe('charts', () => {
   it('draws the loss curve with evaluated checkpoints and the final accuracy, and the confusion matrix, as SVG', async () => {
+    await reference();
     const loss = await alice.get(`/v1/experiments/${uninterrupted.id}/charts/loss.svg`);
     expect(loss.status).toBe(200);
     const svg = (loss.body as Buffer).toString();
@@ -215,6 +230,7 @@ describe('fine-tune', () => {
   const FINE_TUNE = `mutation($c: ID!, $f: [String!], $input: SubmitExperimentInput!) { fineTuneExperiment(checkpointId: $c, freezeLayers: $f, input: $input) { id baseCheckpointId frozenLayers } }`;
 
   it('starts a new experiment from a checkpoint on another dataset: frozen layers stay as loaded, a 12-class head replaces the 10-class one', async () => {
+    await reference();
     const base = uninterrupted.checkpoints.at(-1);
     const other = await uploadMnist(alice, 'mnist-other', 320, 100);
     const input = { ...spec(other, 'fine-tuned'), model: { name: 'lenet5', numClasses: 12 }, epochs: 1, perPrintTimes: 5 };
@@ -242,6 +258,7 @@ describe('fine-tune', () => {
   });
 
   it("refuses another team's checkpoint (NOT_FOUND) and an unknown layer to freeze (BAD_USER_INPUT naming it)", async () => {
+    await reference();
     const base = uninterrupted.checkpoints.at(-1);
     const stolen = await bob.gql(FINE_TUNE, { c: base.id, f: [], input: spec(await bobDataset(), 'stolen') });
     expect(stolen.errors?.[0].extensions?.code).toBe('NOT_FOUND');
@@ -255,6 +272,7 @@ describe('fine-tune', () => {
 
 describe('tfjs download', () => {
   it('serves any checkpoint as model.json + weights.bin that stock tf.loadLayersModel loads over HTTP, predicting as Trainyard does', async () => {
+    await reference();
     const c = uninterrupted.checkpoints.at(-1);
     const url = `${trainyard.url}/v1/checkpoints/${c.id}/tfjs/model.json`;
     const x = tf.randomUniform([8, 32, 32, 1], -1, 2, 'float32', 5);
@@ -278,6 +296,8 @@ describe('sweeps', () => {
   const CREATE = `mutation($input: CreateSweepInput!) { createSweep(input: $input) { id budget finished trials { experimentId name status params value } best { experimentId value } } }`;
   const base = () => ({ ...spec(datasetId, 'unused'), epochs: 1, perPrintTimes: 5, checkpoint: { saveCheckpointSteps: 100, keepCheckpointMax: 1 } });
 
+  beforeAll(() => reference());
+
   it('refuses a grid larger than its budget with BAD_USER_INPUT, creating nothing', async () => {
     const before = (await alice.data(`{ experiments { totalCount } }`)).experiments.totalCount;
     const r = await alice.gql(CREATE, { input: { name: 'too-big', base: base(), space: { learningRate: [0.01, 0.05], batchSize: [16, 32] }, budget: 3 } });
@@ -290,6 +310,7 @@ describe('sweeps', () => {
   });
 
   it('runs a grid as child experiments and reports the table of trials and the best by the metric', async () => {
+    await reference();
     const { createSweep } = await alice.data(CREATE, {
       input: { name: 'lr-x-batch', base: base(), space: { learningRate: [0.002, 0.05], batchSize: [16, 32] }, budget: 4, metric: 'accuracy' },
     });
@@ -326,28 +347,32 @@ describe('deleting and retention', () => {
   const teamId = async (client: TrainyardClient) => (await client.data(`{ me { id } }`)).me.id as string;
 
   it('will not delete a deployed checkpoint or its experiment (CONFLICT); once undeployed, deleting the experiment frees its bytes', async () => {
-    const experiment = await waitForExperiment(alice, resumedId, finished);
+    await reference();
+    // The resumed run when the resume test ran before; else a finished run of its own.
+    const victim = resumedId ?? (await alice.data(SUBMIT, { input: spec(datasetId, 'to-delete') })).submitExperiment.id;
+    const experiment = await waitForExperiment(alice, victim, finished, 240_000);
     const last = experiment.checkpoints.at(-1);
     await alice.data(`mutation($c: ID!) { deployCheckpoint(name: "resumed", checkpointId: $c) { name } }`, { c: last.id });
     const ckpt = await alice.gql(`mutation($id: ID!) { deleteCheckpoint(id: $id) }`, { id: last.id });
     expect(ckpt.errors?.[0].extensions?.code).toBe('CONFLICT');
     expect(ckpt.errors?.[0].message).toMatch(/is deployed \("resumed"\)/);
-    const exp = await alice.gql(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: resumedId });
+    const exp = await alice.gql(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: victim });
     expect(exp.errors?.[0].extensions?.code).toBe('CONFLICT');
-    const stolen = await bob.gql(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: resumedId });
+    const stolen = await bob.gql(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: victim });
     expect(stolen.errors?.[0].extensions?.code).toBe('NOT_FOUND');
 
-    const prefix = keys.experiment(await teamId(alice), resumedId);
+    const prefix = keys.experiment(await teamId(alice), victim);
     const before = await bytesUnder(prefix);
     expect(before).toBe(experiment.checkpoints.reduce((s: number, c: any) => s + c.sizeBytes, 0));
     await alice.data(`mutation { deleteDeployment(name: "resumed") }`);
-    expect((await alice.data(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: resumedId })).deleteExperiment).toBe(true);
-    expect((await alice.gql(`query($id: ID!) { experiment(id: $id) { id } }`, { id: resumedId })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await alice.data(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: victim })).deleteExperiment).toBe(true);
+    expect((await alice.gql(`query($id: ID!) { experiment(id: $id) { id } }`, { id: victim })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     await eventually(async () => (await bytesUnder(prefix)) === 0, 'the experiment bytes to be freed');
-    console.log(`experiment ${resumedId}: ${before} bytes in the store before deleteExperiment, ${await bytesUnder(prefix)} after`);
+    console.log(`experiment ${victim}: ${before} bytes in the store before deleteExperiment, ${await bytesUnder(prefix)} after`);
   });
 
   it('a retention policy keeps the best and the newest N checkpoints of succeeded runs and frees the rest', async () => {
+    await reference();
     const before = (await waitForExperiment(alice, uninterrupted.id, finished)).checkpoints;
     expect(before.length).toBe(3);
     const prefix = keys.checkpoints(await teamId(alice), uninterrupted.id);
@@ -371,6 +396,7 @@ describe('deleting and retention', () => {
   });
 
   it('deleting an unused dataset frees its files; a dataset experiments use is CONFLICT', async () => {
+    await reference();
     const bobDatasetId = await bobDataset();
     const prefix = keys.dataset(await teamId(bob), bobDatasetId);
     const before = await bytesUnder(prefix);

@@ -83,16 +83,22 @@ afterAll(async () => {
 });
 
 describe('exportCheckpoint (ONNX)', () => {
-  let done: any;
+  let exporting: Promise<{ a: any; b: any; done: any }> | undefined;
+  /** The last checkpoint's export, asked for twice at once and waited for: made once, by whichever test needs it first (each runs alone with -t). */
+  const exported = () =>
+    (exporting ??= (async () => {
+      const checkpointId = experiment.checkpoints[1].id;
+      const [a, b] = await Promise.all([alice.data(EXPORT, { c: checkpointId }), alice.data(EXPORT, { c: checkpointId })]);
+      return { a, b, done: await waitForExport(alice, a.exportCheckpoint.id) };
+    })());
 
   it('queues one export per checkpoint, runs it on the worker, and records it with the checkpoint', async () => {
     const checkpointId = experiment.checkpoints[1].id;
-    const [a, b] = await Promise.all([alice.data(EXPORT, { c: checkpointId }), alice.data(EXPORT, { c: checkpointId })]);
+    const { a, b, done } = await exported();
     expect(a.exportCheckpoint.id).toBe(b.exportCheckpoint.id);
     expect(a.exportCheckpoint).toMatchObject({ checkpointId, format: 'ONNX' });
     expect(['QUEUED', 'RUNNING', 'SUCCEEDED']).toContain(a.exportCheckpoint.status);
 
-    done = await waitForExport(alice, a.exportCheckpoint.id);
     expect(done.failureReason).toBeNull();
     expect(done).toMatchObject({ status: 'SUCCEEDED', opsetVersion: 13, downloadUrl: `/v1/checkpoints/${checkpointId}/onnx` });
     expect(done.sizeBytes).toBeGreaterThan(61706 * 4); // LeNet-5's weights as float32, plus the graph
@@ -109,6 +115,7 @@ describe('exportCheckpoint (ONNX)', () => {
   });
 
   it('the downloaded file loads in ONNX Runtime and matches tfjs on MNIST test images within 1e-4', async () => {
+    const { done } = await exported();
     const checkpointId = experiment.checkpoints[1].id;
     const file = await alice.get(`/v1/checkpoints/${checkpointId}/onnx`);
     expect(file.status).toBe(200);
@@ -149,6 +156,7 @@ describe('exportCheckpoint (ONNX)', () => {
   });
 
   it('is the owner team only: others get 404, no key 401; a checkpoint without an export is 404', async () => {
+    const { done } = await exported();
     const checkpointId = experiment.checkpoints[1].id;
     const url = `/v1/checkpoints/${checkpointId}/onnx`;
     const stranger = await bob.get(url);

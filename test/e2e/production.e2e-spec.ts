@@ -17,6 +17,7 @@ import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/c
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { startS3rver } from '../support/s3rver';
 import { realServices } from '../support/services';
+import { waitUntil } from '../support/wait';
 import { APP_MAINS, WorkerProcess } from '../support/worker-process';
 
 jest.setTimeout(240_000);
@@ -172,7 +173,11 @@ describe('graceful shutdown', () => {
       req.write(body.subarray(0, half));
       finish = () => req.end(body.subarray(half));
     });
-    await new Promise((r) => setTimeout(r, 300)); // the request is in the server's hands
+    // The request is in the server's hands: the source is RECEIVING.
+    await waitUntil(async () => {
+      const { dataset } = await client.data(`query($id: ID!) { dataset(id: $id) { versions { sources { name status } } } }`, { id: createDataset.id });
+      return dataset.versions.some((v: any) => v.sources.some((x: any) => x.name === 'train-labels' && x.status === 'RECEIVING'));
+    }, 'the upload to be RECEIVING');
     api.signal('SIGTERM');
     await api.waitFor(/SIGTERM received/);
     // New connections are refused while the upload is still open.

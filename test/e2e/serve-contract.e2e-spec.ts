@@ -16,6 +16,7 @@ import { TrainyardClient } from '../support/client';
 import { mnistTestSample } from '../support/mnist';
 import { seedCheckpoint } from '../support/serve-fixture';
 import { realServices } from '../support/services';
+import { waitUntil } from '../support/wait';
 import schema from '../fixtures/open-inference-protocol.schema.json';
 
 jest.setTimeout(120_000);
@@ -83,17 +84,32 @@ afterAll(async () => {
 const DEPLOY = `mutation($name: String!, $c: ID!, $o: DeployOptionsInput) { deployCheckpoint(name: $name, checkpointId: $c, options: $o) { name version isDefault labels predictUrl inferUrl deployedBy maxBatchSize } }`;
 const MODEL = `query($name: String!) { model(name: $name) { name defaultVersion labels { label version } trafficSplit { version percent } versions { version isDefault labels deployedBy step } } }`;
 
+/**
+ * The deployments every test reads, made once before the tests (so each test also runs alone with
+ * -t): `digits` v1 (default) and v2 (canary, 16-sample batches), `letters` v1; what the deploy calls
+ * answered and the model right after them, for the first test; then the `stable` label moved to v2,
+ * the state the serving tests read.
+ */
+let deployments: Promise<{ v1: any; v2: any; other: any; model: any }> | undefined;
+const deployed = () =>
+  (deployments ??= (async () => {
+    const v1 = (await alice.data(DEPLOY, { name: 'digits', c: ckpt[0].checkpointId, o: { labels: ['stable'] } })).deployCheckpoint;
+    const v2 = (await alice.data(DEPLOY, { name: 'digits', c: ckpt[1].checkpointId, o: { makeDefault: false, labels: ['canary'], maxBatchSize: 16 } })).deployCheckpoint;
+    const { model } = await alice.data(MODEL, { name: 'digits' });
+    const other = (await alice.data(DEPLOY, { name: 'letters', c: ckpt[2].checkpointId })).deployCheckpoint;
+    await alice.data(`mutation { setVersionLabel(name: "digits", label: "stable", version: 2) { name } }`);
+    return { v1, v2, other, model };
+  })());
+beforeAll(() => deployed());
+
 describe('deployments with versions (GraphQL)', () => {
   it('numbers versions per name, records who deployed, labels and defaults', async () => {
-    const v1 = (await alice.data(DEPLOY, { name: 'digits', c: ckpt[0].checkpointId, o: { labels: ['stable'] } })).deployCheckpoint;
+    const { v1, v2, other, model } = await deployed();
     expect(v1).toMatchObject({ name: 'digits', version: 1, isDefault: true, labels: ['stable'], predictUrl: '/v1/models/digits:predict', inferUrl: '/v2/models/digits/infer', deployedBy: 'default', maxBatchSize: 64 });
-    const v2 = (await alice.data(DEPLOY, { name: 'digits', c: ckpt[1].checkpointId, o: { makeDefault: false, labels: ['canary'], maxBatchSize: 16 } })).deployCheckpoint;
     expect(v2).toMatchObject({ version: 2, isDefault: false, labels: ['canary'], maxBatchSize: 16 });
-    const { model } = await alice.data(MODEL, { name: 'digits' });
     expect(model.defaultVersion).toBe(1);
     expect(model.labels).toEqual([{ label: 'canary', version: 2 }, { label: 'stable', version: 1 }]);
     expect(model.versions.map((v: any) => [v.version, v.step])).toEqual([[1, 10], [2, 20]]);
-    const other = (await alice.data(DEPLOY, { name: 'letters', c: ckpt[2].checkpointId })).deployCheckpoint;
     expect(other.version).toBe(1);
   });
 
@@ -349,8 +365,12 @@ describe('keys', () => {
     const gql = await app.gql(`{ models { edges { node { name } } } }`);
     expect(gql.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await alice.data(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { id: created.id })).revokeApiKey).toBe(true);
-    await new Promise((r) => setTimeout(r, 1000));
-    const revoked = await app.post('/v1/models/digits:predict', { instances: [sample.pixels] });
+    const revokedAt = Date.now();
+    const revoked = await waitUntil(async () => {
+      const r = await app.post('/v1/models/digits:predict', { instances: [sample.pixels] });
+      return r.status === 401 ? r : undefined;
+    }, 'the revoked key to be refused', 5000);
+    expect(Date.now() - revokedAt).toBeLessThan(1500);
     expect(revoked.status).toBe(401);
     expect(revoked.body.error).toMatch(/unknown or revoked/);
     const wrong = await anonymous.withKey('ty_AAAAAAAAAAAA_' + 'A'.repeat(43)).post('/v2/models/digits/infer', {});
@@ -363,6 +383,11 @@ describe('keys', () => {
 
 describe('metrics', () => {
   it('GET /metrics has requests, errors, latency, batch sizes, queue depth and cold starts per model and version', async () => {
+    // The calls whose series it checks (earlier tests make them too; a version loads once either way).
+    expect((await alice.post('/v1/models/digits:predict', { instances: [sample.pixels] })).status).toBe(200);
+    expect((await alice.post('/v1/models/digits:predict', { foo: 1 })).status).toBe(400);
+    expect((await alice.post('/v2/models/digits/infer', { inputs: [{ name: 'image', shape: [1, 28, 28, 1], datatype: 'FP32', data: sample.pixels }] })).status).toBe(200);
+    expect((await alice.post('/v1/models/digits/versions/2:predict', { instances: [sample.pixels] })).status).toBe(200);
     const r = await raw('/metrics');
     expect(r.status).toBe(200);
     expect(r.body).toMatch(/trainyard_serve_requests_total\{protocol="tfserving",model="digits",version="1",status="200"\} \d+/);

@@ -12,6 +12,8 @@ import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { mnistTestSample } from '../support/mnist';
 import { seedCheckpoint } from '../support/serve-fixture';
 import { realServices } from '../support/services';
+import { waitUntil } from '../support/wait';
+import { ServeMetrics } from '../../apps/serve/src/serve-metrics';
 
 jest.setTimeout(120_000);
 
@@ -83,8 +85,10 @@ it('limits each key to its rate with 429 and Retry-After; other keys are unaffec
   expect(limited[0].headers.get('retry-after')).toBe('1');
   expect(limited[0].body).toMatchObject({ code: 'RATE_LIMITED', error: expect.stringMatching(/rate limit/) });
   expect((await predict(await newKey('calm'))).status).toBe(200);
-  await new Promise((r) => setTimeout(r, 1100));
-  expect((await predict(hot)).status).toBe(200);
+  // Once its bucket refills (2 per second: within about the Retry-After second), the key works again.
+  const refusedAt = Date.now();
+  await waitUntil(async () => (await predict(hot)).status === 200, 'the hot key to be served again', 3000, 100);
+  expect(Date.now() - refusedAt).toBeLessThan(2000);
 });
 
 it('times a call out with 504, and refuses at once with 503 when the version queue is full', async () => {
@@ -93,7 +97,9 @@ it('times a call out with 504, and refuses at once with 503 when the version que
   expect(first.status).toBe(504);
   expect(first.body.error).toMatch(/did not finish within 400 ms/);
   const queued = [1, 2, 3].map(() => predict(key, '/v1/models/slow:predict'));
-  await new Promise((r) => setTimeout(r, 100));
+  // The three are waiting in the version's queue (its depth gauge says so; read in-process: they time out in 400 ms).
+  const depth = ty.app.get(ServeMetrics).queueDepth;
+  await waitUntil(async () => (await depth.get()).values.some((v) => v.labels.model === 'slow' && v.value === 3), 'three calls queued on slow', 5000, 5);
   const t = Date.now();
   const full = await predict(key, '/v1/models/slow:predict');
   expect(Date.now() - t).toBeLessThan(200);
@@ -120,7 +126,8 @@ it('evicts the least recently used version beyond the memory budget and unloads 
   expect(await loaded('fast')).toBe(false);
   expect(await loaded('other')).toBe(true);
   expect((await predict(key)).headers.get('x-model-start')).toMatch(/^cold/);
-  await new Promise((r) => setTimeout(r, 2500));
+  // Idle past SERVE_MODEL_IDLE_MS (1.5 s): unloaded.
+  await waitUntil(async () => /trainyard_serve_loaded_models 0\b/.test(await (await fetch(`${ty.url}/metrics`)).text()), 'idle versions to unload', 10_000, 100);
   expect(await loaded('fast')).toBe(false);
   expect(await coldStarts()).toBe(coldBefore + 2);
   expect(await (await fetch(`${ty.url}/metrics`)).text()).toMatch(/trainyard_serve_loaded_models 0/);

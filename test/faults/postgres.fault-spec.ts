@@ -12,6 +12,7 @@ import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/c
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { OwnPostgres } from '../support/own-postgres';
 import { realServices } from '../support/services';
+import { waitUntil } from '../support/wait';
 import { WorkerProcess } from '../support/worker-process';
 
 jest.setTimeout(240_000);
@@ -49,8 +50,10 @@ it('finishes a run across a Postgres restart, with no loss point duplicated or m
     { i: { name: 'pg', datasetId: createDataset.id, model: { name: 'lenet5' }, pipeline: { batchSize: 32 }, optimizer: { name: 'SGD', learningRate: 0.01 }, epochs: 20, perPrintTimes: 2, checkpoint: { saveCheckpointSteps: 8, keepCheckpointMax: 2 } } },
   );
   await waitForExperiment(client, exp.id, (e) => e.status === 'RUNNING' && e.checkpoints.length > 0, 90_000);
+  const before = worker.output.length;
   await pg.down();
-  await new Promise((r) => setTimeout(r, 2000)); // the worker's writes fail meanwhile
+  // Up again only once the worker has seen its writes fail (a database error in its log).
+  await waitUntil(() => worker.output.slice(before).find((l) => /ECONNREFUSED|ECONNRESET|terminating connection|connection|database/i.test(l)), "the worker's writes to fail", 60_000, 100);
   await pg.up();
   const done = await waitForExperiment(client, exp.id, (e) => ['SUCCEEDED', 'FAILED'].includes(e.status), 180_000);
   expect(done.failureReason).toBeNull();

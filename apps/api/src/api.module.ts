@@ -26,6 +26,7 @@ import { EvaluationResolver } from './evaluations/evaluation.resolver';
 import { EvaluationService } from './evaluations/evaluation.service';
 import { DeploymentService } from './deployments/deployment.service';
 import { ExperimentResolver } from './experiments/experiment.resolver';
+import { ModelLimitsResolver } from './experiments/model-limits.resolver';
 import { CheckpointExportController } from './exports/export.controller';
 import { CheckpointExportResolver } from './exports/export.resolver';
 import { CheckpointExportService } from './exports/export.service';
@@ -105,6 +106,7 @@ export class ApiModule {
         TeamResolver,
         DatasetResolver,
         ExperimentResolver,
+        ModelLimitsResolver,
         DeploymentService,
         DeploymentResolver,
         EvaluationRepository,

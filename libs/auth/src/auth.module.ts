@@ -7,6 +7,6 @@ import { VisibilityService } from './visibility.service';
 
 @Module({
   providers: [AuthService, ApiKeyGuard, AuthFailureLimiter, AuditRepository, VisibilityService],
-  exports: [AuthService, ApiKeyGuard, AuditRepository, VisibilityService],
+  exports: [AuthService, ApiKeyGuard, AuthFailureLimiter, AuditRepository, VisibilityService],
 })
 export class AuthModule {}

@@ -167,17 +167,17 @@ export class AuthService {
    * it sends.
    */
   async authenticate(key: string | undefined, address?: string): Promise<Principal> {
-    this.limiter.check(address);
-    const fail = (why: string) => {
-      this.limiter.fail(address);
+    await this.limiter.check(address);
+    const fail = async (why: string) => {
+      await this.limiter.fail(address);
       return unauthenticated(why);
     };
-    if (!key) throw fail('missing API key: send "Authorization: Bearer <key>"');
-    if (!looksLikeApiKey(key)) throw fail('malformed API key');
+    if (!key) throw await fail('missing API key: send "Authorization: Bearer <key>"');
+    if (!looksLikeApiKey(key)) throw await fail('malformed API key');
     try {
       return principalOf(await this.authenticateDigest(hashApiKey(key)));
     } catch (err) {
-      if (err instanceof TrainyardError && err.code === ErrorCode.UNAUTHENTICATED) this.limiter.fail(address);
+      if (err instanceof TrainyardError && err.code === ErrorCode.UNAUTHENTICATED) await this.limiter.fail(address);
       throw err;
     }
   }

@@ -1,54 +1,150 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { ErrorCode, TrainyardError } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
+import Redis from 'ioredis';
 
 const WINDOW_MS = 60_000;
 /** Addresses remembered at once; the oldest are forgotten first (a flood of addresses cannot grow memory). */
 const MAX_ADDRESSES = 50_000;
+/** A Redis that does not answer within this is skipped (this process's own count is used instead). */
+const REDIS_TIMEOUT_MS = 500;
+/** One failure: count it, and start the window's clock on the first one (atomic, one round trip). */
+const INCR_WINDOW = `local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n`;
 
-/**
- * Failed authentications per client address, in fixed one-minute windows: past
- * AUTH_FAILURES_PER_MINUTE an address gets RATE_LIMITED (429, Retry-After) until its window ends,
- * even with a valid key, so keys cannot be guessed at speed. Kept in this process's memory: with N
- * API replicas an address gets up to N times the limit.
- */
-@Injectable()
-export class AuthFailureLimiter {
+interface Window {
+  failures: number;
+  /** ms until the window ends */
+  remainingMs: number;
+}
+
+/** Where the failure counts live: this process's memory, or Redis shared by every api and serve process. */
+interface FailureStore {
+  get(address: string): Promise<Window | undefined>;
+  fail(address: string): Promise<void>;
+  close(): void;
+}
+
+class MemoryStore implements FailureStore {
   private readonly windows = new Map<string, { start: number; failures: number }>();
-  private readonly limit: number;
+  constructor(private readonly now: () => number) {}
 
-  constructor(@Optional() @Inject(APP_CONFIG) config?: AppConfig, @Optional() private readonly now: () => number = Date.now) {
-    this.limit = config?.http?.authFailuresPerMinute ?? 20;
-  }
-
-  /** Throws RATE_LIMITED when the address used up its failures in the current window. */
-  check(address: string | undefined): void {
-    if (!address) return;
+  async get(address: string) {
     const w = this.current(address);
-    if (w && w.failures >= this.limit) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((w.start + WINDOW_MS - this.now()) / 1000));
-      throw new TrainyardError(ErrorCode.RATE_LIMITED, `too many failed authentications from this address; retry in ${retryAfterSeconds} s`, {
-        retryAfterSeconds,
-      });
-    }
+    return w && { failures: w.failures, remainingMs: w.start + WINDOW_MS - this.now() };
   }
 
-  fail(address: string | undefined): void {
-    if (!address) return;
+  async fail(address: string) {
     const w = this.current(address);
     if (w) {
       w.failures++;
       return;
     }
-    this.windows.delete(address);
     this.windows.set(address, { start: this.now(), failures: 1 });
     if (this.windows.size > MAX_ADDRESSES) this.windows.delete(this.windows.keys().next().value!);
   }
+
+  close() {}
 
   private current(address: string) {
     const w = this.windows.get(address);
     if (w && this.now() - w.start < WINDOW_MS) return w;
     if (w) this.windows.delete(address);
     return undefined;
+  }
+}
+
+/** Fixed windows as Redis keys `<QUEUE_PREFIX>:authfail:<address>` that expire with their window. */
+class RedisStore implements FailureStore {
+  private client?: Redis;
+
+  constructor(
+    private readonly url: string,
+    private readonly prefix: string,
+  ) {}
+
+  /** Connected on first use: a process that never authenticates (a CLI, a worker) opens nothing. */
+  private get redis(): Redis {
+    if (!this.client) {
+      this.client = new Redis(this.url, { maxRetriesPerRequest: 1, commandTimeout: REDIS_TIMEOUT_MS, connectTimeout: 2_000 });
+      this.client.on('error', () => undefined); // a Redis outage is handled per call (the local count stands in)
+    }
+    return this.client;
+  }
+
+  private key(address: string) {
+    return `${this.prefix}:authfail:${address}`;
+  }
+
+  async get(address: string) {
+    const res = await this.redis.multi().get(this.key(address)).pttl(this.key(address)).exec();
+    const failures = Number(res?.[0]?.[1] ?? 0);
+    const remainingMs = Number(res?.[1]?.[1] ?? -2);
+    return failures > 0 && remainingMs > 0 ? { failures, remainingMs } : undefined;
+  }
+
+  async fail(address: string) {
+    await this.redis.eval(INCR_WINDOW, 1, this.key(address), WINDOW_MS);
+  }
+
+  close() {
+    this.client?.disconnect();
+  }
+}
+
+/**
+ * Failed authentications per client address, in fixed one-minute windows: past
+ * AUTH_FAILURES_PER_MINUTE an address gets RATE_LIMITED (429, Retry-After) until its window ends,
+ * even with a valid key, so keys cannot be guessed at speed. With REDIS_URL set the counts live in
+ * Redis, shared by every api and serve process (N replicas still allow the limit once, not N times);
+ * in the embedded mode (no Redis) they live in this process's memory. When Redis does not answer
+ * within half a second, this process's own count stands in, so authentication never waits on it.
+ */
+@Injectable()
+export class AuthFailureLimiter implements OnModuleDestroy {
+  private readonly limit: number;
+  private readonly memory: MemoryStore;
+  private readonly shared?: FailureStore;
+  private readonly logger = new Logger('AuthFailureLimiter');
+  private warned = false;
+
+  constructor(@Optional() @Inject(APP_CONFIG) config?: AppConfig, @Optional() private readonly now: () => number = Date.now) {
+    this.limit = config?.http?.authFailuresPerMinute ?? 20;
+    this.memory = new MemoryStore(this.now);
+    if (config?.queue?.kind === 'redis') {
+      this.shared = new RedisStore(config.queue.url, config.queue.prefix);
+    }
+  }
+
+  /** Throws RATE_LIMITED when the address used up its failures in the current window. */
+  async check(address: string | undefined): Promise<void> {
+    if (!address) return;
+    const w = await this.use((s) => s.get(address));
+    if (w && w.failures >= this.limit) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(w.remainingMs / 1000));
+      throw new TrainyardError(ErrorCode.RATE_LIMITED, `too many failed authentications from this address; retry in ${retryAfterSeconds} s`, {
+        retryAfterSeconds,
+      });
+    }
+  }
+
+  async fail(address: string | undefined): Promise<void> {
+    if (!address) return;
+    await this.use((s) => s.fail(address));
+  }
+
+  onModuleDestroy() {
+    this.shared?.close();
+  }
+
+  private async use<T>(op: (store: FailureStore) => Promise<T>): Promise<T> {
+    if (this.shared) {
+      try {
+        return await op(this.shared);
+      } catch (err) {
+        if (!this.warned) this.logger.warn(`Redis unavailable for the failed-authentication counts; counting in this process meanwhile (${(err as Error).message})`);
+        this.warned = true;
+      }
+    }
+    return op(this.memory);
   }
 }

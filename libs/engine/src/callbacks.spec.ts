@@ -4,7 +4,8 @@ import { initBackend } from './backend';
 import { CheckpointMeta, EarlyStopping, LossMonitor, LossReport, ModelCheckpoint, TimeBudget } from './callbacks';
 import { ModelSpec, buildModel } from './models';
 import { OptimizerSpec, buildOptimizer } from './optimizers';
-import { EpochLogs, Trainer, TrainingCallback } from './trainer';
+import { loadCheckpoint, restore } from './checkpoint';
+import { EpochLogs, Trainer, TrainingCallback, resumePoint } from './trainer';
 import { syntheticSource } from './testing/synthetic';
 
 const modelSpec: ModelSpec = { name: 'mlp', params: { hidden: [16] }, inputShape: [8, 8, 1], numClasses: 10, seed: 3 };
@@ -138,5 +139,89 @@ describe('Trainer run control', () => {
     expect(l.val).toEqual({ loss: 0.5, accuracy: 0.25 });
     expect(l.layers!.map((x) => x.name)).toEqual(['fc1', 'fc2']);
     expect(l.layers!.every((x) => x.weightNorm > 0 && x.gradNorm !== null && x.gradNorm > 0)).toBe(true);
+  });
+});
+
+describe('run control across a resume (state carried in the checkpoint)', () => {
+  // Validation results by epoch: improves at 0 and 1, then no better for good.
+  const vals = [0.9, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1].map((loss) => ({ loss, accuracy: 1 - loss }));
+  const byEpoch = (first: number) => {
+    let e = first;
+    return async () => vals[Math.min(e++, vals.length - 1)];
+  };
+
+  it('EarlyStopping keeps its best and patience count: the resumed run stops where the uninterrupted one did', async () => {
+    const whole = await trainer().fit(source(), { epochs: 8, validate: byEpoch(0), callbacks: [new EarlyStopping({ monitor: 'val_loss', patience: 3, minDelta: 0 })] });
+    expect(whole).toMatchObject({ stopReason: 'early-stopping', epoch: 4, step: 15 });
+
+    // Interrupted after epoch 2 (one epoch without improvement counted), checkpoint at its end.
+    const saved: Uint8Array[] = [];
+    const first = trainer();
+    await first.fit(source(), {
+      epochs: 8,
+      validate: byEpoch(0),
+      callbacks: [
+        new EarlyStopping({ monitor: 'val_loss', patience: 3, minDelta: 0 }),
+        new ModelCheckpoint({ saveCheckpointSteps: 1000, keepCheckpointMax: 5, everyEpoch: true, sink: (b) => void saved.push(b) }),
+        { onEpochEnd: (l: EpochLogs) => void (l.epoch === 2 && first.stop('requested')) } as TrainingCallback,
+      ],
+    });
+    const ckpt = loadCheckpoint(saved[saved.length - 1]);
+    expect(ckpt.header.step).toBe(9);
+    expect(ckpt.header.callbacks).toEqual({ earlyStopping: { monitor: 'val_loss', best: 0.5, wait: 1 }, modelCheckpoint: null });
+
+    const resumed = trainer();
+    await restore(resumed.model, resumed.optimizer, ckpt);
+    const result = await resumed.fit(source(), {
+      epochs: 8,
+      ...resumePoint(ckpt.header, 3),
+      callbackState: ckpt.header.callbacks,
+      validate: byEpoch(3),
+      callbacks: [new EarlyStopping({ monitor: 'val_loss', patience: 3, minDelta: 0 })],
+    });
+    expect(result).toMatchObject({ stopReason: 'early-stopping', epoch: 4, step: 15 });
+
+    // Without the state, a resumed run would start counting again and go on longer.
+    const fresh = trainer();
+    await restore(fresh.model, fresh.optimizer, ckpt);
+    const forgetful = await fresh.fit(source(), { epochs: 8, ...resumePoint(ckpt.header, 3), validate: byEpoch(3), callbacks: [new EarlyStopping({ monitor: 'val_loss', patience: 3, minDelta: 0 })] });
+    expect(forgetful.epoch).toBeGreaterThan(4);
+  });
+
+  it('the time budget counts the time spent before the checkpoint', async () => {
+    let now = 0;
+    const tick = { onStepEnd: () => void (now += 1000) } as TrainingCallback;
+    const saved: Uint8Array[] = [];
+    const first = trainer();
+    await first.fit(source(), {
+      epochs: 100,
+      callbacks: [
+        tick,
+        new TimeBudget(5, () => now),
+        new ModelCheckpoint({ saveCheckpointSteps: 3, keepCheckpointMax: 5, sink: (b) => void saved.push(b) }),
+        { onStepEnd: (l) => void (l.step === 3 && first.stop('requested')) } as TrainingCallback,
+      ],
+    });
+    const ckpt = loadCheckpoint(saved[0]);
+    expect(ckpt.header.step).toBe(3);
+    expect(ckpt.header.callbacks?.timeBudget).toEqual({ elapsedMs: 3000 });
+
+    // The next attempt starts on another clock: 2 more seconds (steps) end the 5-second budget.
+    now = 1_000_000;
+    const resumed = trainer();
+    await restore(resumed.model, resumed.optimizer, ckpt);
+    const result = await resumed.fit(source(), { epochs: 100, ...resumePoint(ckpt.header, 3), callbackState: ckpt.header.callbacks, callbacks: [tick, new TimeBudget(5, () => now)] });
+    expect(result).toMatchObject({ stopped: true, stopReason: 'time-budget', step: 5 });
+  });
+
+  it('keep-best remembers its best across a resume, and ignores state for another metric', () => {
+    const mc = new ModelCheckpoint({ saveCheckpointSteps: 10, keepCheckpointMax: 1, keepBest: { monitor: 'val_loss' }, sink: () => undefined });
+    mc.setState({ monitor: 'val_accuracy', best: { step: 3, value: 0.9 } });
+    expect(mc.getState()).toBeNull();
+    mc.setState({ monitor: 'val_loss', best: { step: 6, value: 0.4 } });
+    expect(mc.getState()).toEqual({ monitor: 'val_loss', best: { step: 6, value: 0.4 } });
+    const es = new EarlyStopping({ monitor: 'val_loss', patience: 1, minDelta: 0 });
+    es.setState({ monitor: 'val_loss', best: 'x', wait: -1 });
+    expect(es.getState()).toEqual({ monitor: 'val_loss', best: null, wait: 0 });
   });
 });

@@ -36,6 +36,7 @@ export function monitoredValue(logs: EpochLogs, monitor: Monitor): number | unde
  * (Keras' EarlyStopping; the loop checks the flag). Epochs without the metric are skipped.
  */
 export class EarlyStopping implements TrainingCallback {
+  readonly stateKey = 'earlyStopping';
   private trainer!: Trainer;
   private best: number | undefined;
   private wait = 0;
@@ -49,6 +50,19 @@ export class EarlyStopping implements TrainingCallback {
 
   setTrainer(trainer: Trainer): void {
     this.trainer = trainer;
+  }
+
+  /** The best value so far and the epochs waited since (checkpointed, so a resume keeps counting). */
+  getState(): { monitor: Monitor; best: number | null; wait: number } {
+    return { monitor: this.opts.monitor, best: this.best ?? null, wait: this.wait };
+  }
+
+  setState(state: unknown): void {
+    const s = state as { monitor?: unknown; best?: unknown; wait?: unknown } | null;
+    // Only a state for the same metric continues; anything malformed starts fresh.
+    if (!s || s.monitor !== this.opts.monitor) return;
+    if (typeof s.best === 'number' && Number.isFinite(s.best)) this.best = s.best;
+    if (Number.isInteger(s.wait) && (s.wait as number) >= 0) this.wait = s.wait as number;
   }
 
   onEpochEnd(logs: EpochLogs): void {
@@ -75,8 +89,11 @@ export class EarlyStopping implements TrainingCallback {
  * evaluated; nothing is killed.
  */
 export class TimeBudget implements TrainingCallback {
+  readonly stateKey = 'timeBudget';
   private trainer!: Trainer;
   private start = 0;
+  /** Time already spent by earlier attempts of this run (from the checkpoint resumed). */
+  private spentMs = 0;
 
   constructor(
     readonly seconds: number,
@@ -89,12 +106,22 @@ export class TimeBudget implements TrainingCallback {
     this.trainer = trainer;
   }
 
+  /** Training time used so far, this attempt and the ones before it (checkpointed). */
+  getState(): { elapsedMs: number } {
+    return { elapsedMs: this.spentMs + (this.now() - this.start) };
+  }
+
+  setState(state: unknown): void {
+    const e = (state as { elapsedMs?: unknown } | null)?.elapsedMs;
+    if (typeof e === 'number' && Number.isFinite(e) && e >= 0) this.spentMs = e;
+  }
+
   onTrainBegin(): void {
     this.start = this.now();
   }
 
   onStepEnd(): void {
-    if (this.now() - this.start >= this.seconds * 1000) this.trainer.stop('time-budget');
+    if (this.spentMs + this.now() - this.start >= this.seconds * 1000) this.trainer.stop('time-budget');
   }
 }
 
@@ -169,6 +196,7 @@ export interface ModelCheckpointOptions {
  * training if the last step was not already saved. Needs a Trainer built with modelSpec and optimizerSpec.
  */
 export class ModelCheckpoint implements TrainingCallback {
+  readonly stateKey = 'modelCheckpoint';
   private trainer!: Trainer;
   private saved: number[];
   private lastSaved = -1;
@@ -195,6 +223,18 @@ export class ModelCheckpoint implements TrainingCallback {
   }
 
   private best?: { step: number; value: number };
+
+  /** keepBest's best so far (checkpointed, so a resumed run still keeps it and compares against it). */
+  getState(): { monitor: Monitor; best: { step: number; value: number } } | null {
+    return this.opts.keepBest && this.best ? { monitor: this.opts.keepBest.monitor, best: this.best } : null;
+  }
+
+  setState(state: unknown): void {
+    const s = state as { monitor?: unknown; best?: { step?: unknown; value?: unknown } } | null;
+    if (!this.opts.keepBest || !s || s.monitor !== this.opts.keepBest.monitor) return;
+    const { step, value } = s.best ?? {};
+    if (Number.isInteger(step) && typeof value === 'number' && Number.isFinite(value)) this.best = { step: step as number, value };
+  }
 
   async onStepEnd(logs: StepLogs): Promise<void> {
     if (logs.step % this.opts.saveCheckpointSteps === 0) await this.save(logs, false);
@@ -234,6 +274,7 @@ export class ModelCheckpoint implements TrainingCallback {
       stepInEpoch: pos.stepInEpoch,
       modelSpec: modelSpec!,
       optimizerSpec: optimizerSpec!,
+      callbacks: this.trainer.callbackState(),
     });
     this.saved = [...this.saved.filter((s) => s !== pos.step), pos.step];
     const bestStep = this.best?.step;

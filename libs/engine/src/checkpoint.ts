@@ -30,6 +30,12 @@ export interface CheckpointPosition {
 export interface CheckpointInfo extends CheckpointPosition {
   modelSpec: ModelSpec;
   optimizerSpec: OptimizerSpec;
+  /**
+   * Run-control state at this point (EarlyStopping's best and wait, TimeBudget's elapsed time,
+   * ModelCheckpoint's best), by callback stateKey, so a resumed run continues them. Absent in
+   * checkpoints written before it existed: those callbacks then start fresh.
+   */
+  callbacks?: Record<string, unknown>;
 }
 
 export interface TensorEntry {
@@ -123,6 +129,7 @@ export async function saveCheckpoint(
     stepInEpoch: info.stepInEpoch,
     modelSpec: info.modelSpec,
     optimizerSpec: info.optimizerSpec,
+    ...(info.callbacks && Object.keys(info.callbacks).length ? { callbacks: info.callbacks } : {}),
     tensors,
     dataByteLength: data.byteLength,
     dataCrc32: crc32(data),

@@ -68,9 +68,9 @@ export type { ClassificationMetrics, ClassMetrics, RegressionMetrics } from './m
 
 export type { Batch, BatchSource } from '@trainyard/common';
 
-export { runTrainingThread } from './thread/runner';
-export type { TrainHandlers, TrainingThread } from './thread/runner';
-export type { TrainRequest, TrainResult, TrainingSpec, RawImageSplit } from './thread/protocol';
+export { runTrainingThread, runEvaluationThread } from './thread/runner';
+export type { TrainHandlers, TrainingThread, EvaluationThread } from './thread/runner';
+export type { TrainRequest, TrainResult, TrainingSpec, RawImageSplit, EvaluateRequest, EvaluateThreadResult } from './thread/protocol';
 
 export { exportLayersModel, checkpointToLayersModel, TFJS_WEIGHTS_FILE } from './tfjs-export';
 export type { TfjsLayersModel } from './tfjs-export';

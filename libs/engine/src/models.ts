@@ -86,9 +86,13 @@ function analyzeModel(spec: unknown, limits: Partial<TopologyLimits>): { topolog
   }
 }
 
-/** Builds an uncompiled model (the Trainer runs its own step, so no compile()). */
+/**
+ * Builds an uncompiled model (the Trainer runs its own step, so no compile()). No parameter limit
+ * here: the team's limit was applied when the experiment was submitted (a team may allow more than
+ * the default), and a checkpoint's model was accepted the same way.
+ */
 export function buildModel(spec: ModelSpec): tf.LayersModel {
-  return modelFromTopology(analyzeModel(spec, {}).topology);
+  return modelFromTopology(analyzeModel(spec, { maxParams: Number.POSITIVE_INFINITY }).topology);
 }
 
 /**

@@ -91,7 +91,18 @@ export interface TrainingCallback {
   onStepEnd?(logs: StepLogs): void | Promise<void>;
   onEpochEnd?(logs: EpochLogs): void | Promise<void>;
   onTrainEnd?(logs: TrainEndLogs): void | Promise<void>;
+  /**
+   * Run-control state that must survive a resume (EarlyStopping's best and wait, TimeBudget's clock):
+   * stored in each checkpoint under `stateKey` and handed back through FitOptions.callbackState.
+   */
+  readonly stateKey?: string;
+  getState?(): unknown;
+  /** Called before onTrainBegin when FitOptions.callbackState holds this callback's stateKey. */
+  setState?(state: unknown): void;
 }
+
+/** The state of a run's stateful callbacks, by stateKey (JSON-safe; carried in checkpoints). */
+export type CallbackState = Record<string, unknown>;
 
 export interface FitOptions {
   epochs: number;
@@ -106,6 +117,8 @@ export interface FitOptions {
   validate?: (model: tf.LayersModel) => Promise<ValidationLogs>;
   /** Compute per-layer weight and gradient norms at each epoch's end (EpochLogs.layers). */
   layerNorms?: boolean;
+  /** State of the stateful callbacks from the checkpoint this run resumes (CheckpointHeader.callbacks). */
+  callbackState?: CallbackState;
 }
 
 export interface FitResult extends TrainEndLogs {
@@ -154,6 +167,8 @@ export class Trainer {
   private lastCorrect: tf.Scalar | null = null;
   /** Per-variable gradient norms of the last captured step. */
   private lastGradNorms: Map<string, number> | null = null;
+  /** The callbacks of the fit() in progress (for callbackState()). */
+  private callbacks: TrainingCallback[] = [];
 
   constructor(opts: TrainerOptions) {
     this.model = opts.model;
@@ -233,6 +248,13 @@ export class Trainer {
     return cost;
   }
 
+  /** The current state of the running fit()'s stateful callbacks, by stateKey (what a checkpoint stores). */
+  callbackState(): CallbackState {
+    const out: CallbackState = {};
+    for (const cb of this.callbacks) if (cb.stateKey && cb.getState) out[cb.stateKey] = cb.getState();
+    return out;
+  }
+
   /** Per-layer weight norms now, with the gradient norms of the last captured step. */
   layerNorms(): LayerNorms[] {
     const out: LayerNorms[] = [];
@@ -261,7 +283,11 @@ export class Trainer {
     this.stopTraining = false;
     this.stopReason = undefined;
     if (!this.totalSteps) this.totalSteps = epochs * data.batchesPerEpoch;
+    this.callbacks = callbacks;
     for (const cb of callbacks) cb.setTrainer?.(this);
+    for (const cb of callbacks) {
+      if (cb.stateKey && cb.setState && opts.callbackState && Object.hasOwn(opts.callbackState, cb.stateKey)) cb.setState(opts.callbackState[cb.stateKey]);
+    }
     const each = async <K extends keyof TrainingCallback>(hook: K, arg: unknown) => {
       for (const cb of callbacks) {
         const fn = cb[hook] as ((a: unknown) => void | Promise<void>) | undefined;

@@ -9,7 +9,7 @@ import GraphQLJSON from 'graphql-type-json';
 @ObjectType({ description: 'One entry of the audit log: who (which key), what, when.' })
 export class AuditEvent {
   @Field(() => ID) id: string;
-  @Field({ description: 'apiKey.create, apiKey.revoke, deployment.deploy, deployment.delete, team.create, ...' }) action: string;
+  @Field({ description: 'apiKey.create, apiKey.revoke, deployment.deploy, deployment.delete, experiment.delete, checkpoint.delete, dataset.delete, retention.set, member.remove, team.create, ...' }) action: string;
   @Field({ description: 'What it acted on: an id or a name.' }) target: string;
   @Field(() => ID, { nullable: true, description: 'The API key that did it; null for a command run on the server.' }) actorKeyId?: string | null;
   @Field(() => String, { nullable: true, description: "That key's prefix (never the key)." }) actorKeyPrefix?: string | null;

@@ -109,3 +109,22 @@ describe('ExperimentService.buildSpec with the registries', () => {
     );
   });
 });
+
+describe("ExperimentService.buildSpec with the team's parameter limit", () => {
+  it('applies the limit to zoo models and custom topologies, naming the limit and the largest layer', () => {
+    // LeNet-5 on 32x32x1 has 61,706 parameters: under the default, over a team limit of 50,000.
+    expect(service.buildSpec(input(), 10, 60000, [28, 28, 1]).model.name).toBe('lenet5');
+    const zoo = codeOf(() => service.buildSpec(input(), 10, 60000, [28, 28, 1], { maxParams: 50_000 }));
+    expect(zoo.code).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(zoo.message).toBe(
+      'model: model lenet5 has 61706 parameters, over this team\'s limit of 50000 (largest layer "fc1": 48120); choose a smaller model, or an owner or admin can raise the limit with setModelParameterLimit',
+    );
+    // A wide MLP chosen through model params is held to the same limit.
+    const mlp = codeOf(() => service.buildSpec(input({ model: { name: 'mlp', params: { hidden: [4096, 4096] } } }), 10, 60000, [28, 28, 1], { maxParams: 1_000_000 }));
+    expect(mlp.message).toMatch(/^model: model mlp has \d+ parameters, over this team's limit of 1000000/);
+    // A team that raised its limit above the default can use a model over the default.
+    const big = { name: 'mlp', params: { hidden: [8192, 8192, 8192] } };
+    expect(codeOf(() => service.buildSpec(input({ model: big }), 10, 60000, [28, 28, 1])).message).toMatch(/over this team's limit of 50000000/);
+    expect(service.buildSpec(input({ model: big }), 10, 60000, [28, 28, 1], { maxParams: 200_000_000 }).model.name).toBe('mlp');
+  });
+});

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { badInput, checkName, checkText, ErrorCode, ExperimentSpec, LIMITS, parseExperimentSpec, requestDigest, TrainyardError } from '@trainyard/common';
 import { batchesPerEpoch, outputShape, resolveDatasetStats, validatePipelineSpec } from '@trainyard/data';
-import { lossLabelMismatch, parseTopologyText, summarizeModel, TopologyError, type ModelName, type ModelSummary } from '@trainyard/engine/spec';
+import { DEFAULT_TOPOLOGY_LIMITS, lossLabelMismatch, ParameterLimitError, parseTopologyText, summarizeModel, TopologyError, type ModelName, type ModelSummary } from '@trainyard/engine/spec';
 import { DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
 import { EnqueueOptions, JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { ModelInput, PipelineInput, SubmitExperimentInput } from './experiment.inputs';
@@ -23,6 +23,14 @@ function mapOpFromInput(m: object): Record<string, unknown> {
 }
 
 type StoredExperimentSpec = ExperimentSpec & { pipeline: ReturnType<typeof validatePipelineSpec> };
+
+/** A team's limits on the models it trains (Team.maxModelParams, else the engine's default). */
+export interface ModelLimits {
+  maxParams: number;
+}
+
+/** Bounds an owner or admin may set the parameter limit within. */
+export const MODEL_PARAMS_LIMIT_RANGE = { min: 1_000, max: 2_000_000_000 } as const;
 
 @Injectable()
 export class ExperimentService {
@@ -53,7 +61,26 @@ export class ExperimentService {
     if ((!version && dataset.status !== 'READY') || !source.trainCount || !source.numClasses) {
       throw new TrainyardError(ErrorCode.CONFLICT, `dataset ${dataset.id} is not ready: upload its files and wait for the ingest to finish`, { datasetId: dataset.id });
     }
-    return { dataset, version, imageShape, numClasses: source.numClasses, trainCount: source.trainCount };
+    return { dataset, version, imageShape, numClasses: source.numClasses, trainCount: source.trainCount, limits: await this.modelLimits(teamId) };
+  }
+
+  /** The team's model limits: its own parameter limit, else the default 50,000,000. */
+  async modelLimits(teamId: string): Promise<ModelLimits> {
+    return { maxParams: (await this.experiments.maxModelParams(teamId)) ?? DEFAULT_TOPOLOGY_LIMITS.maxParams };
+  }
+
+  async hasDefaultModelLimits(teamId: string): Promise<boolean> {
+    return (await this.experiments.maxModelParams(teamId)) === null;
+  }
+
+  /** Sets (null: back to the default) the team's parameter limit; owners and admins (the resolver checks). */
+  async setMaxModelParams(teamId: string, maxParams: number | null): Promise<{ maxParams: number; isDefault: boolean }> {
+    const { min, max } = MODEL_PARAMS_LIMIT_RANGE;
+    if (maxParams !== null && (!Number.isInteger(maxParams) || maxParams < min || maxParams > max)) {
+      throw badInput(`maxParams must be an integer from ${min} to ${max}, or null for the default ${DEFAULT_TOPOLOGY_LIMITS.maxParams}; got ${maxParams}`, { field: 'maxParams' });
+    }
+    const stored = await this.experiments.setMaxModelParams(teamId, maxParams);
+    return { maxParams: stored ?? DEFAULT_TOPOLOGY_LIMITS.maxParams, isDefault: stored === null };
   }
 
   /** `userId`: who submits (course visibility); `queueOptions`: the run's dispatch priority (course fair share). */
@@ -62,8 +89,8 @@ export class ExperimentService {
     if (input.idempotencyKey !== undefined && input.idempotencyKey !== null) {
       checkText('idempotencyKey', input.idempotencyKey, { max: LIMITS.maxIdempotencyKey });
     }
-    const { dataset, version, imageShape, ...source } = await this.resolveSource(teamId, input.datasetId, input.datasetVersionId);
-    const spec = this.buildSpec(input, source.numClasses, source.trainCount, imageShape);
+    const { dataset, version, imageShape, limits, ...source } = await this.resolveSource(teamId, input.datasetId, input.datasetVersionId);
+    const spec = this.buildSpec(input, source.numClasses, source.trainCount, imageShape, limits);
     // Normalize(fromDataset) becomes the version's own numbers in the stored spec, so training,
     // evaluation and serving all apply the same constants.
     const train = (version?.index as { splits?: { train?: { mean: number[]; std: number[] } } } | null)?.splits?.train;
@@ -122,7 +149,7 @@ export class ExperimentService {
     }
     const pipeline = this.buildPipeline(pipelineInput, Number.MAX_SAFE_INTEGER, imageShape);
     const numClasses = model.numClasses ?? source.numClasses;
-    return this.summarize({ name: model.name as ModelName, numClasses, params: normalizeModelParams(model.name, model.params) }, pipeline, imageShape);
+    return this.summarize({ name: model.name as ModelName, numClasses, params: normalizeModelParams(model.name, model.params) }, pipeline, imageShape, await this.modelLimits(teamId));
   }
 
   /**
@@ -142,7 +169,7 @@ export class ExperimentService {
   }
 
   /** Fills in the walkthrough's defaults and validates everything before anything is stored. */
-  buildSpec(input: SubmitExperimentInput, datasetClasses: number, trainCount: number, imageShape: number[]): StoredExperimentSpec {
+  buildSpec(input: SubmitExperimentInput, datasetClasses: number, trainCount: number, imageShape: number[], limits?: ModelLimits): StoredExperimentSpec {
     if (!input.name.trim()) throw badInput('name must not be empty', { field: 'name' });
     const pipeline = this.buildPipeline(input.pipeline, trainCount, imageShape);
     const numClasses = input.model.numClasses ?? datasetClasses;
@@ -172,7 +199,7 @@ export class ExperimentService {
     // Today's datasets carry class labels; a loss must fit them.
     const mismatch = lossLabelMismatch(spec.loss, 'class');
     if (mismatch) throw badInput(`loss: ${mismatch}`, { field: 'loss' });
-    this.summarize(spec.model, pipeline, imageShape);
+    this.summarize(spec.model, pipeline, imageShape, limits);
     return { ...spec, pipeline };
   }
 
@@ -191,8 +218,13 @@ export class ExperimentService {
     });
   }
 
-  /** Checks the model against what the pipeline feeds it (shape, classes, parameter limit); returns its summary. */
-  private summarize(model: { name: ModelName; numClasses: number; params?: Record<string, unknown> }, pipeline: StoredExperimentSpec['pipeline'], imageShape: number[]): ModelSummary {
+  /** Checks the model against what the pipeline feeds it (shape, classes, the team's parameter limit); returns its summary. */
+  private summarize(
+    model: { name: ModelName; numClasses: number; params?: Record<string, unknown> },
+    pipeline: StoredExperimentSpec['pipeline'],
+    imageShape: number[],
+    limits: ModelLimits = { maxParams: DEFAULT_TOPOLOGY_LIMITS.maxParams },
+  ): ModelSummary {
     const sample = outputShape(pipeline, imageShape);
     const channelsFirst = pipeline.map.some((op) => op.op === 'HWC2CHW');
     if (channelsFirst && model.name === 'custom') {
@@ -200,8 +232,16 @@ export class ExperimentService {
     }
     const inputShape = (channelsFirst ? [sample[1], sample[2], sample[0]] : sample) as [number, number, number];
     try {
-      return summarizeModel(model, { inputShape, numClasses: model.numClasses, dataFormat: channelsFirst ? 'channelsFirst' : 'channelsLast' });
+      return summarizeModel(model, { inputShape, numClasses: model.numClasses, dataFormat: channelsFirst ? 'channelsFirst' : 'channelsLast' }, { maxParams: limits.maxParams });
     } catch (e) {
+      if (e instanceof ParameterLimitError) {
+        const field = model.name === 'custom' ? 'model.params.topology' : 'model';
+        throw badInput(
+          `${field}: model ${model.name} has ${e.totalParams} parameters, over this team's limit of ${e.maxParams} (largest layer "${e.largest.name}": ${e.largest.params}); ` +
+            'choose a smaller model, or an owner or admin can raise the limit with setModelParameterLimit',
+          { field, layer: e.largest.name, params: e.totalParams, maxParams: e.maxParams },
+        );
+      }
       if (e instanceof TopologyError) {
         const field = model.name === 'custom' ? 'model.params.topology' : 'model';
         throw badInput(`${field}: ${e.message}`, { field, ...(e.layer ? { layer: e.layer } : {}) });

@@ -24,7 +24,7 @@ export class FineTuneService {
 
   async fineTune(teamId: string, checkpointId: string, freezeLayers: string[], input: SubmitExperimentInput) {
     const base = await this.checkpoints.getForTeam(teamId, checkpointId); // NOT_FOUND for another team's
-    const { dataset, version, imageShape, numClasses, trainCount } = await this.experimentService.resolveSource(teamId, input.datasetId, input.datasetVersionId);
+    const { dataset, version, imageShape, numClasses, trainCount, limits } = await this.experimentService.resolveSource(teamId, input.datasetId, input.datasetVersionId);
     const header = readCheckpointHeader(await this.store.getBytes(base.storageKey));
     if (input.model.name !== header.modelSpec.name) {
       throw badInput(`model.name "${input.model.name.slice(0, 32)}" differs from the checkpoint's model "${header.modelSpec.name}"`, { field: 'model.name' });
@@ -39,7 +39,7 @@ export class FineTuneService {
         throw badInput(`cannot freeze layer "${name.slice(0, 64)}": the model has no such layer with weights (it has ${layers.join(', ')})`, { field: 'freezeLayers' });
       }
     }
-    const spec = this.experimentService.buildSpec(input, numClasses, trainCount, imageShape);
+    const spec = this.experimentService.buildSpec(input, numClasses, trainCount, imageShape, limits);
     const { experiment } = await this.experiments.createIdempotent({
       teamId,
       datasetId: dataset.id,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { actorOf, ApiKeyScope, AuthService, checkName, COURSE_ROLES, Principal, ROLE_LEVEL, Role, TEAM_ROLES, generateApiKey } from '@trainyard/auth';
 import { badInput, forbidden, notFound } from '@trainyard/common';
-import { PrismaService } from '@trainyard/db';
+import { AuditRepository, PrismaService } from '@trainyard/db';
 
 /**
  * Members and their roles. The rules: roles belong to the team's kind (team roles in a team,
@@ -13,6 +13,7 @@ export class PeopleService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly auth: AuthService,
+    private readonly audit: AuditRepository,
   ) {}
 
   rolesOf(kind: 'TEAM' | 'COURSE'): Role[] {
@@ -63,10 +64,11 @@ export class PeopleService {
   /** Removes a member; their keys stop working at once (a key needs its user's membership). */
   async remove(p: Principal, userId: string): Promise<boolean> {
     await this.target(p, userId);
-    await this.prisma.$transaction([
+    const [revoked] = await this.prisma.$transaction([
       this.prisma.apiKey.updateMany({ where: { teamId: p.team.id, userId, revokedAt: null }, data: { revokedAt: new Date() } }),
       this.prisma.membership.delete({ where: { teamId_userId: { teamId: p.team.id, userId } } }),
     ]);
+    await this.audit.record({ teamId: p.team.id, actor: actorOf(p.team), action: 'member.remove', target: userId, details: { keysRevoked: revoked.count } });
     return true;
   }
 

@@ -44,14 +44,14 @@ export class SweepService {
 
   async create(teamId: string, input: CreateSweepInput) {
     if (!input.name.trim()) throw badInput('name must not be empty', { field: 'name' });
-    const { dataset, version, imageShape, numClasses, trainCount } = await this.experimentService.resolveSource(teamId, input.base.datasetId, input.base.datasetVersionId);
+    const { dataset, version, imageShape, numClasses, trainCount, limits } = await this.experimentService.resolveSource(teamId, input.base.datasetId, input.base.datasetVersionId);
     const space = JSON.parse(JSON.stringify(input.space)) as Record<string, unknown>;
     const plan = planTrials(space, input.strategy, input.budget, input.seed ?? 1);
     const children = plan.map((params, i) => {
       const trial = trialInput(input.base, params, i, input.name);
       let spec;
       try {
-        spec = this.experimentService.buildSpec(trial, numClasses, trainCount, imageShape);
+        spec = this.experimentService.buildSpec(trial, numClasses, trainCount, imageShape, limits);
       } catch (e) {
         throw badInput(`trial ${i + 1} (${JSON.stringify(params).slice(0, 120)}): ${(e as Error).message}`, { field: 'space', trial: i + 1 });
       }

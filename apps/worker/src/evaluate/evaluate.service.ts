@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Batch, ExperimentSpec } from '@trainyard/common';
+import { ExperimentSpec } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { buildBatchSource, PipelineSpec } from '@trainyard/data';
 import { EvaluationRepository, SupersededError } from '@trainyard/db';
-import { evaluate, initBackend, loadCheckpoint, modelFromCheckpoint } from '@trainyard/engine';
+import { runEvaluationThread, type EvaluationResult } from '@trainyard/engine';
 import { JobContext } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { DatasetLoader, LoadedDataset } from '../training/dataset-loader';
@@ -12,13 +11,14 @@ export type EvaluationOutcome = 'succeeded' | 'failed' | 'superseded' | 'already
 
 /**
  * The `evaluate` job: scores one checkpoint on one dataset's test split without training, with the
- * pipeline (map ops) of the experiment that made the checkpoint, and stores the metrics in the
- * Evaluation row. Runs on this thread: evaluate() yields between batches, so the job lock renews.
+ * pipeline (map ops), loss and top-k of the experiment that made the checkpoint, and stores the
+ * metrics in the Evaluation row. The scoring runs on a worker thread through the engine's thread
+ * runner (as training does), so this event loop stays free for the job lock, health checks and
+ * other jobs.
  */
 @Injectable()
 export class EvaluateService {
   private readonly logger = new Logger('Evaluate');
-  private backend?: Promise<{ name: string }>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -36,8 +36,8 @@ export class EvaluateService {
     const log = (m: string) => this.logger.log(`evaluation ${id} attempt ${attempt}: ${m}`);
     try {
       const spec = row.checkpoint.experiment.spec as unknown as ExperimentSpec;
-      const [bytes, { test: split }] = await Promise.all([this.store.getBytes(row.checkpoint.storageKey), this.loader.load(row)]);
-      const metrics = await this.score(bytes, spec, split, log);
+      const [bytes, loaded] = await Promise.all([this.store.getBytes(row.checkpoint.storageKey), this.loader.load(row)]);
+      const metrics = await this.score(bytes, spec, loaded, log);
       await this.evaluations.finish(id, attempt, { status: 'SUCCEEDED', metrics: metrics as object });
       log(`succeeded: accuracy ${metrics.accuracy.toFixed(4)}`);
       return 'succeeded';
@@ -58,18 +58,22 @@ export class EvaluateService {
     return this.evaluations.unfinished();
   }
 
-  private async score(bytes: Uint8Array, spec: ExperimentSpec, split: LoadedDataset['test'], log: (m: string) => void) {
-    this.backend ??= initBackend(this.config.worker.backend);
-    const { name } = await this.backend;
-    const ckpt = loadCheckpoint(bytes);
-    const numClasses = ckpt.header.modelSpec.numClasses;
-    log(`scoring step ${ckpt.header.step} of ${ckpt.header.modelSpec.name} (${name} backend)`);
-    const model = modelFromCheckpoint(ckpt);
-    try {
-      const data = buildBatchSource(split, spec.pipeline as PipelineSpec, { seed: spec.seed, shuffle: false, dropRemainder: false });
-      return await evaluate(model, data.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>, numClasses);
-    } finally {
-      model.dispose();
-    }
+  private async score(bytes: Uint8Array, spec: ExperimentSpec, data: LoadedDataset, log: (m: string) => void): Promise<EvaluationResult> {
+    const thread = runEvaluationThread(
+      {
+        checkpoint: bytes,
+        split: data.test,
+        pipeline: spec.pipeline,
+        seed: spec.seed,
+        ...(spec.loss ? { loss: spec.loss } : {}),
+        ...(spec.topK ? { topK: spec.topK } : {}),
+        ...(data.classNames ? { classNames: data.classNames } : {}),
+        backend: this.config.worker.backend,
+      },
+      { onBackend: (name) => log(`scoring on the ${name} backend, on a worker thread`) },
+    );
+    const result = await thread.done;
+    log(`scored step ${result.step} of ${result.model}`);
+    return result.metrics;
   }
 }

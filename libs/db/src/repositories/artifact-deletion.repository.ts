@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { checkpointsToRelease } from '@trainyard/common';
+import { checkpointsToRelease, retentionMetric } from '@trainyard/common';
 import { PrismaService } from '../prisma/prisma.service';
 
 /**
@@ -72,14 +72,18 @@ export class ArtifactDeletionRepository {
     if (keep === null || keep === undefined) return [];
     const experiments = await this.prisma.experiment.findMany({
       where: { teamId, status: 'SUCCEEDED', ...(experimentIds ? { id: { in: experimentIds } } : {}) },
-      select: { id: true, checkpoints: { select: { id: true, step: true, _count: { select: { deployments: true } } } } },
+      select: { id: true, spec: true, checkpoints: { select: { id: true, step: true, _count: { select: { deployments: true } } } } },
     });
     const deletions: string[] = [];
     for (const e of experiments) {
       if (e.checkpoints.length <= keep) continue;
       const losses = await this.prisma.lossPoint.findMany({ where: { experimentId: e.id }, select: { step: true, loss: true } });
+      // "Best" by the run's validation metric (keep-best's monitor, else val_loss) from its epoch summaries;
+      // a run without validation falls back to the lowest training loss.
+      const summaries = await this.prisma.epochSummary.findMany({ where: { experimentId: e.id }, select: { step: true, data: true } });
+      const metric = retentionMetric(e.spec as Parameters<typeof retentionMetric>[0], summaries);
       const candidates = e.checkpoints.map((c) => ({ id: c.id, step: c.step, deployed: c._count.deployments > 0 }));
-      for (const id of checkpointsToRelease(candidates, losses, keep)) {
+      for (const id of checkpointsToRelease(candidates, losses, keep, metric)) {
         const d = await this.deleteCheckpoint(teamId, id, 'retention: checkpoint');
         if (d) deletions.push(d);
       }

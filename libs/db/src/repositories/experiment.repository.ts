@@ -71,6 +71,15 @@ const TERMINAL: ExperimentStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 export class ExperimentRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  /** The team's own limit on a model's parameter count (null: none set, the engine's default applies). */
+  async maxModelParams(teamId: string): Promise<number | null> {
+    return (await this.prisma.team.findUniqueOrThrow({ where: { id: teamId }, select: { maxModelParams: true } })).maxModelParams;
+  }
+
+  async setMaxModelParams(teamId: string, maxParams: number | null): Promise<number | null> {
+    return (await this.prisma.team.update({ where: { id: teamId }, data: { maxModelParams: maxParams }, select: { maxModelParams: true } })).maxModelParams;
+  }
+
   /**
    * Creates the experiment, or returns the one already made with the same idempotency key, when it
    * was made from the same request (same digest); the same key with a different request is a

@@ -8,6 +8,8 @@
 #include <node_api.h>
 
 #include <algorithm>
+#include <cmath>
+#include <initializer_list>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -76,7 +78,7 @@ static void pick_isa() {
 
 // Per thread: worker_threads in one process (the worker's concurrency setting) each train on their own.
 static std::vector<float>& scratch(int which, size_t n) {
-  static thread_local std::vector<float> bufs[3];
+  static thread_local std::vector<float> bufs[4];
   if (bufs[which].size() < n) bufs[which].resize(n);
   return bufs[which];
 }
@@ -205,10 +207,25 @@ static void conv2d(const Conv& c, const float* x, const float* wt, float* y) {
   }
 }
 
-// dx = col2im(dy[P, co] w[K, co]^T)
+// dx = col2im(dy[P, co] w[K, co]^T); for stride 1 without dilation (ResNet's 3x3 convolutions), as
+// the forward convolution of dy with the filter rotated by 180 degrees, in and out channels swapped,
+// padded by f - 1 - pad: a GEMM whose inner dimension is fh*fw*co instead of co, and no col2im scatter.
 static void conv2d_backprop_input(const Conv& c, const float* dy, const float* wt, float* dx) {
   const int K = c.K(), P = c.P();
   if (c.pointwise()) return gemm(P, K, c.co, dy, c.co, false, wt, c.co, true, dx, K, false);
+  if (c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1 && c.pt <= c.fh - 1 && c.pl <= c.fw - 1 && c.co > 1) {
+    // rot[ky][kx][o][i] = w[fh-1-ky][fw-1-kx][i][o]
+    float* rot = scratch(3, (size_t)K * c.co).data();
+    for (int ky = 0; ky < c.fh; ky++)
+      for (int kx = 0; kx < c.fw; kx++) {
+        const float* src = wt + ((size_t)(c.fh - 1 - ky) * c.fw + (c.fw - 1 - kx)) * c.ci * c.co;
+        float* dst = rot + ((size_t)ky * c.fw + kx) * c.co * c.ci;
+        for (int i = 0; i < c.ci; i++)
+          for (int o = 0; o < c.co; o++) dst[(size_t)o * c.ci + i] = src[(size_t)i * c.co + o];
+      }
+    const Conv t{c.n, c.oh, c.ow, c.co, c.fh, c.fw, c.ci, c.h, c.w, 1, 1, 1, 1, c.fh - 1 - c.pt, c.fw - 1 - c.pl};
+    return conv2d(t, dy, rot, dx);
+  }
   std::memset(dx, 0, (size_t)c.n * c.h * c.w * c.ci * sizeof(float));
   const int pc = c.chunk();
   float* cols = scratch(0, (size_t)pc * K).data();
@@ -573,6 +590,140 @@ static napi_value MomentumUpdate(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Batch normalization in training, over x viewed as [rows, cols] (NHWC: cols = channels), one kernel
+// each way instead of tfjs' moments + FusedBatchNorm and their autodiff (a dozen full-size passes).
+// Statistics are accumulated in double. Both take (heap, params, epsilon).
+static bool bn_args(napi_env env, napi_callback_info info, Args* a, double* eps, size_t nparams, const char* what) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3) {
+    napi_throw_type_error(env, nullptr, "expected (heap, params, epsilon)");
+    return false;
+  }
+  if (!get_arrays(env, argv, a)) return false;
+  if (napi_get_value_double(env, argv[2], eps) != napi_ok || !(*eps >= 0)) {
+    napi_throw_type_error(env, nullptr, "epsilon must be a number >= 0");
+    return false;
+  }
+  if (a->np < nparams) {
+    napi_throw_range_error(env, nullptr, what);
+    return false;
+  }
+  return true;
+}
+
+// Whether the float tensors at params[idx...] of `count` floats each lie inside the heap.
+static bool in_heap(napi_env env, const Args& a, std::initializer_list<int> idx, uint64_t count) {
+  for (int i : idx) {
+    if ((uint64_t)(uint32_t)a.p[i] + count * 4 > a.heap_len) {
+      napi_throw_range_error(env, nullptr, "batch norm: tensor outside the heap");
+      return false;
+    }
+  }
+  return true;
+}
+
+// params: [xOff, gammaOff, betaOff, yOff, meanOff, varOff, rows, cols]:
+// mean[c], var[c] (biased, as tf.moments) over rows; y = (x - mean) * (gamma / sqrt(var + eps)) + beta.
+static napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
+  Args a;
+  double eps;
+  if (!bn_args(env, info, &a, &eps, 8, "batchNormTrain params: 8 ints expected")) return nullptr;
+  const int rows = a.p[6], cols = a.p[7];
+  if (rows <= 0 || cols <= 0) return nullptr;
+  if (!in_heap(env, a, {0, 3}, (uint64_t)rows * cols) || !in_heap(env, a, {1, 2, 4, 5}, (uint64_t)cols)) return nullptr;
+  const float* __restrict x = F(a, 0);
+  const float* __restrict gamma = F(a, 1);
+  const float* __restrict beta = F(a, 2);
+  float* __restrict y = F(a, 3);
+  float* __restrict mean_out = F(a, 4);
+  float* __restrict var_out = F(a, 5);
+  std::vector<double> acc((size_t)cols, 0.0);
+  for (int r = 0; r < rows; r++) {
+    const float* xr = x + (size_t)r * cols;
+    for (int c = 0; c < cols; c++) acc[c] += xr[c];
+  }
+  std::vector<float> mean((size_t)cols), scale((size_t)cols), shift((size_t)cols);
+  for (int c = 0; c < cols; c++) {
+    mean[c] = (float)(acc[c] / rows);
+    acc[c] = 0.0;
+  }
+  for (int r = 0; r < rows; r++) {
+    const float* xr = x + (size_t)r * cols;
+    for (int c = 0; c < cols; c++) {
+      const double d = (double)xr[c] - mean[c];
+      acc[c] += d * d;
+    }
+  }
+  for (int c = 0; c < cols; c++) {
+    const float var = (float)(acc[c] / rows);
+    mean_out[c] = mean[c];
+    var_out[c] = var;
+    scale[c] = (float)(gamma[c] / std::sqrt((double)var + eps));
+    shift[c] = beta[c];
+  }
+  const float* __restrict m = mean.data();
+  const float* __restrict k = scale.data();
+  const float* __restrict b = shift.data();
+  for (int r = 0; r < rows; r++) {
+    const float* xr = x + (size_t)r * cols;
+    float* yr = y + (size_t)r * cols;
+    for (int c = 0; c < cols; c++) yr[c] = (xr[c] - m[c]) * k[c] + b[c];
+  }
+  return nullptr;
+}
+
+// params: [dyOff, xOff, gammaOff, meanOff, varOff, dxOff, dgammaOff, dbetaOff, rows, cols]: the gradient
+// of BatchNormTrain (batch statistics included): with xhat = (x - mean) * invstd, N = rows,
+//   dbeta = sum(dy), dgamma = sum(dy * xhat), dx = gamma * invstd * (dy - dbeta / N - xhat * dgamma / N).
+static napi_value BatchNormTrainGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  double eps;
+  if (!bn_args(env, info, &a, &eps, 10, "batchNormTrainGrad params: 10 ints expected")) return nullptr;
+  const int rows = a.p[8], cols = a.p[9];
+  if (rows <= 0 || cols <= 0) return nullptr;
+  if (!in_heap(env, a, {0, 1, 5}, (uint64_t)rows * cols) || !in_heap(env, a, {2, 3, 4, 6, 7}, (uint64_t)cols)) return nullptr;
+  const float* __restrict dy = F(a, 0);
+  const float* __restrict x = F(a, 1);
+  const float* __restrict gamma = F(a, 2);
+  const float* __restrict mean = F(a, 3);
+  const float* __restrict var = F(a, 4);
+  float* __restrict dx = F(a, 5);
+  float* __restrict dgamma = F(a, 6);
+  float* __restrict dbeta = F(a, 7);
+  std::vector<double> sdy((size_t)cols, 0.0), sdyx((size_t)cols, 0.0);
+  for (int r = 0; r < rows; r++) {
+    const float* dr = dy + (size_t)r * cols;
+    const float* xr = x + (size_t)r * cols;
+    for (int c = 0; c < cols; c++) {
+      sdy[c] += dr[c];
+      sdyx[c] += (double)dr[c] * ((double)xr[c] - mean[c]);
+    }
+  }
+  std::vector<float> m((size_t)cols), k1((size_t)cols), k2((size_t)cols), k3((size_t)cols);
+  for (int c = 0; c < cols; c++) {
+    const double invstd = 1.0 / std::sqrt((double)var[c] + eps);
+    dbeta[c] = (float)sdy[c];
+    dgamma[c] = (float)(sdyx[c] * invstd);
+    // dx = k1 * dy - k2 - (x - mean) * k3
+    k1[c] = (float)(gamma[c] * invstd);
+    k2[c] = (float)(gamma[c] * invstd * sdy[c] / rows);
+    k3[c] = (float)(gamma[c] * invstd * invstd * invstd * sdyx[c] / rows);
+    m[c] = mean[c];
+  }
+  const float* __restrict pm = m.data();
+  const float* __restrict p1 = k1.data();
+  const float* __restrict p2 = k2.data();
+  const float* __restrict p3 = k3.data();
+  for (int r = 0; r < rows; r++) {
+    const float* dr = dy + (size_t)r * cols;
+    const float* xr = x + (size_t)r * cols;
+    float* o = dx + (size_t)r * cols;
+    for (int c = 0; c < cols; c++) o[c] = p1[c] * dr[c] - p2[c] - (xr[c] - pm[c]) * p3[c];
+  }
+  return nullptr;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   pick_isa();
   napi_property_descriptor props[] = {
@@ -587,6 +738,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"momentumUpdate", nullptr, MomentumUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"biasAdd", nullptr, BiasAdd, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrainGrad", nullptr, BatchNormTrainGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   napi_value isa;

@@ -17,6 +17,11 @@ const CASES: Case[] = [
   ['5x3 same rect', [2, 7, 6, 2], [5, 3, 2, 3], 1, 'same'],
   ['1x1 stride 2', [2, 5, 5, 4], [1, 1, 4, 3], 2, 'same'],
   ['explicit pad 1', [2, 6, 6, 2], [3, 3, 2, 3], 1, 1],
+  // stride 1: computed natively as a forward convolution with the rotated filter
+  ['resnet 3x3 same 16 -> 16', [2, 8, 8, 16], [3, 3, 16, 16], 1, 'same'],
+  ['resnet 3x3 same 16 -> 32 (odd size)', [2, 7, 9, 16], [3, 3, 16, 32], 1, 'same'],
+  ['2x2 same stride 1 (pad only bottom/right)', [2, 7, 7, 3], [2, 2, 3, 4], 1, 'same'],
+  ['3x3 valid stride 1', [2, 9, 8, 4], [3, 3, 4, 5], 1, 'valid'],
 ];
 
 describe.each(MODES)('wasm Conv2DBackpropInput (%s)', (mode) => {

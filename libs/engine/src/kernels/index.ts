@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { addConfig } from './add';
 import { batchMatMulConfig } from './batch_mat_mul';
 import { registerBatchNormGradient } from './batch_norm_grad';
+import { batchNormTrainConfig, batchNormTrainGradConfig, registerFusedBatchNormLayer } from './batch_norm_train';
 import { conv2DConfig, fusedConv2DConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputConfig } from './conv2d_backprop_input';
@@ -30,7 +31,7 @@ export const WASM_KERNEL_CONFIGS: tf.KernelConfig[] = [
 ];
 
 /** Kernels that only pay off natively (registered when the addon loads). */
-export const NATIVE_ONLY_CONFIGS: tf.KernelConfig[] = [conv2DConfig, fusedConv2DConfig, sumConfig, addConfig, reluGradConfig];
+export const NATIVE_ONLY_CONFIGS: tf.KernelConfig[] = [conv2DConfig, fusedConv2DConfig, sumConfig, addConfig, reluGradConfig, batchNormTrainConfig, batchNormTrainGradConfig];
 
 let registered = false;
 
@@ -50,5 +51,7 @@ export function registerWasmKernels(): void {
   if (configs.includes(reluGradConfig)) registerReluGradient();
   // Batch norm's gradient with broadcasting instead of Tile (same results on every backend).
   registerBatchNormGradient();
+  // BatchNormalization layers train with the fused batch-norm kernels where they are registered.
+  if (configs.includes(batchNormTrainConfig)) registerFusedBatchNormLayer();
   registered = true;
 }

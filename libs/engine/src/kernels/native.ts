@@ -28,6 +28,10 @@ export interface NativeAddon {
   /** out = dy * step(x): params [dyOff, xOff, outOff, size]. Absent from older builds. */
   reluGrad?(heap: Uint8Array, params: Int32Array): void;
   momentumUpdate?(heap: Uint8Array, params: Int32Array, m: number, c: number, nesterov: boolean): void;
+  /** Batch norm in training: params [x, gamma, beta, y, mean, var, rows, cols] (offsets). Absent from older builds. */
+  batchNormTrain?(heap: Uint8Array, params: Int32Array, epsilon: number): void;
+  /** Its gradient: params [dy, x, gamma, mean, var, dx, dgamma, dbeta, rows, cols]. Absent from older builds. */
+  batchNormTrainGrad?(heap: Uint8Array, params: Int32Array, epsilon: number): void;
 }
 
 const FILE = 'trainyard_kernels.node';
@@ -191,4 +195,45 @@ export function nativeReluGrad(addon: NativeAddon, backend: WasmBackend, dy: Ten
   p[0] = offset(backend, dy); p[1] = offset(backend, x); p[2] = offset(backend, out); p[3] = tf.util.sizeFromShape(x.shape);
   addon.reluGrad!(backend.wasm.HEAPU8, p.subarray(0, 4));
   return out;
+}
+
+/** Batch norm over x viewed as [rows, cols] with batch statistics: [y, mean, variance]. */
+export function nativeBatchNormTrain(
+  addon: NativeAddon,
+  backend: WasmBackend,
+  x: TensorInfo,
+  gamma: TensorInfo,
+  beta: TensorInfo,
+  epsilon: number,
+): TensorInfo[] {
+  const cols = x.shape[x.shape.length - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / cols;
+  const y = backend.makeOutput(x.shape, 'float32');
+  const mean = backend.makeOutput([cols], 'float32');
+  const variance = backend.makeOutput([cols], 'float32');
+  const p = params;
+  p[0] = offset(backend, x); p[1] = offset(backend, gamma); p[2] = offset(backend, beta);
+  p[3] = offset(backend, y); p[4] = offset(backend, mean); p[5] = offset(backend, variance); p[6] = rows; p[7] = cols;
+  addon.batchNormTrain!(backend.wasm.HEAPU8, p.subarray(0, 8), epsilon);
+  return [y, mean, variance];
+}
+
+/** The gradient of nativeBatchNormTrain: [dx, dgamma, dbeta]. */
+export function nativeBatchNormTrainGrad(
+  addon: NativeAddon,
+  backend: WasmBackend,
+  t: { dy: TensorInfo; x: TensorInfo; gamma: TensorInfo; mean: TensorInfo; variance: TensorInfo },
+  epsilon: number,
+): TensorInfo[] {
+  const cols = t.x.shape[t.x.shape.length - 1];
+  const rows = tf.util.sizeFromShape(t.x.shape) / cols;
+  const dx = backend.makeOutput(t.x.shape, 'float32');
+  const dgamma = backend.makeOutput([cols], 'float32');
+  const dbeta = backend.makeOutput([cols], 'float32');
+  const p = params;
+  p[0] = offset(backend, t.dy); p[1] = offset(backend, t.x); p[2] = offset(backend, t.gamma); p[3] = offset(backend, t.mean);
+  p[4] = offset(backend, t.variance); p[5] = offset(backend, dx); p[6] = offset(backend, dgamma); p[7] = offset(backend, dbeta);
+  p[8] = rows; p[9] = cols;
+  addon.batchNormTrainGrad!(backend.wasm.HEAPU8, p.subarray(0, 10), epsilon);
+  return [dx, dgamma, dbeta];
 }

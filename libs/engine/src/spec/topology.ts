@@ -19,6 +19,18 @@ export class TopologyError extends Error {
   }
 }
 
+/** A model over the parameter limit (the team's, or the default): the count, the limit and the largest layer. */
+export class ParameterLimitError extends TopologyError {
+  constructor(
+    readonly totalParams: number,
+    readonly maxParams: number,
+    readonly largest: { name: string; params: number },
+  ) {
+    super(`${totalParams} parameters exceed the limit of ${maxParams} (largest layer: ${largest.params})`, largest.name);
+    this.name = 'ParameterLimitError';
+  }
+}
+
 export interface TopologyLimits {
   /** JSON text size in bytes (default 1 MiB). */
   maxBytes: number;
@@ -273,7 +285,7 @@ export function analyzeTopology(value: unknown, opts: AnalyzeOptions = {}): Mode
   const trainableParams = summaries.reduce((s, l) => s + l.trainableParams, 0);
   if (totalParams > limits.maxParams) {
     const biggest = summaries.reduce((a, b) => (b.params > a.params ? b : a));
-    throw new TopologyError(`${totalParams} parameters exceed the limit of ${limits.maxParams} (largest layer: ${biggest.params})`, biggest.name);
+    throw new ParameterLimitError(totalParams, limits.maxParams, { name: biggest.name, params: biggest.params });
   }
   const name = Array.isArray(t.config) ? 'sequential' : typeof t.config.name === 'string' ? t.config.name : 'model';
   return { name, inputShape, outputShape: outShape, layers: summaries, totalParams, trainableParams };

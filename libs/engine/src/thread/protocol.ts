@@ -74,6 +74,34 @@ export interface TrainRequest {
   dataModule?: string;
 }
 
+/**
+ * The `evaluate` job on the same thread as training: one checkpoint scored on one split, through the
+ * pipeline of the experiment that made it, without training.
+ */
+export interface EvaluateRequest {
+  /** Checkpoint bytes (copied to the thread). */
+  checkpoint: Uint8Array;
+  split: RawImageSplit | ShardedSplitRef;
+  /** The experiment's pipeline (map ops, batch size) and seed. */
+  pipeline: unknown;
+  seed: number;
+  /** The experiment's loss (reported as `loss`) and top-k; defaults as evaluate(). */
+  loss?: TrainingSpec['loss'];
+  topK?: number;
+  classNames?: string[];
+  backend?: BackendPreference;
+  /** As TrainRequest.dataModule. */
+  dataModule?: string;
+}
+
+export interface EvaluateThreadResult {
+  backend: string;
+  /** Step and model of the checkpoint scored. */
+  step: number;
+  model: string;
+  metrics: EvaluationResult;
+}
+
 export interface TrainResultBase {
   backend: string;
   /** Last global step trained. */
@@ -105,12 +133,15 @@ export type ThreadMessage =
   | { type: 'epoch'; logs: EpochLogs }
   | { type: 'checkpoint'; id: number; bytes: Uint8Array; meta: CheckpointMeta }
   | { type: 'done'; result: TrainResult }
+  | { type: 'evaluated'; result: EvaluateThreadResult }
   | { type: 'error'; error: SerializedError };
 
 export type HostMessage = { type: 'checkpoint-ack'; id: number };
 
 export interface ThreadData {
-  request: TrainRequest;
+  /** A training run, or (with `evaluate` set instead) an evaluation. */
+  request?: TrainRequest;
+  evaluate?: EvaluateRequest;
   /** Int32Array view: [0] = 1 asks the thread to stop after the current step. */
   stopFlag: SharedArrayBuffer;
 }

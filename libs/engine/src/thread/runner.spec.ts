@@ -1,7 +1,7 @@
 import { loadCheckpoint } from '../checkpoint';
 import { TrainingDivergedError, type CheckpointMeta, type LossReport } from '../callbacks';
 import { syntheticImages } from '../testing/synthetic';
-import { runTrainingThread } from './runner';
+import { runEvaluationThread, runTrainingThread } from './runner';
 import type { TrainRequest } from './protocol';
 
 jest.setTimeout(60_000);
@@ -127,5 +127,36 @@ describe('runTrainingThread', () => {
       code: 'BAD_USER_INPUT',
       message: 'learningRate: learningRate must be > 0',
     });
+  });
+});
+
+describe('runEvaluationThread (the evaluate job on the training thread runner)', () => {
+  it("scores a checkpoint on a split off the host's event loop, with the same metrics as the run's own test", async () => {
+    const run = await collect(request());
+    const last = run.checkpoints[run.checkpoints.length - 1];
+    const spec = request().spec;
+    // The host's loop keeps turning while the thread works: count timer ticks during the evaluation.
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    let backend = '';
+    const started = Date.now();
+    const t = runEvaluationThread(
+      { checkpoint: last.bytes, split: request().test, pipeline: spec.pipeline, seed: spec.seed, loss: spec.loss, backend: 'wasm', classNames: ['a', 'b', 'c', 'd'] },
+      { onBackend: (b) => void (backend = b) },
+    );
+    const result = await t.done.finally(() => clearInterval(timer));
+    expect(backend).toBe('wasm');
+    expect(result).toMatchObject({ backend: 'wasm', step: 8, model: 'lenet5' });
+    // the final checkpoint is the trained model the run itself tested on the same split
+    expect(result.metrics.confusionMatrix).toEqual(run.result.metrics!.confusionMatrix);
+    expect(result.metrics.loss).toBeCloseTo(run.result.metrics!.loss, 5);
+    expect(result.metrics.perClass.map((c) => c.name)).toEqual(['a', 'b', 'c', 'd']);
+    expect(ticks).toBeGreaterThan((Date.now() - started) / 5 / 4);
+  });
+
+  it('rejects corrupt checkpoint bytes with their coded error', async () => {
+    const spec = request().spec;
+    const t = runEvaluationThread({ checkpoint: new Uint8Array(40), split: request().test, pipeline: spec.pipeline, seed: spec.seed, backend: 'wasm' });
+    await expect(t.done).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/invalid checkpoint/) });
   });
 });

@@ -8,7 +8,7 @@ import { Worker } from 'worker_threads';
 import { TrainyardError, ErrorCode } from '@trainyard/common';
 import { TrainingDivergedError, type CheckpointMeta, type LossReport } from '../callbacks';
 import type { EpochLogs } from '../trainer';
-import type { HostMessage, SerializedError, ThreadData, ThreadMessage, TrainRequest, TrainResult } from './protocol';
+import type { EvaluateRequest, EvaluateThreadResult, HostMessage, SerializedError, ThreadData, ThreadMessage, TrainRequest, TrainResult } from './protocol';
 
 export interface TrainHandlers {
   /** The backend the thread started ('tensorflow', 'wasm', 'cpu'). */
@@ -30,14 +30,34 @@ export interface TrainingThread {
 const WORKER_FILE = path.join(__dirname, 'training-worker.js');
 
 export function runTrainingThread(request: TrainRequest, handlers: TrainHandlers = {}): TrainingThread {
-  const stopFlag = new SharedArrayBuffer(4);
-  const workerData: ThreadData = { request, stopFlag };
+  return startThread<TrainResult>({ request, stopFlag: new SharedArrayBuffer(4) }, handlers);
+}
+
+export interface EvaluationThread {
+  /** Resolves with the metrics; rejects with the evaluation's error (a TrainyardError keeps its code). */
+  done: Promise<EvaluateThreadResult>;
+  /** Ends the thread now (shutdown); `done` then rejects. */
+  terminate(): void;
+}
+
+/**
+ * The `evaluate` job on a thread of its own, like training: the host's event loop stays free for the
+ * job lock, health checks and other jobs while the checkpoint is scored.
+ */
+export function runEvaluationThread(request: EvaluateRequest, handlers: Pick<TrainHandlers, 'onBackend'> = {}): EvaluationThread {
+  const t = startThread<EvaluateThreadResult>({ evaluate: request, stopFlag: new SharedArrayBuffer(4) }, handlers);
+  return { done: t.done, terminate: t.terminate };
+}
+
+function startThread<R>(workerData: ThreadData, handlers: TrainHandlers): { done: Promise<R>; stop(): void; terminate(): void } {
+  const { stopFlag } = workerData;
   const worker = new Worker(WORKER_FILE, { workerData });
   let settled = false;
   // Handlers run one at a time, in message order.
   let queue: Promise<void> = Promise.resolve();
 
-  const done = new Promise<TrainResult>((resolve, reject) => {
+  let failRun: (e: unknown) => void = () => undefined;
+  const done = new Promise<R>((resolve, reject) => {
     const fail = (e: unknown) => {
       if (settled) return;
       settled = true;
@@ -64,11 +84,12 @@ export function runTrainingThread(request: TrainRequest, handlers: TrainHandlers
             if (!settled) worker.postMessage({ type: 'checkpoint-ack', id: msg.id } satisfies HostMessage);
           });
           break;
+        case 'evaluated':
         case 'done':
           enqueue(() => {
             if (settled) return;
             settled = true;
-            resolve(msg.result);
+            resolve(msg.result as R);
           });
           break;
         case 'error':
@@ -76,6 +97,7 @@ export function runTrainingThread(request: TrainRequest, handlers: TrainHandlers
           break;
       }
     });
+    failRun = fail;
     worker.on('error', fail);
     worker.on('exit', (code) => {
       // A clean exit comes after 'done'/'error'; let the handler queue drain before judging.
@@ -86,6 +108,7 @@ export function runTrainingThread(request: TrainRequest, handlers: TrainHandlers
   return {
     done,
     stop: () => Atomics.store(new Int32Array(stopFlag), 0, 1),
+    terminate: () => failRun(new Error('thread terminated')),
   };
 }
 

@@ -9,7 +9,7 @@ import { TrainyardError, type Batch, type BatchSource } from '@trainyard/common'
 import * as data from '@trainyard/data';
 import { initBackend } from '../backend';
 import { EarlyStopping, LossMonitor, ModelCheckpoint, TerminateOnNaN, TimeBudget, TrainingDivergedError } from '../callbacks';
-import { loadCheckpoint, restore } from '../checkpoint';
+import { loadCheckpoint, modelFromCheckpoint, restore } from '../checkpoint';
 import { evaluate } from '../evaluate';
 import { freezeLayers, initFromCheckpoint } from '../finetune';
 import { ModelSpec, buildModel } from '../models';
@@ -17,10 +17,10 @@ import { buildOptimizer, validateOptimizerSpec } from '../optimizers';
 import { validateLossSpec } from '../losses';
 import { checkpointSpecSchema, earlyStoppingSpecSchema, scheduleSpecSchema } from '../spec';
 import { Trainer, resumePoint, type EpochLogs, type TrainingCallback } from '../trainer';
-import type { HostMessage, SerializedError, ThreadData, ThreadMessage, TrainResult } from './protocol';
+import type { HostMessage, SerializedError, ThreadData, ThreadMessage, TrainRequest, TrainResult } from './protocol';
 
 type BuildBatchSource = (
-  split: ThreadData['request']['train'],
+  split: TrainRequest['train'],
   pipeline: unknown,
   opts: { seed: number; shuffle: boolean; dropRemainder?: boolean },
 ) => BatchSource & { sampleShape?: number[] };
@@ -37,7 +37,8 @@ port.on('message', (msg: HostMessage) => {
 });
 
 async function main(): Promise<void> {
-  const { request, stopFlag } = workerData as ThreadData;
+  const { stopFlag } = workerData as ThreadData;
+  const request = (workerData as ThreadData).request as TrainRequest;
   const stop = new Int32Array(stopFlag);
   const { spec } = request;
 
@@ -76,10 +77,13 @@ async function main(): Promise<void> {
   }
 
   let start = { initialStep: 0, initialEpoch: 0, skipBatches: 0 };
+  let callbackState: Record<string, unknown> | undefined;
   if (request.resume) {
     const ckpt = loadCheckpoint(request.resume);
     await restore(trainer.model, trainer.optimizer, ckpt);
     start = resumePoint(ckpt.header, train.batchesPerEpoch);
+    // EarlyStopping's best/wait, the time budget's clock and keep-best continue where they were.
+    callbackState = ckpt.header.callbacks;
   }
 
   let nextId = 0;
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
   const result = await trainer.fit(train, {
     epochs: spec.epochs,
     ...start,
+    callbackState,
     layerNorms: true,
     validate: validation
       ? async (model) => {
@@ -144,9 +149,30 @@ async function main(): Promise<void> {
   post({ type: 'done', result: done });
 }
 
+/** The evaluate job: one checkpoint on one split, no training (runner.ts runEvaluationThread). */
+async function evaluateMain(): Promise<void> {
+  const request = (workerData as ThreadData).evaluate!;
+  const { name: backend } = await initBackend(request.backend ?? 'auto');
+  post({ type: 'backend', name: backend });
+  const { buildBatchSource } = (request.dataModule ? require(request.dataModule) : data) as { buildBatchSource: BuildBatchSource };
+  const ckpt = loadCheckpoint(request.checkpoint);
+  const model = modelFromCheckpoint(ckpt);
+  try {
+    const source = buildBatchSource(request.split, request.pipeline, { seed: request.seed, shuffle: false, dropRemainder: false });
+    const metrics = await evaluate(model, source.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>, ckpt.header.modelSpec.numClasses, {
+      ...(request.loss ? { loss: validateLossSpec(request.loss) } : {}),
+      ...(request.topK ? { topK: request.topK } : {}),
+      ...(request.classNames ? { classNames: request.classNames } : {}),
+    });
+    post({ type: 'evaluated', result: { backend, step: ckpt.header.step, model: ckpt.header.modelSpec.name, metrics } });
+  } finally {
+    model.dispose();
+  }
+}
+
 /** The model's input follows the pipeline's output: HWC, or CHW when the pipeline ends in HWC2CHW. */
 function modelSpecFor(
-  spec: ThreadData['request']['spec'],
+  spec: TrainRequest['spec'],
   rawShape: [number, number, number],
   train: { sampleShape?: number[] },
 ): ModelSpec {
@@ -170,7 +196,7 @@ function serialize(e: unknown): SerializedError {
   return out;
 }
 
-main().then(
+((workerData as ThreadData).evaluate ? evaluateMain : main)().then(
   () => port.close(),
   (e) => {
     post({ type: 'error', error: serialize(e) });
