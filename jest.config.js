@@ -23,5 +23,7 @@ module.exports = {
     { ...shared, displayName: 'medium', rootDir: __dirname, testMatch: ['<rootDir>/test/medium/**/*.medium-spec.ts'] },
     // Faults injected into real processes (own Redis/Postgres on other ports, a faulty S3 proxy): slower.
     { ...shared, displayName: 'faults', rootDir: __dirname, testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },
+    // The web console (dist/console, so after `npm run build`) in Debian's Chromium, and its size budget.
+    { ...shared, displayName: 'browser', rootDir: __dirname, testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'] },
   ],
 };

@@ -55,6 +55,7 @@ import { HiddenSplits } from './assignments/hidden-splits.service';
 import { AssignmentResolver } from './assignments/assignment.resolver';
 import { AssignmentService } from './assignments/assignment.service';
 import { GradesController } from './assignments/grades.controller';
+import { ConsoleController } from './console/console.controller';
 
 /**
  * The GraphQL API (/graphql) and the REST routes GraphQL serves badly: dataset file uploads and
@@ -83,9 +84,11 @@ export class ApiModule {
           formatError: (formatted) =>
             formatted.message.length > 300 ? { ...formatted, message: `${formatted.message.slice(0, 300)}… (truncated)` } : formatted,
           context: ({ req }: { req: unknown }) => ({ req }),
+          // Field resolvers (Experiment.lossPoints...) throw coded errors too: map them as root fields' are.
+          fieldResolverEnhancers: ['filters'],
         }),
       ],
-      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController, BatchPredictionController, JoinController],
+      controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController, BatchPredictionController, JoinController, ConsoleController],
       providers: [
         // Every GraphQL operation and REST route: authenticate, then check the declared minimum role.
         { provide: APP_GUARD, useExisting: ApiKeyGuard },

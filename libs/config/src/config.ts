@@ -77,6 +77,8 @@ export interface AppConfig {
     corsOrigins: string[];
     /** Failed authentications one address may make per minute before it gets 429s. */
     authFailuresPerMinute: number;
+    /** The built web console the api serves at /console (default: dist/console of this checkout). */
+    consoleDir?: string;
   };
   /** Roles this process plays when launched by the all-in-one entry point. */
   roles: Array<'api' | 'worker' | 'serve'>;
@@ -167,6 +169,7 @@ const envSchema = z.object({
     .regex(/^(\*|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)?$/, "'*' or a comma-separated list of origins like https://app.example.com")
     .default(''),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  CONSOLE_DIR: z.string().min(1).optional(),
   DATASET_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 2 ** 30),
   DATASET_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(20 * 2 ** 30),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -263,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       graphqlLimitBytes: e.GRAPHQL_MAX_BYTES,
       corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',') : [],
       authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+      consoleDir: e.CONSOLE_DIR ? path.resolve(e.CONSOLE_DIR) : undefined,
     },
     log: { format: e.LOG_FORMAT, level: e.LOG_LEVEL },
     roles: (e.TRAINYARD_ROLES?.split(',') as AppConfig['roles'] | undefined) ?? ['api', 'worker', 'serve'],

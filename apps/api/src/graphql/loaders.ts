@@ -12,6 +12,7 @@ interface RequestLoaders {
   losses: Map<string, DataLoader<string, LossRow[]>>;
   /** Keyed by the format filter ('' for all). */
   exports: Map<string, DataLoader<string, ExportRow[]>>;
+  lossCounts: DataLoader<string, number>;
 }
 
 /**
@@ -39,6 +40,10 @@ export class Loaders {
         }),
         losses: new Map(),
         exports: new Map(),
+        lossCounts: new DataLoader(async (ids) => {
+          const counts = await this.experimentRepo.lossCounts([...ids]);
+          return ids.map((id) => counts.get(id) ?? 0);
+        }),
       };
       this.byRequest.set(req, l);
     }
@@ -47,6 +52,11 @@ export class Loaders {
 
   checkpoints(req: object, experimentId: string) {
     return this.of(req).checkpoints.load(experimentId);
+  }
+
+  /** How many loss points an experiment has (Experiment.lossPoints.totalCount), one query per request. */
+  lossCount(req: object, experimentId: string) {
+    return this.of(req).lossCounts.load(experimentId);
   }
 
   losses(req: object, experimentId: string, afterStep: number, limit: number) {

@@ -1,9 +1,15 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Field, ID, InputType, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
+import { PageArgs } from '../graphql/connection';
 import { CourseRuns } from '../courses/course-runs.service';
 import { SweepService } from './sweep.service';
-import { CreateSweepInput, Sweep } from './sweep.types';
+import { CreateSweepInput, Sweep, SweepConnection } from './sweep.types';
+
+@InputType({ description: 'Sweeps matching every field given.' })
+export class SweepFilter {
+  @Field({ nullable: true, description: 'Names starting with this (case-sensitive).' }) namePrefix?: string;
+}
 
 /**
  * Sweeps act as their creator: the trials are the creator's experiments, so in a course a student's
@@ -31,9 +37,9 @@ export class SweepResolver {
     return this.service.get(p.team.id, id, await this.visibility.ownerIds(p));
   }
 
-  @Query(() => [Sweep])
+  @Query(() => SweepConnection, { description: 'Newest first (createdAt, then id). In a course, students get their own.' })
   @RequireRole('member')
-  async sweeps(@CurrentPrincipal() p: Principal) {
-    return this.service.list(p.team.id, await this.visibility.ownerIds(p));
+  async sweeps(@CurrentPrincipal() p: Principal, @Args() page: PageArgs, @Args('filter', { type: () => SweepFilter, nullable: true }) filter?: SweepFilter) {
+    return this.service.page(p.team.id, { namePrefix: filter?.namePrefix, owners: await this.visibility.ownerIds(p) }, page);
   }
 }

@@ -1,8 +1,8 @@
 export { DatasetRepository, DatasetSummary } from './dataset.repository';
-export { ExperimentRepository, SupersededError, LossRecord, NewExperiment, CreateGuard } from './experiment.repository';
+export { ExperimentRepository, ExperimentFilterRow, SupersededError, LossRecord, NewExperiment, CreateGuard } from './experiment.repository';
 export { CheckpointRepository, NewCheckpoint } from './checkpoint.repository';
 export { DeploymentRepository } from './deployment.repository';
-export { EvaluationRepository } from './evaluation.repository';
+export { EvaluationRepository, EvaluationFilterRow } from './evaluation.repository';
 export { ArtifactDeletionRepository } from './artifact-deletion.repository';
 export { SweepRepository, NewSweep, NewTrial } from './sweep.repository';
 export { AuditRepository, AuditActor, NewAuditEvent } from './audit.repository';
@@ -10,3 +10,4 @@ export { DatasetVersionRepository, VersionSummary, STALE_UPLOAD_MS } from './dat
 export { CheckpointExportRepository, ExportFormatName, ExportRow, FinishedExport } from './checkpoint-export.repository';
 export { SubmissionRepository, SubmissionScores } from './submission.repository';
 export { BatchPredictionRepository, NewBatchPrediction } from './batch-prediction.repository';
+export { NewestFirstKey, NEWEST_FIRST_ORDER, olderThan, namePrefix } from './paging';

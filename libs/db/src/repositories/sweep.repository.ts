@@ -3,6 +3,7 @@ import { assertId, notFound } from '@trainyard/common';
 import type { Prisma, SweepStrategy } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import type { CreateGuard } from './experiment.repository';
+import { NEWEST_FIRST_ORDER, NewestFirstKey, namePrefix, olderThan } from './paging';
 
 export interface NewSweep {
   teamId: string;
@@ -55,6 +56,19 @@ export class SweepRepository {
     const sweep = await this.prisma.sweep.findFirst({ where: { id, teamId, ...(owners ? { userId: { in: owners } } : {}) }, include: trials });
     if (!sweep) throw notFound('sweep', id);
     return sweep;
+  }
+
+  /** A page of the team's sweeps (`owners`: only theirs, for course students), newest first. */
+  page(teamId: string, filter: { namePrefix?: string; owners?: string[] }, after: NewestFirstKey | undefined, take: number) {
+    return this.prisma.sweep.findMany({ where: { AND: [this.filterWhere(teamId, filter), olderThan(after)] }, orderBy: NEWEST_FIRST_ORDER, take, include: trials });
+  }
+
+  count(teamId: string, filter: { namePrefix?: string; owners?: string[] }) {
+    return this.prisma.sweep.count({ where: this.filterWhere(teamId, filter) });
+  }
+
+  private filterWhere(teamId: string, f: { namePrefix?: string; owners?: string[] }) {
+    return { teamId, ...namePrefix(f.namePrefix), ...(f.owners ? { userId: { in: f.owners } } : {}) };
   }
 
   list(teamId: string, owners?: string[]) {
