@@ -161,8 +161,8 @@ describe('batchPredict', () => {
     expect((await bob.gql(GET, { id: jsonl.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await download(bob, jsonl.downloadUrl)).status).toBe(404);
     expect((await download(anonymous, jsonl.downloadUrl)).status).toBe(401);
-    expect((await bob.data(`{ batchPredictions { id } }`)).batchPredictions).toEqual([]);
-    expect((await alice.data(`{ batchPredictions { id } }`)).batchPredictions.map((b: any) => b.id)).toContain(jsonl.id);
+    expect((await bob.data(`{ batchPredictions { edges { node { id } } } }`)).batchPredictions.edges).toEqual([]);
+    expect((await alice.data(`{ batchPredictions { edges { node { id } } } }`)).batchPredictions.edges.map((b: any) => b.node.id)).toContain(jsonl.id);
     const theirs = await bob.gql(PREDICT, { i: { checkpointId: jsonl.checkpointId, datasetId, split: 'TEST' } });
     expect(theirs.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const bobData = await bob.gql(PREDICT, { i: { modelName: 'digits', datasetId, split: 'TEST' } });
@@ -232,7 +232,7 @@ describe('batchPredict in a course', () => {
     expect((await download(adaClient, row.downloadUrl)).status).toBe(200);
     expect((await benClient.gql(GET, { id: row.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await download(benClient, row.downloadUrl)).status).toBe(404);
-    expect((await benClient.data(`{ batchPredictions { id } }`)).batchPredictions).toEqual([]);
+    expect((await benClient.data(`{ batchPredictions { edges { node { id } } } }`)).batchPredictions.edges).toEqual([]);
 
     // The instructor may run the hidden split.
     const staff = await instructor.data(PREDICT, { i: { checkpointId: seeded.checkpointId, datasetId: courseDataset, split: 'TEST' } });

@@ -217,13 +217,13 @@ describe("students' sweeps", () => {
     expect(rows.every((e) => e.userId === students.Bo.id)).toBe(true);
     expect((await prisma.sweep.findUniqueOrThrow({ where: { id: createSweep.id } })).userId).toBe(students.Bo.id);
     // Bo sees them among his experiments; Ann sees neither the sweep nor its trials.
-    const mine = (await bo.data(`{ experiments { id } }`)).experiments.map((e: any) => e.id);
+    const mine = (await bo.data(`{ experiments(first: 200) { edges { node { id } } } }`)).experiments.edges.map((e: any) => e.node.id);
     expect(mine).toEqual(expect.arrayContaining(trialIds));
     const ann = students.Ann.c;
     expect((await ann.gql(`query($id: ID!) { sweep(id: $id) { id } }`, { id: createSweep.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    expect((await ann.data(`{ sweeps { id } }`)).sweeps).toEqual([]);
+    expect((await ann.data(`{ sweeps { edges { node { id } } } }`)).sweeps.edges).toEqual([]);
     expect((await ann.gql(`query($id: ID!) { experiment(id: $id) { id } }`, { id: trialIds[0] })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    expect((await instructor.data(`{ sweeps { id } }`)).sweeps.map((s: any) => s.id)).toContain(createSweep.id);
+    expect((await instructor.data(`{ sweeps { edges { node { id } } } }`)).sweeps.edges.map((s: any) => s.node.id)).toContain(createSweep.id);
     // They count against Bo's in-flight limit (3): two trials, so one more run, then no more.
     await bo.data(SUBMIT, { i: run('one more') });
     expect((await bo.gql(SUBMIT, { i: run('too many') })).errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');

@@ -171,7 +171,7 @@ describe("the team's parameter limit", () => {
   });
 
   it('a model over the limit is refused before anything is queued, naming the limit', async () => {
-    const before = (await owner.data(`{ experiments { id } }`)).experiments.length;
+    const before = (await owner.data(`{ experiments { totalCount } }`)).experiments.totalCount;
     const input = { name: 'too-big', datasetId, model: { name: 'lenet5' }, optimizer: { name: 'SGD', learningRate: 0.01 }, epochs: 1 };
     const r = await member.gql(SUBMIT, { input });
     expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
@@ -183,7 +183,7 @@ describe("the team's parameter limit", () => {
     const mlp = await member.gql(`query($d: ID!) { modelSummary(datasetId: $d, model: { name: "mlp", params: { hidden: [32] } }) { totalParams } }`, { d: datasetId });
     expect(mlp.errors).toBeUndefined();
     expect(mlp.data.modelSummary.totalParams).toBeLessThan(50_000);
-    expect((await owner.data(`{ experiments { id } }`)).experiments.length).toBe(before);
+    expect((await owner.data(`{ experiments { totalCount } }`)).experiments.totalCount).toBe(before);
     const reset = await owner.data(`mutation { setModelParameterLimit(maxParams: null) { maxParams isDefault } }`);
     expect(reset.setModelParameterLimit).toEqual({ maxParams: 50_000_000, isDefault: true });
   });

@@ -2,7 +2,8 @@ import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole } from '@trainyard/auth';
 import { BatchPredictionService } from './batch-prediction.service';
-import { BatchPredictInput, BatchPrediction, toBatchPrediction } from './batch-prediction.types';
+import { PageArgs } from '../graphql/connection';
+import { BatchPredictInput, BatchPrediction, BatchPredictionConnection, toBatchPrediction } from './batch-prediction.types';
 
 @Resolver(() => BatchPrediction)
 @UseGuards(ApiKeyGuard)
@@ -21,9 +22,9 @@ export class BatchPredictionResolver {
     return toBatchPrediction(await this.service.get(p, id));
   }
 
-  @Query(() => [BatchPrediction], { description: 'Newest first (at most 100).' })
+  @Query(() => BatchPredictionConnection, { description: 'Newest first (createdAt, then id).' })
   @RequireRole('viewer')
-  async batchPredictions(@CurrentPrincipal() p: Principal) {
-    return (await this.service.list(p)).map(toBatchPrediction);
+  batchPredictions(@CurrentPrincipal() p: Principal, @Args() page: PageArgs) {
+    return this.service.page(p, page);
   }
 }

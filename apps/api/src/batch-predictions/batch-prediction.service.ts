@@ -7,6 +7,8 @@ import { HiddenSplits } from '../assignments/hidden-splits.service';
 import { checkCompatible, modelInputsOf } from '../evaluations/evaluation.service';
 import { ExperimentService } from '../experiments/experiment.service';
 import { BatchPredictInput } from './batch-prediction.types';
+import { Key, keysetPage, NEWEST_FIRST, PageArgs } from '../graphql/connection';
+import { toBatchPrediction } from './batch-prediction.types';
 
 type Row = Awaited<ReturnType<BatchPredictionRepository['get']>>;
 
@@ -93,12 +95,21 @@ export class BatchPredictionService {
     return row;
   }
 
-  async list(p: Principal): Promise<Row[]> {
+  /** A page, newest first; a student's rows are checked one by one, as get() checks them. */
+  async page(p: Principal, page: PageArgs) {
     const owners = await this.visibility.ownerIds(p);
-    const rows = await this.repo.list(p.team.id, owners ? { userIds: owners } : {});
-    const shown: Row[] = [];
-    for (const r of rows) if (await this.mayRead(p, r)) shown.push(r);
-    return shown;
+    const f = owners ? { userIds: owners } : {};
+    return keysetPage(
+      {
+        list: 'batchPredictions',
+        ...NEWEST_FIRST,
+        fetch: (after: Key | undefined, take: number) => this.repo.page(p.team.id, f, NEWEST_FIRST.after(after), take),
+        count: () => this.repo.count(p.team.id, f),
+        visible: this.visibility.restricted(p) ? (r) => this.mayRead(p, r) : undefined,
+      },
+      page,
+      toBatchPrediction,
+    );
   }
 
   /** The stored file of a finished prediction: CONFLICT while it is not finished. */

@@ -1,4 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { ConnectionType } from '../graphql/connection';
 
 export enum BatchPredictionStatus {
   QUEUED = 'QUEUED',
@@ -83,3 +84,5 @@ export function toBatchPrediction(row: Row): BatchPrediction {
     finishedAt: row.finishedAt,
   };
 }
+
+export const BatchPredictionConnection = ConnectionType(BatchPrediction);

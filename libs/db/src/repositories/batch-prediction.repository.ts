@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { assertId, notFound } from '@trainyard/common';
 import { PrismaService } from '../prisma/prisma.service';
 import { SupersededError } from './experiment.repository';
+import { NEWEST_FIRST_ORDER, NewestFirstKey, olderThan } from './paging';
 
 export interface NewBatchPrediction {
   teamId: string;
@@ -38,13 +39,17 @@ export class BatchPredictionRepository {
     return row;
   }
 
-  /** Newest first; `userIds` limits to rows asked for by those users (course visibility). */
-  list(teamId: string, opts: { userIds?: string[]; limit?: number } = {}) {
-    return this.prisma.batchPrediction.findMany({
-      where: { teamId, ...(opts.userIds ? { userId: { in: opts.userIds } } : {}) },
-      orderBy: { createdAt: 'desc' },
-      take: opts.limit ?? 100,
-    });
+  /** A page, newest first; `userIds` limits to rows asked for by those users (course visibility). */
+  page(teamId: string, filter: { userIds?: string[] }, after: NewestFirstKey | undefined, take: number) {
+    return this.prisma.batchPrediction.findMany({ where: { AND: [this.filterWhere(teamId, filter), olderThan(after)] }, orderBy: NEWEST_FIRST_ORDER, take });
+  }
+
+  count(teamId: string, filter: { userIds?: string[] }) {
+    return this.prisma.batchPrediction.count({ where: this.filterWhere(teamId, filter) });
+  }
+
+  private filterWhere(teamId: string, f: { userIds?: string[] }) {
+    return { teamId, ...(f.userIds ? { userId: { in: f.userIds } } : {}) };
   }
 
   /** For the worker: the row with the checkpoint, its experiment's spec and the dataset version. */
