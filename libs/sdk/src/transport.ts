@@ -102,6 +102,7 @@ export class Transport {
     try {
       return await this.fetchImpl(url, { ...init, signal: signals.length ? AbortSignal.any(signals) : undefined });
     } catch (e) {
+      if (signal?.aborted) throw signal.reason;
       throw networkError(url, e);
     }
   }
