@@ -4,7 +4,7 @@ import { Context } from '../context';
 import { UsageError } from '../errors';
 import { Ui } from '../ui';
 
-function deploymentRows(ui: Ui, d: Deployment) {
+function deploymentRows(ui: Ui, d: Deployment, abs: (p: string) => string) {
   return [
     d.name,
     d.version,
@@ -12,7 +12,7 @@ function deploymentRows(ui: Ui, d: Deployment) {
     d.labels.join(', '),
     d.step,
     d.checkpointId,
-    d.predictUrl,
+    abs(d.predictUrl),
   ];
 }
 const HEAD = ['model', 'version', 'default', 'labels', 'step', 'checkpoint', 'predict URL'];
@@ -45,7 +45,7 @@ export function registerDeploy(program: Command, ctxOf: () => Context) {
         maxBatchWaitMs: opts.maxBatchWaitMs,
       });
       ctx.ui.emit(d);
-      ctx.ui.out(ctx.ui.table(HEAD, [deploymentRows(ctx.ui, d)]));
+      ctx.ui.out(ctx.ui.table(HEAD, [deploymentRows(ctx.ui, d, (p) => ctx.client.transport.url(p))]));
       ctx.ui.out(ctx.ui.dim(`Try it: trainyard predict ${d.name} <image.png | sample.json>`));
     });
 
@@ -59,6 +59,6 @@ export function registerDeploy(program: Command, ctxOf: () => Context) {
       const models = await ctx.client.deployments.models();
       ctx.ui.emit(models);
       if (!models.length) return ctx.ui.out('Nothing deployed yet: `trainyard deploy <checkpoint id> --name <model>`.');
-      ctx.ui.out(ctx.ui.table(HEAD, models.flatMap((m) => m.versions.map((v) => deploymentRows(ctx.ui, v)))));
+      ctx.ui.out(ctx.ui.table(HEAD, models.flatMap((m) => m.versions.map((v) => deploymentRows(ctx.ui, v, (p) => ctx.client.transport.url(p))))));
     });
 }
