@@ -24,7 +24,7 @@ export async function resolveSource(src: UploadSource): Promise<ResolvedSource> 
     return {
       name: (typeof src === 'string' ? undefined : src.name) ?? basename(path),
       size: stat.size,
-      open: (start = 0, end = stat.size) => (end <= start ? Readable.from([]) : createReadStream(path, { start, end: end - 1, highWaterMark: 256 * 1024 })),
+      open: (start = 0, end = stat.size) => (end <= start ? Readable.from([]) : createReadStream(path, { start, end: end - 1, highWaterMark: 64 * 1024 })),
     };
   }
   const data = src.data;

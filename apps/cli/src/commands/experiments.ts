@@ -68,7 +68,10 @@ async function watchRun(ctx: Context, id: string, opts: { pollMs?: number; trans
   try {
     for await (const ev of ctx.client.experiments.watch(id, { until: ['SUCCEEDED', 'FAILED', 'CANCELLED', 'PAUSED'], pollIntervalMs: opts.pollMs, transport: opts.transport, signal: controller.signal })) {
       ui.emitLine(ev);
-      if (ui.json) continue;
+      if (ui.json) {
+        if (ev.type === 'done') return ev.experiment;
+        continue;
+      }
       if (ev.type === 'status') {
         if (ev.experiment.status !== lastStatus) {
           lastStatus = ev.experiment.status;
