@@ -90,8 +90,8 @@ describe('groups', () => {
   it('share experiments inside the group only', async () => {
     const exp = (await s.Dot.c.data(`mutation($i: SubmitExperimentInput!) { submitExperiment(input: $i) { id } }`, { i: run('dot-run') })).submitExperiment.id;
     await waitForExperiment(s.Dot.c, exp, (e) => e.status === 'SUCCEEDED');
-    expect((await s.Eli.c.data(`{ experiments { id userId } }`)).experiments).toEqual([{ id: exp, userId: s.Dot.id }]);
-    expect((await s.Fay.c.data(`{ experiments { id } }`)).experiments).toEqual([]);
+    expect((await s.Eli.c.data(`{ experiments { edges { node { id userId } } } }`)).experiments.edges).toEqual([{ node: { id: exp, userId: s.Dot.id } }]);
+    expect((await s.Fay.c.data(`{ experiments { totalCount edges { node { id } } } }`)).experiments).toEqual({ totalCount: 0, edges: [] });
     // Eli submits the group's run; the group's quota is shared.
     const first = (await s.Eli.c.data(SUBMIT, { a: assignmentId, e: exp })).submitToAssignment;
     expect(first.groupId).not.toBeNull();
@@ -129,7 +129,7 @@ describe('fit and roster', () => {
   });
 
   it("keeps deployments to their owners: no predicting with, or taking over, a classmate's model", async () => {
-    const ckpt = async (c: TrainyardClient) => (await c.data(`{ experiments { checkpoints { id } } }`)).experiments[0].checkpoints[0].id;
+    const ckpt = async (c: TrainyardClient) => (await c.data(`{ experiments { edges { node { checkpoints { id } } } } }`)).experiments.edges[0].node.checkpoints[0].id;
     const DEPLOY = `mutation($n: String!, $c: ID!) { deployCheckpoint(name: $n, checkpointId: $c) { name } }`;
     await s.Dot.c.data(DEPLOY, { n: 'rocket', c: await ckpt(s.Dot.c) });
     const instance = { instances: [Array.from({ length: 784 }, () => 0)] };

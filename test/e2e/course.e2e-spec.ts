@@ -181,10 +181,10 @@ describe('students train and submit', () => {
       s.checkpointId = e.checkpoints[e.checkpoints.length - 1].id;
     }
     const ada = students.Ada.client;
-    expect((await ada.data(`{ experiments { id } }`)).experiments.map((e: any) => e.id)).toEqual([students.Ada.experimentId]);
+    expect((await ada.data(`{ experiments { edges { node { id } } } }`)).experiments.edges.map((e: any) => e.node.id)).toEqual([students.Ada.experimentId]);
     expect((await ada.gql(`query($id: ID!) { experiment(id: $id) { id } }`, { id: students.Ben.experimentId })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await ada.get(`/v1/checkpoints/${students.Ben.checkpointId}`)).status).toBe(404);
-    const all = (await instructor.data(`{ experiments { id metrics { accuracy } } }`)).experiments;
+    const all = (await instructor.data(`{ experiments { edges { node { id metrics { accuracy } } } } }`)).experiments.edges.map((e: any) => e.node);
     expect(all).toHaveLength(3);
     expect(all.every((e: any) => e.metrics.accuracy > 0)).toBe(true);
   });
@@ -363,7 +363,7 @@ describe('the leak test', () => {
     const direct = await ada.data(`query($v: ID!) { datasetVersion(id: $v) { splits { name } sources { name } } }`, { v: versionId });
     expect(direct.datasetVersion.sources.map((x: any) => x.name)).not.toContain('test-labels');
     await ada.gql(`query($a: ID!) {
-      experiments { id metrics { accuracy confusionMatrix } checkpoints { id } losses { step loss } }
+      experiments { edges { node { id metrics { accuracy confusionMatrix } checkpoints { id } losses { step loss } lossPoints { edges { node { step loss } } } } } }
       assignment(id: $a) { submissions { id publicScore privateScore failureReason } quota { usedTotal } }
       pub: leaderboard(assignmentId: $a, private: false) { rows { score } }
       priv: leaderboard(assignmentId: $a, private: true) { rows { score } }

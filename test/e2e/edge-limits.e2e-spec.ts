@@ -182,9 +182,9 @@ describe('strings and numbers', () => {
     expect(big.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const negative = await client.gql(SUBMIT, { input: submitInput({ seed: -1, perPrintTimes: 0 }) });
     expect(negative.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    const limit = await client.gql(`query($l: Int!) { auditEvents(limit: $l) { id } }`, { l: 100_000 });
+    const limit = await client.gql(`query($l: Int!) { experiments(first: $l) { edges { node { id } } } }`, { l: 100_000 });
     expect(limit.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    const notInt = await client.gql(`query($e: Int) { experiments { id } }`, {});
+    const notInt = await client.gql(`query($e: Int) { experiments { edges { node { id } } } }`, {});
     expect(notInt.errors?.[0].extensions?.code).not.toBe('INTERNAL');
     const huge = await client.gql(SUBMIT, { input: submitInput({ epochs: 'x'.repeat(3000) }) });
     expect(huge.errors?.[0].message.length).toBeLessThan(400);
@@ -207,9 +207,9 @@ describe('GraphQL limits before execution', () => {
   });
 
   it('refuses an expensive query (lists fanning out) and accepts the same query with small pages', async () => {
-    const costly = await client.gql(`{ experiments { losses(limit: 10000) { step epoch loss } } }`);
+    const costly = await client.gql(`{ experiments(first: 10) { edges { node { lossPoints(first: 10000) { edges { node { step epoch loss } } } } } } }`);
     expect(costly.errors?.[0].message).toMatch(/would resolve about \d+ fields; at most 20000/);
-    const cheap = await client.gql(`{ experiments { losses(limit: 100) { step epoch loss } checkpoints { id } } }`);
+    const cheap = await client.gql(`{ experiments(first: 10) { edges { node { lossPoints(first: 100) { edges { node { step epoch loss } } } checkpoints { id } } } } }`);
     expect(cheap.errors).toBeUndefined();
   });
 

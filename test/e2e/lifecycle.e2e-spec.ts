@@ -176,7 +176,7 @@ describe('evaluate', () => {
     }
     expect(e2.status).toBe('SUCCEEDED');
     expect(e2.metrics.loss).not.toBeCloseTo(m.loss, 5);
-    const { evaluations } = await alice.data(`query($c: ID) { evaluations(checkpointId: $c) { id } }`, { c: final.id });
+    const evaluations = (await alice.data(`query($c: ID) { evaluations(filter: { checkpointId: $c }) { edges { node { id } } } }`, { c: final.id })).evaluations.edges.map((e: any) => e.node);
     expect(evaluations.map((e: any) => e.id)).toEqual([evaluateCheckpoint.id]);
   });
 
@@ -279,12 +279,12 @@ describe('sweeps', () => {
   const base = () => ({ ...spec(datasetId, 'unused'), epochs: 1, perPrintTimes: 5, checkpoint: { saveCheckpointSteps: 100, keepCheckpointMax: 1 } });
 
   it('refuses a grid larger than its budget with BAD_USER_INPUT, creating nothing', async () => {
-    const before = (await alice.data(`{ experiments { id } }`)).experiments.length;
+    const before = (await alice.data(`{ experiments { totalCount } }`)).experiments.totalCount;
     const r = await alice.gql(CREATE, { input: { name: 'too-big', base: base(), space: { learningRate: [0.01, 0.05], batchSize: [16, 32] }, budget: 3 } });
     expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(r.errors?.[0].message).toBe('the grid has 4 trials (2 learningRate x 2 batchSize), more than the budget of 3');
-    expect((await alice.data(`{ experiments { id } }`)).experiments.length).toBe(before);
-    expect((await alice.data(`{ sweeps { id } }`)).sweeps).toEqual([]);
+    expect((await alice.data(`{ experiments { totalCount } }`)).experiments.totalCount).toBe(before);
+    expect((await alice.data(`{ sweeps { totalCount edges { node { id } } } }`)).sweeps).toEqual({ totalCount: 0, edges: [] });
     const badTrial = await alice.gql(CREATE, { input: { name: 'bad', base: base(), space: { learningRate: [0.01, -1] }, budget: 2 } });
     expect(badTrial.errors?.[0].message).toMatch(/^trial 2 \(\{"learningRate":-1\}\): optimizer.learningRate: learningRate must be > 0/);
   });

@@ -196,7 +196,7 @@ describe('experiments', () => {
     const [a, b, fixture] = await Promise.all([alice.data(SUBMIT, { input }), alice.data(SUBMIT, { input }), submittedExperiment()]);
     expect(a.submitExperiment.id).toBe(b.submitExperiment.id);
     expect(fixture.id).toBe(a.submitExperiment.id);
-    const { experiments } = await alice.data(`{ experiments { id } }`);
+    const experiments = (await alice.data(`{ experiments { edges { node { id } } } }`)).experiments.edges.map((e: any) => e.node);
     expect(experiments.filter((e: any) => e.id === a.submitExperiment.id)).toHaveLength(1);
   });
 
@@ -311,7 +311,14 @@ describe('keys and tenants', () => {
     expect(r.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const e = await bob.gql(`query($id: ID!) { experiment(id: $id) { id } }`, { id: experiment.id });
     expect(e.errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    expect((await bob.data(`{ datasets { id } experiments { id } deployments { name } }`))).toEqual({ datasets: [], experiments: [], deployments: [] });
+    const none = { totalCount: 0, edges: [] };
+    const page = `totalCount edges { node { id } }`;
+    expect(await bob.data(`{ datasets { ${page} } experiments { ${page} } deployments { totalCount edges { node { name } } } models { totalCount } }`)).toEqual({
+      datasets: none,
+      experiments: none,
+      deployments: none,
+      models: { totalCount: 0 },
+    });
     const predict = await bob.post('/v1/models/digits:predict', { instances: [mnistTestSample(0).pixels] });
     expect(predict.status).toBe(404);
     const upload = await bob.upload(datasetId, 'train-labels', mnistSubset('train-labels', TRAIN));

@@ -134,12 +134,12 @@ describe('audit log and secrets', () => {
     await record(await fetch(`${t.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${ownerKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ dataset(id: "${ownerKey}") { id } }` }) }));
 
     // The audit log: owner only.
-    const { auditEvents } = await owner.data(`{ auditEvents { action target actorKeyId actorKeyPrefix details createdAt } }`);
+    const auditEvents = (await owner.data(`{ auditEvents { edges { node { action target actorKeyId actorKeyPrefix details createdAt } } } }`)).auditEvents.edges.map((e: any) => e.node);
     expect(auditEvents.map((e: any) => e.action)).toEqual(['apiKey.revoke', 'deployment.delete', 'deployment.deploy', 'apiKey.create', 'team.create']);
     expect(auditEvents[1]).toMatchObject({ target: 'tiny', actorKeyId: createApiKey.id, actorKeyPrefix: createApiKey.prefix });
     expect(auditEvents[0]).toMatchObject({ target: createApiKey.id, actorKeyPrefix: ownerKey.split('_').slice(0, 2).join('_') });
     const other = await t.app.get(AuthService).createApiKey(team.id, 'second');
-    const forbidden = await owner.withKey(other.apiKey).gql(`{ auditEvents { id } }`);
+    const forbidden = await owner.withKey(other.apiKey).gql(`{ auditEvents { edges { node { id } } } }`);
     expect(forbidden.errors?.[0].extensions?.code).toBe('FORBIDDEN');
 
     // Now look for secrets everywhere: the full keys, their secret halves, the store's secret key.

@@ -113,7 +113,7 @@ describe('deployments with versions (GraphQL)', () => {
     expect(undeployDefault.errors?.[0].extensions?.code).toBe('CONFLICT');
     const foreign = await bob.gql(DEPLOY, { name: 'digits', c: ckpt[0].checkpointId });
     expect(foreign.errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    expect((await bob.data(`{ models { name } }`)).models).toEqual([]);
+    expect((await bob.data(`{ models { totalCount edges { node { name } } } }`)).models).toEqual({ totalCount: 0, edges: [] });
   });
 });
 
@@ -346,7 +346,7 @@ describe('keys', () => {
     expect(other.body.code).toBe('FORBIDDEN');
     const listed = await raw('/v1/models', { key: created.apiKey });
     expect(listed.body.models.map((m: any) => m.name)).toEqual(['digits']);
-    const gql = await app.gql(`{ models { name } }`);
+    const gql = await app.gql(`{ models { edges { node { name } } } }`);
     expect(gql.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await alice.data(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { id: created.id })).revokeApiKey).toBe(true);
     await new Promise((r) => setTimeout(r, 1000));

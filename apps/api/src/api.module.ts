@@ -76,6 +76,8 @@ export class ApiModule {
           formatError: (formatted) =>
             formatted.message.length > 300 ? { ...formatted, message: `${formatted.message.slice(0, 300)}… (truncated)` } : formatted,
           context: ({ req }: { req: unknown }) => ({ req }),
+          // Field resolvers (Experiment.lossPoints...) throw coded errors too: map them as root fields' are.
+          fieldResolverEnhancers: ['filters'],
         }),
       ],
       controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController],

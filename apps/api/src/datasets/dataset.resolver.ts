@@ -1,5 +1,6 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, Float, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { ConnectionType, keysetPage, NEWEST_FIRST, PageArgs, Key } from '../graphql/connection';
+import { Args, Field, Float, ID, InputType, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
 import { ApiKeyGuard, CurrentPrincipal, CurrentTeam, Principal, RequireRole, TeamPrincipal } from '@trainyard/auth';
 import { HiddenSplits } from '../assignments/hidden-splits.service';
@@ -8,6 +9,14 @@ import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
 import { Dataset, DatasetFile, DatasetFormat, DatasetStatus } from '../graphql/types';
 import { DatasetService } from './dataset.service';
 import { DatasetVersion, PresignedUpload, toDatasetVersion, UploadedPartInput } from './dataset.types';
+
+@InputType({ description: 'Datasets matching every field given.' })
+export class DatasetFilter {
+  @Field({ nullable: true, description: 'Names starting with this (case-sensitive).' }) namePrefix?: string;
+  @Field(() => DatasetStatus, { nullable: true }) status?: DatasetStatus;
+}
+
+export const DatasetConnection = ConnectionType(Dataset);
 
 type DatasetRow = Awaited<ReturnType<DatasetRepository['get']>>;
 type VersionRow = NonNullable<Awaited<ReturnType<DatasetVersionRepository['current']>>>;
@@ -90,10 +99,20 @@ export class DatasetResolver {
     return toDataset({ ...(await this.repo.create(team.id, name, format)), files: [] });
   }
 
-  @Query(() => [Dataset])
+  @Query(() => DatasetConnection, { description: 'Newest first (createdAt, then id).' })
   @RequireRole('viewer')
-  async datasets(@CurrentPrincipal() p: Principal) {
-    return Promise.all((await this.repo.list(p.team.id)).map((d) => this.view(p, d)));
+  async datasets(@CurrentPrincipal() p: Principal, @Args() page: PageArgs, @Args('filter', { type: () => DatasetFilter, nullable: true }) filter?: DatasetFilter) {
+    const f = { namePrefix: filter?.namePrefix, status: filter?.status };
+    return keysetPage(
+      {
+        list: 'datasets',
+        ...NEWEST_FIRST,
+        fetch: (after: Key | undefined, take: number) => this.repo.page(p.team.id, f, NEWEST_FIRST.after(after), take),
+        count: () => this.repo.count(p.team.id, f),
+      },
+      page,
+      (d) => this.view(p, d),
+    );
   }
 
   @Query(() => Dataset)

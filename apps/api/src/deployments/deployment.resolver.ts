@@ -1,9 +1,18 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Field, ID, InputType, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Connection, ConnectionType, PageArgs } from '../graphql/connection';
 import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole } from '@trainyard/auth';
 import { toDeployment, toServedModel } from './deployment.mapper';
 import { DeploymentService } from './deployment.service';
 import { Deployment, DeployOptionsInput, ServedModel } from './deployment.types';
+
+@InputType({ description: 'Served models matching every field given.' })
+export class ModelFilter {
+  @Field({ nullable: true, description: 'Names starting with this (case-sensitive).' }) namePrefix?: string;
+}
+
+export const ServedModelConnection = ConnectionType(ServedModel);
+export const DeploymentConnection = ConnectionType(Deployment);
 
 @Resolver(() => ServedModel)
 @UseGuards(ApiKeyGuard)
@@ -65,10 +74,10 @@ export class DeploymentResolver {
     return this.service.undeploy(p, name);
   }
 
-  @Query(() => [ServedModel], { description: "The team's served models with their versions." })
+  @Query(() => ServedModelConnection, { description: "The team's served models with their versions, by name." })
   @RequireRole('viewer')
-  async models(@CurrentPrincipal() p: Principal) {
-    return (await this.service.models(p)).map(toServedModel);
+  models(@CurrentPrincipal() p: Principal, @Args() page: PageArgs, @Args('filter', { type: () => ModelFilter, nullable: true }) filter?: ModelFilter) {
+    return this.service.modelsPage(p, { namePrefix: filter?.namePrefix }, page, toServedModel);
   }
 
   @Query(() => ServedModel)
@@ -77,10 +86,17 @@ export class DeploymentResolver {
     return toServedModel(await this.service.model(p, name));
   }
 
-  @Query(() => [Deployment], { description: 'The default version of each served model.' })
+  @Query(() => DeploymentConnection, { description: 'The default version of each served model, by model name (paged as models is).' })
   @RequireRole('viewer')
-  async deployments(@CurrentPrincipal() p: Principal) {
-    return (await this.service.models(p)).flatMap((m) => m.versions.filter((v) => v.version === m.defaultVersion).map((v) => toDeployment(v, m)));
+  async deployments(@CurrentPrincipal() p: Principal, @Args() page: PageArgs, @Args('filter', { type: () => ModelFilter, nullable: true }) filter?: ModelFilter) {
+    const models = await this.service.modelsPage(p, { namePrefix: filter?.namePrefix }, page, (m) => m);
+    // A model has no default only while its first version is being deployed: it is left out.
+    const edges = models.edges.flatMap((e) => {
+      const d = e.node.versions.find((v) => v.version === e.node.defaultVersion);
+      return d ? [{ cursor: e.cursor, node: toDeployment(d, e.node) }] : [];
+    });
+    // Replace the edges in place: a spread would run the lazy totalCount.
+    return Object.assign(models, { edges }) as unknown as Connection<Deployment>;
   }
 
   @Query(() => Deployment, { description: 'The default version of a served model.' })

@@ -3,6 +3,9 @@ import { actorOf, type Principal, VisibilityService } from '@trainyard/auth';
 import { badInput, ErrorCode, notFound, TrainyardError } from '@trainyard/common';
 import { AuditRepository, CheckpointRepository, DeploymentRepository } from '@trainyard/db';
 import { DeployOptionsInput } from './deployment.types';
+import { Connection, keysetPage, PageArgs, Key } from '../graphql/connection';
+
+type ModelRow = Awaited<ReturnType<DeploymentRepository['listModels']>>[number];
 
 export const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const LABEL = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -108,6 +111,23 @@ export class DeploymentService {
     const deleted = await this.repo.deleteModel(team.id, name);
     if (deleted) await this.audit.record({ teamId: team.id, actor: actorOf(team), action: 'deployment.delete', target: name });
     return deleted;
+  }
+
+  /** A page of the team's served models by name; a student gets the ones they own (as models() filters). */
+  async modelsPage<N>(p: Principal, filter: { namePrefix?: string }, page: PageArgs, toNode: (m: ModelRow) => N): Promise<Connection<N>> {
+    const owners = this.visibility.restricted(p) ? await this.visibility.ownerIds(p) : undefined;
+    return keysetPage(
+      {
+        list: 'models',
+        shape: 's',
+        keyOf: (m: ModelRow) => [m.name],
+        fetch: (after: Key | undefined, take: number) => this.repo.pageModels(p.team.id, filter, after?.[0] as string | undefined, take),
+        count: () => this.repo.countModels(p.team.id, filter),
+        visible: owners ? async (m) => m.versions.every((v) => !!v.checkpoint.experiment.userId && owners.includes(v.checkpoint.experiment.userId)) : undefined,
+      },
+      page,
+      toNode,
+    );
   }
 
   async models(p: Principal) {

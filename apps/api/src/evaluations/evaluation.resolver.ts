@@ -1,11 +1,22 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Field, ID, InputType, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { ConnectionType, keysetPage, NEWEST_FIRST, PageArgs, Key } from '../graphql/connection';
 import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
 import { forbidden, notFound } from '@trainyard/common';
 import { CheckpointRepository, EvaluationRepository } from '@trainyard/db';
 import { HiddenSplits } from '../assignments/hidden-splits.service';
 import { EvaluationService } from './evaluation.service';
 import { Evaluation, toEvaluation } from './evaluation.types';
+
+@InputType({ description: 'Evaluations matching every field given.' })
+export class EvaluationFilter {
+  @Field(() => ID, { nullable: true }) checkpointId?: string;
+  @Field(() => ID, { nullable: true, description: "Of this experiment's checkpoints." }) experimentId?: string;
+  @Field(() => ID, { nullable: true }) datasetId?: string;
+  @Field({ nullable: true, description: 'QUEUED, RUNNING, SUCCEEDED or FAILED.' }) status?: string;
+}
+
+export const EvaluationConnection = ConnectionType(Evaluation);
 
 @Resolver(() => Evaluation)
 @UseGuards(ApiKeyGuard)
@@ -50,12 +61,26 @@ export class EvaluationResolver {
     return toEvaluation(e);
   }
 
-  @Query(() => [Evaluation], { description: 'Newest first; optionally of one checkpoint.' })
+  @Query(() => EvaluationConnection, { description: 'Newest first (createdAt, then id); filter by checkpoint, experiment, dataset or status.' })
   @RequireRole('viewer')
-  async evaluations(@CurrentPrincipal() p: Principal, @Args('checkpointId', { type: () => ID, nullable: true }) checkpointId?: string) {
-    const rows = await this.repo.list(p.team.id, checkpointId ? { checkpointId } : {});
-    const shown = [];
-    for (const e of rows) if (await this.mayRead(p, e)) shown.push(e);
-    return shown.map(toEvaluation);
+  async evaluations(
+    @CurrentPrincipal() p: Principal,
+    @Args() page: PageArgs,
+    @Args('filter', { type: () => EvaluationFilter, nullable: true }) filter?: EvaluationFilter,
+    @Args('checkpointId', { type: () => ID, nullable: true, deprecationReason: 'use filter: { checkpointId }' }) checkpointId?: string,
+  ) {
+    const f = { ...filter, checkpointId: filter?.checkpointId ?? checkpointId };
+    return keysetPage(
+      {
+        list: 'evaluations',
+        ...NEWEST_FIRST,
+        fetch: (after: Key | undefined, take: number) => this.repo.page(p.team.id, f, NEWEST_FIRST.after(after), take),
+        count: () => this.repo.count(p.team.id, f),
+        // A student's view: rows are checked one by one, as evaluation(id) checks them.
+        visible: this.visibility.restricted(p) ? (e) => this.mayRead(p, e) : undefined,
+      },
+      page,
+      toEvaluation,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { Field, Float, ID, InputType, Int, registerEnumType } from '@nestjs/graphql';
+import { ExperimentStatus } from '../graphql/types';
 import { LOSS_NAMES, MODEL_NAMES, MONITORS, OPTIMIZER_NAMES, SCHEDULE_NAMES } from '@trainyard/engine/spec';
 import GraphQLJSON from 'graphql-type-json';
 
@@ -131,4 +132,13 @@ export class SubmitExperimentInput {
   @Field(() => EarlyStoppingInput, { nullable: true }) earlyStopping?: EarlyStoppingInput;
   @Field(() => Int, { nullable: true, description: 'End the run (checkpointed and evaluated) after this many seconds.' }) timeBudgetSeconds?: number;
   @Field(() => Int, { nullable: true, description: 'k of the top-k accuracy (default min(5, classes)).' }) topK?: number;
+}
+
+@InputType({ description: 'Experiments matching every field given.' })
+export class ExperimentFilter {
+  @Field(() => [ExperimentStatus], { nullable: true, description: 'Any of these statuses.' }) status?: ExperimentStatus[];
+  @Field(() => ID, { nullable: true }) datasetId?: string;
+  @Field(() => ID, { nullable: true, description: 'Trials of this sweep.' }) sweepId?: string;
+  @Field(() => ID, { nullable: true, description: 'Submitted by this user.' }) userId?: string;
+  @Field({ nullable: true, description: 'Names starting with this (case-sensitive).' }) namePrefix?: string;
 }

@@ -7,13 +7,19 @@ import { CourseRuns } from '../courses/course-runs.service';
 import type { EpochSummaryData } from '@trainyard/engine/spec';
 import { Checkpoint, EpochSummary, Experiment, ExperimentStatus, LossPoint, ModelSummary } from '../graphql/types';
 import { Loaders } from '../graphql/loaders';
-import { ModelInput, PipelineInput, SubmitExperimentInput } from './experiment.inputs';
+import { checkFirst, Connection, ConnectionType, decodeCursor, encodeCursor, keysetPage, NEWEST_FIRST, PageArgs, Key, withLazyTotal } from '../graphql/connection';
+import { ExperimentFilter, ModelInput, PipelineInput, SubmitExperimentInput } from './experiment.inputs';
 import { ExperimentService } from './experiment.service';
 import { FineTuneService } from './fine-tune.service';
 import { toReceipt } from './receipt.types';
 import { RerunService } from './rerun.service';
 
 type ExperimentRow = Awaited<ReturnType<ExperimentRepository['get']>>;
+
+export const ExperimentConnection = ConnectionType(Experiment);
+export const LossPointConnection = ConnectionType(LossPoint);
+const DEFAULT_LOSS_PAGE = 500;
+const MAX_LOSS_PAGE = 10_000;
 
 export function toExperiment(row: ExperimentRow): Experiment {
   return {
@@ -127,18 +133,35 @@ export class ExperimentResolver {
     return this.shown(p, await this.visible(p, id));
   }
 
-  @Query(() => [Experiment], { description: 'In a course, students get their own and their group\'s; instructors and assistants everyone\'s.' })
+  @Query(() => ExperimentConnection, {
+    description: "Newest first (createdAt, then id). In a course, students get their own and their group's; instructors and assistants everyone's.",
+  })
   @RequireRole('viewer')
   async experiments(
     @CurrentPrincipal() p: Principal,
-    @Args('status', { type: () => ExperimentStatus, nullable: true }) status?: ExperimentStatus,
+    @Args() page: PageArgs,
+    @Args('filter', { type: () => ExperimentFilter, nullable: true }) filter?: ExperimentFilter,
   ) {
+    const f = filter ?? {};
     const owners = await this.visibility.ownerIds(p);
-    const rows = (await this.repo.list(p.team.id, status)).filter((r) => !owners || (r.userId && owners.includes(r.userId)));
-    return Promise.all(rows.map((r) => this.shown(p, r)));
+    const userIds = owners ? (f.userId ? owners.filter((u) => u === f.userId) : owners) : f.userId ? [f.userId] : undefined;
+    const where = { status: f.status, datasetId: f.datasetId, sweepId: f.sweepId, namePrefix: f.namePrefix, userIds };
+    return keysetPage(
+      {
+        list: 'experiments',
+        ...NEWEST_FIRST,
+        fetch: (after: Key | undefined, take: number) => this.repo.page(p.team.id, where, NEWEST_FIRST.after(after), take),
+        count: () => this.repo.count(p.team.id, where),
+      },
+      page,
+      (r) => this.shown(p, r),
+    );
   }
 
-  @ResolveField(() => [LossPoint], { description: 'The loss every perPrintTimes steps, oldest first.' })
+  @ResolveField(() => [LossPoint], {
+    description: 'The loss every perPrintTimes steps, oldest first.',
+    deprecationReason: 'use lossPoints(first, after): a connection paged by step',
+  })
   losses(
     @Parent() e: Experiment,
     @Context('req') req: object,
@@ -146,6 +169,29 @@ export class ExperimentResolver {
     @Args('limit', { type: () => Int, defaultValue: 1000 }) limit: number,
   ) {
     return this.loaders.losses(req, e.id, afterStep, Math.min(Math.max(limit, 1), 10_000));
+  }
+
+  @ResolveField(() => LossPointConnection, {
+    description: `The loss series, oldest first, paged by step (the cursor is a step): first 0-${MAX_LOSS_PAGE}, default ${DEFAULT_LOSS_PAGE}.`,
+  })
+  async lossPoints(
+    @Parent() e: Experiment,
+    @Context('req') req: object,
+    @Args('first', { type: () => Int, defaultValue: DEFAULT_LOSS_PAGE }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after?: string | null,
+  ): Promise<Connection<LossPoint>> {
+    checkFirst(first, MAX_LOSS_PAGE);
+    const afterStep = (decodeCursor('lossPoints', after, 'n')?.[0] as number | undefined) ?? -1;
+    const rows = await this.loaders.losses(req, e.id, afterStep, first + 1);
+    const page = rows.slice(0, first);
+    const edges = page.map((r) => ({ cursor: encodeCursor('lossPoints', [r.step]), node: { step: r.step, epoch: r.epoch, loss: r.loss, lr: r.lr } }));
+    return withLazyTotal(
+      {
+        edges,
+        pageInfo: { hasNextPage: rows.length > first, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges[edges.length - 1]?.cursor ?? null },
+      },
+      () => this.loaders.lossCount(req, e.id),
+    );
   }
 
   @ResolveField(() => [EpochSummary], { description: 'Per-epoch summaries, oldest first.' })

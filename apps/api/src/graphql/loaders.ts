@@ -9,6 +9,7 @@ interface RequestLoaders {
   checkpoints: DataLoader<string, CheckpointRow[]>;
   /** Keyed by the window too: experiments asked for with the same (afterStep, limit) share one query. */
   losses: Map<string, DataLoader<string, LossRow[]>>;
+  lossCounts: DataLoader<string, number>;
 }
 
 /**
@@ -34,6 +35,10 @@ export class Loaders {
           return ids.map((id) => rows.filter((r) => r.experimentId === id));
         }),
         losses: new Map(),
+        lossCounts: new DataLoader(async (ids) => {
+          const counts = await this.experimentRepo.lossCounts([...ids]);
+          return ids.map((id) => counts.get(id) ?? 0);
+        }),
       };
       this.byRequest.set(req, l);
     }
@@ -42,6 +47,11 @@ export class Loaders {
 
   checkpoints(req: object, experimentId: string) {
     return this.of(req).checkpoints.load(experimentId);
+  }
+
+  /** How many loss points an experiment has (Experiment.lossPoints.totalCount), one query per request. */
+  lossCount(req: object, experimentId: string) {
+    return this.of(req).lossCounts.load(experimentId);
   }
 
   losses(req: object, experimentId: string, afterStep: number, limit: number) {

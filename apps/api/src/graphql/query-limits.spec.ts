@@ -33,6 +33,38 @@ describe('queryLimitsRule', () => {
     expect(errors(`{ experiments { losses { step loss } } }`)).toEqual([]);
   });
 
+  describe('connections', () => {
+    const relay = buildSchema(`
+      type Query { runs(first: Int = 50, after: String): RunConnection! }
+      type RunConnection { edges: [RunEdge!]! pageInfo: PageInfo! totalCount: Int! }
+      type RunEdge { cursor: String! node: Run! }
+      type PageInfo { hasNextPage: Boolean! endCursor: String }
+      type Run { id: ID! points(first: Int = 500, after: String): PointConnection! }
+      type PointConnection { edges: [PointEdge!]! pageInfo: PageInfo! totalCount: Int! }
+      type PointEdge { cursor: String! node: Point! }
+      type Point { step: Int! loss: Float! }
+    `);
+    const check = (q: string) => validate(relay, parse(q), [...specifiedRules, queryLimitsRule(DEFAULT_QUERY_LIMITS)]).map((e) => e.message);
+
+    it('multiplies edges by a literal first, not pageInfo or totalCount', () => {
+      // runs 1 + totalCount 1 + pageInfo 2 + edges (1 + 100 x (node 1 + id 1)) = 205
+      expect(check(`{ runs(first: 100) { totalCount pageInfo { hasNextPage } edges { node { id } } } }`)).toEqual([]);
+      // runs 1 + edges (1 + 40 x node (1 + id 1 + points (1 + edges (1 + 1000 x (node 1 + 2))))) = 120,162: refused
+      expect(check(`{ runs(first: 40) { edges { node { id points(first: 1000) { edges { node { step loss } } } } } } }`)[0]).toMatch(/would resolve about 120162 fields/);
+    });
+
+    it('uses the default first when none is given, and at least variablePageSize for a variable', () => {
+      // default 50 x (1 + 1 + default 500 x 4) = refused; 5 x ... accepted
+      expect(check(`{ runs { edges { node { points { edges { node { step loss } } } } } } }`)[0]).toMatch(/would resolve about/);
+      expect(check(`{ runs(first: 5) { edges { node { points { edges { node { step loss } } } } } } }`)).toEqual([]);
+      // $n counts as 200: 1 + 1 + 200 x 2 = 402 (within); with 100 points each 1 + 1 + 200 x 303 = 60,602 (refused),
+      // while first: 10 gives 1 + 1 + 10 x 303 = 3,032 (within)
+      expect(check(`query($n: Int) { runs(first: $n) { edges { node { id } } } }`)).toEqual([]);
+      expect(check(`query($n: Int) { runs(first: $n) { edges { node { points(first: 100) { edges { node { step loss } } } } } } }`)[0]).toMatch(/would resolve about 60602 fields/);
+      expect(check(`{ runs(first: 10) { edges { node { points(first: 100) { edges { node { step loss } } } } } } }`)).toEqual([]);
+    });
+  });
+
   it('stays linear on fragments reused exponentially', () => {
     const frags = Array.from({ length: 30 }, (_, i) => `fragment F${i} on Experiment { id ${i < 29 ? `...F${i + 1} ...F${i + 1}` : ''} }`).join('\n');
     const started = Date.now();

@@ -30,9 +30,14 @@ export interface QueryLimits {
   maxCost: number;
   /** Items assumed per list when the query gives no literal `limit` argument. */
   listSize: number;
+  /**
+   * Connections: items assumed per page when `first` is a variable (its value is not known at
+   * validation): at least this, or the argument's default when that is larger.
+   */
+  variablePageSize: number;
 }
 
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 12, maxAliases: 30, maxCost: 20_000, listSize: 10 };
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 12, maxAliases: 30, maxCost: 20_000, listSize: 10, variablePageSize: 200 };
 
 /** Tokens the parser reads before it gives up (a realistic operation has a few hundred). */
 export const MAX_TOKENS = 4_000;
@@ -44,12 +49,20 @@ interface Measure {
 
 const isList = (t: GraphQLOutputType): boolean => (isNonNullType(t) ? isList(t.ofType) : isListType(t));
 
+/** A Relay connection type: an object with a list `edges` and a `pageInfo`. */
+const isConnection = (t: GraphQLNamedType | undefined): boolean => {
+  if (!t || !isObjectType(t)) return false;
+  const f = t.getFields();
+  return !!f.edges && !!f.pageInfo && isList(f.edges.type);
+};
+
 /** Depth and cost of each operation of a document against a schema; fragments memoized, cycles skipped. */
 export function measureOperation(schema: GraphQLSchema, op: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>, limits: QueryLimits): Measure {
   const memo = new Map<string, Measure>();
   const inProgress = new Set<string>();
 
-  const selections = (set: SelectionSetNode, type: GraphQLNamedType | undefined): Measure => {
+  /** pageSize: set while measuring a connection's own fields; its `edges` repeat that many times. */
+  const selections = (set: SelectionSetNode, type: GraphQLNamedType | undefined, pageSize?: number): Measure => {
     let depth = 0;
     let cost = 0;
     for (const sel of set.selections) {
@@ -58,27 +71,44 @@ export function measureOperation(schema: GraphQLSchema, op: OperationDefinitionN
         const fields = type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields() : undefined;
         const name = sel.name.value;
         const def = fields && Object.hasOwn(fields, name) ? fields[name] : undefined;
+        const named = def ? getNamedType(def.type) : undefined;
+        // A connection's page size: a literal `first`, else its default (a variable: at least variablePageSize).
+        let page: number | undefined;
+        if (def && isConnection(named)) {
+          const arg = sel.arguments?.find((a) => a.name.value === 'first');
+          const dflt = def.args.find((a) => a.name === 'first')?.defaultValue;
+          const fallback = typeof dflt === 'number' ? dflt : limits.listSize;
+          page =
+            arg?.value.kind === Kind.INT
+              ? Math.max(1, Number(arg.value.value))
+              : arg?.value.kind === Kind.VARIABLE
+                ? Math.max(fallback, limits.variablePageSize)
+                : fallback;
+        }
         let child: Measure = { depth: 0, cost: 0 };
-        if (sel.selectionSet) child = selections(sel.selectionSet, def ? getNamedType(def.type) : undefined);
+        if (sel.selectionSet) child = selections(sel.selectionSet, named, page);
         let n = 1;
-        if (def && isList(def.type)) {
+        if (pageSize !== undefined && name === 'edges') {
+          n = pageSize;
+        } else if (def && isList(def.type)) {
           const limitArg = sel.arguments?.find((a) => a.name.value === 'limit' || a.name.value === 'first');
           n = limitArg?.value.kind === Kind.INT ? Math.max(1, Number(limitArg.value.value)) : limits.listSize;
         }
         m = { depth: 1 + child.depth, cost: (name.startsWith('__') ? 0 : 1) + n * child.cost };
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const t = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) ?? undefined : type;
-        m = selections(sel.selectionSet, t);
+        m = selections(sel.selectionSet, t, pageSize);
       } else {
         const name = sel.name.value;
         const frag = fragments.get(name);
         if (!frag || inProgress.has(name)) continue; // unknown or cyclic: other rules report it
-        let fm = memo.get(name);
+        const memoKey = `${name}:${pageSize ?? ''}`;
+        let fm = memo.get(memoKey);
         if (!fm) {
           inProgress.add(name);
-          fm = selections(frag.selectionSet, schema.getType(frag.typeCondition.name.value) ?? undefined);
+          fm = selections(frag.selectionSet, schema.getType(frag.typeCondition.name.value) ?? undefined, pageSize);
           inProgress.delete(name);
-          memo.set(name, fm);
+          memo.set(memoKey, fm);
         }
         m = fm;
       }

@@ -1,8 +1,14 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Field, ID, InputType, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { PageArgs } from '../graphql/connection';
 import { ApiKeyGuard, CurrentTeam, TeamPrincipal } from '@trainyard/auth';
 import { SweepService } from './sweep.service';
-import { CreateSweepInput, Sweep } from './sweep.types';
+import { CreateSweepInput, Sweep, SweepConnection } from './sweep.types';
+
+@InputType({ description: 'Sweeps matching every field given.' })
+export class SweepFilter {
+  @Field({ nullable: true, description: 'Names starting with this (case-sensitive).' }) namePrefix?: string;
+}
 
 @Resolver(() => Sweep)
 @UseGuards(ApiKeyGuard)
@@ -19,8 +25,8 @@ export class SweepResolver {
     return this.service.get(team.id, id);
   }
 
-  @Query(() => [Sweep])
-  sweeps(@CurrentTeam() team: TeamPrincipal) {
-    return this.service.list(team.id);
+  @Query(() => SweepConnection, { description: 'Newest first (createdAt, then id).' })
+  sweeps(@CurrentTeam() team: TeamPrincipal, @Args() page: PageArgs, @Args('filter', { type: () => SweepFilter, nullable: true }) filter?: SweepFilter) {
+    return this.service.page(team.id, { namePrefix: filter?.namePrefix }, page);
   }
 }

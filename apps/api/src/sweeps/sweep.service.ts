@@ -8,6 +8,7 @@ import { ExperimentService } from '../experiments/experiment.service';
 import { bestTrial, planTrials, TrialParams } from './sweep-plan';
 import { CreateSweepInput, Sweep, SweepMetric, SweepStrategy, SweepTrial } from './sweep.types';
 import { ExperimentStatus } from '../graphql/types';
+import { keysetPage, NEWEST_FIRST, PageArgs, Key } from '../graphql/connection';
 
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
@@ -77,6 +78,20 @@ export class SweepService {
 
   async list(teamId: string) {
     return (await this.sweeps.list(teamId)).map(toSweep);
+  }
+
+  /** A page of the team's sweeps, newest first. */
+  page(teamId: string, filter: { namePrefix?: string }, page: PageArgs) {
+    return keysetPage(
+      {
+        list: 'sweeps',
+        ...NEWEST_FIRST,
+        fetch: (after: Key | undefined, take: number) => this.sweeps.page(teamId, filter, NEWEST_FIRST.after(after), take),
+        count: () => this.sweeps.count(teamId, filter),
+      },
+      page,
+      toSweep,
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import GraphQLJSON from 'graphql-type-json';
 import { ExperimentStatus } from '../graphql/types';
 import { ModelInput, SubmitExperimentInput } from '../experiments/experiment.inputs';
+import { ConnectionType } from '../graphql/connection';
 
 export enum SweepStrategy {
   GRID = 'GRID',
@@ -61,3 +62,5 @@ export class Sweep {
   @Field(() => SweepTrial, { nullable: true, description: 'The best finished trial by the metric.' }) best: SweepTrial | null;
   @Field() createdAt: Date;
 }
+
+export const SweepConnection = ConnectionType(Sweep);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
+import { NEWEST_FIRST_ORDER, NewestFirstKey, namePrefix, olderThan } from './paging';
 
 /** Who acted: the API key of the request (by id and prefix, never the key), or none for a server command. */
 export interface AuditActor {
@@ -36,6 +37,20 @@ export class AuditRepository {
   }
 
   /** A team's events, newest first; `before` pages back. */
+  /** A page of the team's audit log, newest first; action: exact, or a prefix ending in '.' ("deployment."). */
+  page(teamId: string, filter: { action?: string }, after: NewestFirstKey | undefined, take: number) {
+    return this.prisma.auditEvent.findMany({ where: { AND: [this.filterWhere(teamId, filter), olderThan(after)] }, orderBy: NEWEST_FIRST_ORDER, take });
+  }
+
+  count(teamId: string, filter: { action?: string }) {
+    return this.prisma.auditEvent.count({ where: this.filterWhere(teamId, filter) });
+  }
+
+  private filterWhere(teamId: string, f: { action?: string }) {
+    if (!f.action) return { teamId };
+    return { teamId, action: f.action.endsWith('.') ? { startsWith: f.action } : f.action };
+  }
+
   list(teamId: string, limit: number, before?: Date) {
     return this.prisma.auditEvent.findMany({
       where: { teamId, ...(before ? { createdAt: { lt: before } } : {}) },

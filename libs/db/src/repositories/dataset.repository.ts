@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { assertId, notFound } from '@trainyard/common';
-import type { DatasetFileRole, DatasetFormat } from '../generated/prisma/enums';
+import type { DatasetFileRole, DatasetFormat, DatasetStatus as DatasetStatusName } from '../generated/prisma/enums';
 import { PrismaService } from '../prisma/prisma.service';
+import { NEWEST_FIRST_ORDER, NewestFirstKey, namePrefix, olderThan } from './paging';
 
 export interface NewDatasetFile {
   role: DatasetFileRole;
@@ -29,6 +30,24 @@ export class DatasetRepository {
 
   create(teamId: string, name: string, format: DatasetFormat) {
     return this.prisma.dataset.create({ data: { teamId, name, format } });
+  }
+
+  /** A page of the team's datasets, newest first. */
+  page(teamId: string, filter: { namePrefix?: string; status?: string }, after: NewestFirstKey | undefined, take: number) {
+    return this.prisma.dataset.findMany({
+      where: { AND: [this.filterWhere(teamId, filter), olderThan(after)] },
+      orderBy: NEWEST_FIRST_ORDER,
+      take,
+      include: { files: true },
+    });
+  }
+
+  count(teamId: string, filter: { namePrefix?: string; status?: string }) {
+    return this.prisma.dataset.count({ where: this.filterWhere(teamId, filter) });
+  }
+
+  private filterWhere(teamId: string, f: { namePrefix?: string; status?: string }) {
+    return { teamId, ...namePrefix(f.namePrefix), ...(f.status ? { status: f.status as DatasetStatusName } : {}) };
   }
 
   list(teamId: string) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, notFound, TrainyardError } from '@trainyard/common';
 import { PrismaService } from '../prisma/prisma.service';
+import { NEWEST_FIRST_ORDER, NewestFirstKey, namePrefix, olderThan } from './paging';
 
 const withCheckpoint = {
   checkpoint: {
@@ -82,6 +83,20 @@ export class DeploymentRepository {
     const m = await this.findModel(teamId, name);
     if (!m) throw notFound('model', name);
     return m;
+  }
+
+  /** A page of the team's served models by name (ascending), after the name `after`. */
+  pageModels(teamId: string, filter: { namePrefix?: string }, after: string | undefined, take: number) {
+    return this.prisma.servedModel.findMany({
+      where: { teamId, ...namePrefix(filter.namePrefix), ...(after !== undefined ? { name: { gt: after, ...(filter.namePrefix ? { startsWith: filter.namePrefix } : {}) } } : {}) },
+      orderBy: { name: 'asc' },
+      take,
+      include: withVersions,
+    });
+  }
+
+  countModels(teamId: string, filter: { namePrefix?: string }) {
+    return this.prisma.servedModel.count({ where: { teamId, ...namePrefix(filter.namePrefix) } });
   }
 
   listModels(teamId: string) {

@@ -3,11 +3,19 @@ import { assertId, notFound } from '@trainyard/common';
 import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { SupersededError } from './experiment.repository';
+import { NEWEST_FIRST_ORDER, NewestFirstKey, namePrefix, olderThan } from './paging';
 
 /**
  * Evaluations: one checkpoint scored on one dataset's test split. Like experiments, a worker claims
  * an attempt and its final write is fenced by it, in one statement.
  */
+export interface EvaluationFilterRow {
+  checkpointId?: string;
+  datasetId?: string;
+  experimentId?: string;
+  status?: string;
+}
+
 @Injectable()
 export class EvaluationRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -21,6 +29,25 @@ export class EvaluationRepository {
     const e = await this.prisma.evaluation.findFirst({ where: { id, teamId } });
     if (!e) throw notFound('evaluation', id);
     return e;
+  }
+
+  /** A page of the team's evaluations, newest first. */
+  page(teamId: string, filter: EvaluationFilterRow, after: NewestFirstKey | undefined, take: number) {
+    return this.prisma.evaluation.findMany({ where: { AND: [this.filterWhere(teamId, filter), olderThan(after)] }, orderBy: NEWEST_FIRST_ORDER, take });
+  }
+
+  count(teamId: string, filter: EvaluationFilterRow) {
+    return this.prisma.evaluation.count({ where: this.filterWhere(teamId, filter) });
+  }
+
+  private filterWhere(teamId: string, f: EvaluationFilterRow) {
+    return {
+      teamId,
+      ...(f.checkpointId ? { checkpointId: f.checkpointId } : {}),
+      ...(f.datasetId ? { datasetId: f.datasetId } : {}),
+      ...(f.experimentId ? { checkpoint: { experimentId: f.experimentId } } : {}),
+      ...(f.status ? { status: f.status as never } : {}),
+    };
   }
 
   list(teamId: string, filter: { checkpointId?: string; datasetId?: string } = {}) {

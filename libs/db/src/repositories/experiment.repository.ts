@@ -3,6 +3,7 @@ import { assertId, ErrorCode, notFound, quote, TrainyardError } from '@trainyard
 import type { Prisma } from '../generated/prisma/client';
 import type { ExperimentStatus } from '../generated/prisma/enums';
 import { PrismaService } from '../prisma/prisma.service';
+import { NEWEST_FIRST_ORDER, NewestFirstKey, namePrefix, olderThan } from './paging';
 
 /** Thrown when a write carries an attempt token that is no longer current: another run took over. */
 export class SupersededError extends Error {
@@ -10,6 +11,15 @@ export class SupersededError extends Error {
     super(`experiment ${experimentId}: attempt ${attempt} was superseded by a newer run`);
     this.name = 'SupersededError';
   }
+}
+
+export interface ExperimentFilterRow {
+  status?: ExperimentStatus[];
+  datasetId?: string;
+  sweepId?: string;
+  namePrefix?: string;
+  /** Only experiments of these users (a student's view); undefined: everyone's. */
+  userIds?: string[];
 }
 
 export interface NewExperiment {
@@ -85,6 +95,32 @@ export class ExperimentRepository {
       }
       throw e;
     }
+  }
+
+  /** A page of the team's experiments, newest first, matching the filter (userIds: only theirs). */
+  page(teamId: string, filter: ExperimentFilterRow, after: NewestFirstKey | undefined, take: number) {
+    return this.prisma.experiment.findMany({ where: { AND: [this.filterWhere(teamId, filter), olderThan(after)] }, orderBy: NEWEST_FIRST_ORDER, take });
+  }
+
+  count(teamId: string, filter: ExperimentFilterRow) {
+    return this.prisma.experiment.count({ where: this.filterWhere(teamId, filter) });
+  }
+
+  private filterWhere(teamId: string, f: ExperimentFilterRow): Prisma.ExperimentWhereInput {
+    return {
+      teamId,
+      ...(f.status?.length ? { status: { in: f.status } } : {}),
+      ...(f.datasetId ? { datasetId: f.datasetId } : {}),
+      ...(f.sweepId ? { sweepId: f.sweepId } : {}),
+      ...(f.userIds ? { userId: { in: f.userIds } } : {}),
+      ...namePrefix(f.namePrefix),
+    };
+  }
+
+  /** Loss points per experiment (one query), and how many each has. */
+  async lossCounts(experimentIds: string[]): Promise<Map<string, number>> {
+    const rows = await this.prisma.lossPoint.groupBy({ by: ['experimentId'], where: { experimentId: { in: experimentIds } }, _count: { _all: true } });
+    return new Map(rows.map((r) => [r.experimentId, r._count._all]));
   }
 
   list(teamId: string, status?: ExperimentStatus) {

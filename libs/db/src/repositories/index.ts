@@ -1,11 +1,12 @@
 export { DatasetRepository, NewDatasetFile, DatasetSummary } from './dataset.repository';
-export { ExperimentRepository, SupersededError, LossRecord, NewExperiment } from './experiment.repository';
+export { ExperimentRepository, ExperimentFilterRow, SupersededError, LossRecord, NewExperiment } from './experiment.repository';
 export { CheckpointRepository, NewCheckpoint } from './checkpoint.repository';
 export { DeploymentRepository } from './deployment.repository';
-export { EvaluationRepository } from './evaluation.repository';
+export { EvaluationRepository, EvaluationFilterRow } from './evaluation.repository';
 export { ArtifactDeletionRepository } from './artifact-deletion.repository';
 export { SweepRepository, NewSweep, NewTrial } from './sweep.repository';
 export { AuditRepository, AuditActor, NewAuditEvent } from './audit.repository';
 export { DatasetVersionRepository, VersionSummary, STALE_UPLOAD_MS } from './dataset-version.repository';
 export { CheckpointExportRepository, ExportFormatName, ExportRow, FinishedExport } from './checkpoint-export.repository';
 export { SubmissionRepository, SubmissionScores } from './submission.repository';
+export { NewestFirstKey, NEWEST_FIRST_ORDER, olderThan, namePrefix } from './paging';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { assertId, notFound } from '@trainyard/common';
 import type { Prisma, SweepStrategy } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
+import { NEWEST_FIRST_ORDER, NewestFirstKey, namePrefix, olderThan } from './paging';
 
 export interface NewSweep {
   teamId: string;
@@ -43,6 +44,15 @@ export class SweepRepository {
     const sweep = await this.prisma.sweep.findFirst({ where: { id, teamId }, include: trials });
     if (!sweep) throw notFound('sweep', id);
     return sweep;
+  }
+
+  /** A page of the team's sweeps, newest first. */
+  page(teamId: string, filter: { namePrefix?: string }, after: NewestFirstKey | undefined, take: number) {
+    return this.prisma.sweep.findMany({ where: { AND: [{ teamId, ...namePrefix(filter.namePrefix) }, olderThan(after)] }, orderBy: NEWEST_FIRST_ORDER, take, include: trials });
+  }
+
+  count(teamId: string, filter: { namePrefix?: string }) {
+    return this.prisma.sweep.count({ where: { teamId, ...namePrefix(filter.namePrefix) } });
   }
 
   list(teamId: string) {
