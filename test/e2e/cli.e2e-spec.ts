@@ -192,7 +192,7 @@ describe('datasets', () => {
     expect(r.stdout).toMatch(new RegExp(`^${biggest} █{40} ${hist[biggest]} \\(`, 'm'));
     hist.forEach((n, i) => expect(r.stdout).toMatch(new RegExp(`^${i} [█▏▎▍▌▋▊▉ ]+ ${n} \\(`, 'm')));
     const list = await cli(['datasets', 'list', '--json']);
-    expect(json(list).map((x: any) => x.id)).toContain(d.dataset.id);
+    expect(json(list).items.map((x: any) => x.id)).toContain(d.dataset.id);
     const missing = await cli(['datasets', 'show', '00000000-0000-4000-8000-000000000000']);
     expect(missing.code).toBe(4);
     expect(missing.stderr).toMatch(/\[NOT_FOUND\]/);

@@ -98,7 +98,9 @@ describe('datasets', () => {
     const d = await ty.datasets.get(datasetId);
     expect(d).toMatchObject({ name: 'mnist-sdk', trainCount: TRAIN, testCount: TEST, numClasses: 10 });
     expect(d.currentVersion!.splits.find((s) => s.name === 'train')!.histogram.reduce((a, b) => a + b, 0)).toBe(TRAIN);
-    expect((await ty.datasets.list()).map((x) => x.id)).toContain(datasetId);
+    const page = await ty.datasets.list({ first: 1 });
+    expect(page.items.map((x) => x.id)).toEqual([datasetId]); // newest first
+    expect(page.totalCount).toBeGreaterThanOrEqual(1);
   });
 
   it('takes a file from disk through presigned multipart parts straight to the bucket (s3rver)', async () => {
@@ -143,7 +145,12 @@ describe('experiments', () => {
     expect(events.at(-1)).toMatchObject({ type: 'done', experiment: { status: 'SUCCEEDED' } });
     expect(final.metrics!.accuracy).toBeGreaterThan(0.3);
     expect(final.checkpoints.length).toBeGreaterThan(0);
-    expect((await ty.experiments.list({ status: 'SUCCEEDED' })).map((e) => e.id)).toContain(final.id);
+    expect((await ty.experiments.list({ filter: { status: ['SUCCEEDED'] } })).items.map((e) => e.id)).toContain(final.id);
+    expect((await ty.experiments.list({ filter: { status: ['QUEUED'] } })).items.map((e) => e.id)).not.toContain(final.id);
+    // The loss series pages by step: two pages of 2 join up to the first 4 points.
+    const p1 = await ty.experiments.losses(final.id, { first: 2 });
+    const p2 = await ty.experiments.losses(final.id, { first: 2, after: p1.endCursor });
+    expect([...p1.items, ...p2.items].map((p) => p.step)).toEqual(steps.slice(0, 4));
   });
 
   it('cancels a running run and resumes it from its last checkpoint to the end', async () => {
@@ -214,8 +221,8 @@ describe('checkpoints, deployments and predictions', () => {
 
   it('predicts over TF Serving (:predict, :classify with an image) and KServe v2 (/infer), typed', async () => {
     await deployed();
-    expect((await ty.deployments.list()).map((d) => d.name)).toContain('digits-sdk');
-    expect((await ty.deployments.models()).find((m) => m.name === 'digits-sdk')!.versions).toHaveLength(1);
+    expect((await ty.deployments.list()).items.map((d) => d.name)).toContain('digits-sdk');
+    expect((await ty.deployments.allModels()).find((m) => m.name === 'digits-sdk')!.versions).toHaveLength(1);
     const { pixels } = mnistTestSample(0);
     const p = await ty.tfServing.predict('digits-sdk', { instances: [pixels, pixels] });
     expect(p.body.predictions).toHaveLength(2);

@@ -9,16 +9,22 @@ import {
   DatasetVersionDocument,
   IngestDatasetVersionDocument,
   type DatasetFieldsFragment,
+  type DatasetListFieldsFragment,
+  type DatasetFilter,
   type DatasetQuery,
   type DatasetVersionFieldsFragment,
 } from './generated/graphql';
 import type { Transport } from './transport';
 import { resolveSource, streamPut, UploadSource } from './upload';
+import { allPages, Page, pageOf, PageOptions } from './pages';
 import { sleep } from './util';
 
 export type Dataset = DatasetFieldsFragment;
+/** A dataset as lists show it (its current version without splits and sources). */
+export type DatasetListItem = DatasetListFieldsFragment;
 export type DatasetWithVersions = DatasetQuery['dataset'];
 export type DatasetVersion = DatasetVersionFieldsFragment;
+export type { DatasetFilter };
 
 /** Progress of an upload, in bytes: of the current file and of all files of the call. */
 export interface UploadProgress {
@@ -73,8 +79,14 @@ export class Datasets {
     return (await this.t.request(DatasetDocument, { id })).dataset;
   }
 
-  async list(): Promise<Dataset[]> {
-    return (await this.t.request(DatasetsDocument)).datasets;
+  /** One page, newest first. */
+  async list(opts: PageOptions & { filter?: DatasetFilter } = {}): Promise<Page<DatasetListItem>> {
+    return pageOf((await this.t.request(DatasetsDocument, { first: opts.first ?? 50, after: opts.after, filter: opts.filter })).datasets);
+  }
+
+  /** Every dataset (matching the filter), newest first, page after page. */
+  all(filter?: DatasetFilter, pageSize = 100): AsyncGenerator<DatasetListItem, void, void> {
+    return allPages((after) => this.list({ first: pageSize, after, filter }));
   }
 
   async version(id: string): Promise<DatasetVersion> {

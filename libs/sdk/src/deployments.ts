@@ -1,8 +1,9 @@
-import { DeployCheckpointDocument, DeploymentsDocument, ModelsDocument, type DeployOptionsInput, type DeploymentFieldsFragment, type ModelsQuery } from './generated/graphql';
+import { DeployCheckpointDocument, DeploymentsDocument, ModelsDocument, type DeployOptionsInput, type DeploymentFieldsFragment, type ServedModelFieldsFragment } from './generated/graphql';
+import { allPages, collect, Page, pageOf, PageOptions } from './pages';
 import type { Transport } from './transport';
 
 export type Deployment = DeploymentFieldsFragment;
-export type ServedModel = ModelsQuery['models'][number];
+export type ServedModel = ServedModelFieldsFragment;
 export type { DeployOptionsInput };
 
 export class Deployments {
@@ -13,13 +14,18 @@ export class Deployments {
     return (await this.t.request(DeployCheckpointDocument, { checkpointId, name, options })).deployCheckpoint;
   }
 
-  /** The default version of each served model. */
-  async list(): Promise<Deployment[]> {
-    return (await this.t.request(DeploymentsDocument)).deployments;
+  /** The default version of each served model: one page, by model name. */
+  async list(opts: PageOptions = {}): Promise<Page<Deployment>> {
+    return pageOf((await this.t.request(DeploymentsDocument, { first: opts.first ?? 50, after: opts.after })).deployments);
   }
 
-  /** Served models with every version, labels and traffic split. */
-  async models(): Promise<ServedModel[]> {
-    return (await this.t.request(ModelsDocument)).models;
+  /** Served models with every version, labels and traffic split: one page, by name. */
+  async models(opts: PageOptions = {}): Promise<Page<ServedModel>> {
+    return pageOf((await this.t.request(ModelsDocument, { first: opts.first ?? 50, after: opts.after })).models);
+  }
+
+  /** Every served model, page after page. */
+  allModels(): Promise<ServedModel[]> {
+    return collect(allPages((after) => this.models({ first: 100, after })));
   }
 }

@@ -2,12 +2,13 @@ import { errorFor } from './errors';
 import {
   CancelExperimentDocument,
   ExperimentDocument,
-  ExperimentLossesDocument,
+  ExperimentLossPointsDocument,
   ExperimentsDocument,
   ExperimentStatusDocument,
   ResumeExperimentDocument,
   SubmitExperimentDocument,
   type ExperimentFieldsFragment,
+  type ExperimentFilter,
   type ExperimentStatus,
   type ExperimentSummaryFieldsFragment,
   type LossPointFieldsFragment,
@@ -15,13 +16,14 @@ import {
   type SubmitExperimentInput,
 } from './generated/graphql';
 import type { Transport } from './transport';
+import { allPages, collect, Page, pageOf, PageOptions } from './pages';
 import { sleep } from './util';
 
 export type Experiment = ExperimentFieldsFragment;
 export type ExperimentSummary = ExperimentSummaryFieldsFragment;
 export type LossPoint = LossPointFieldsFragment;
 export type Progress = ProgressFieldsFragment;
-export type { ExperimentStatus, SubmitExperimentInput };
+export type { ExperimentFilter, ExperimentStatus, SubmitExperimentInput };
 
 /** Statuses a run does not leave by itself (PAUSED waits for a course budget; see WatchOptions.until). */
 export const FINAL_STATUSES: readonly ExperimentStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -43,12 +45,8 @@ export interface WatchOptions {
   transport?: 'auto' | 'subscription' | 'polling';
   pollIntervalMs?: number;
   signal?: AbortSignal;
-  /** Loss points before this step are not reported (default: all of them). */
-  afterStep?: number;
-}
-
-export interface ListExperimentsOptions {
-  status?: ExperimentStatus;
+  /** Report loss points after this cursor (an endCursor of `losses`; default: all of them). */
+  after?: string | null;
 }
 
 export class Experiments {
@@ -63,25 +61,24 @@ export class Experiments {
     return (await this.t.request(ExperimentDocument, { id })).experiment;
   }
 
-  async list(opts: ListExperimentsOptions = {}): Promise<ExperimentSummary[]> {
-    return (await this.t.request(ExperimentsDocument, { status: opts.status })).experiments;
+  /** One page of runs, newest first; filter by status(es), dataset, name prefix, sweep, user. */
+  async list(opts: PageOptions & { filter?: ExperimentFilter } = {}): Promise<Page<ExperimentSummary>> {
+    return pageOf((await this.t.request(ExperimentsDocument, { first: opts.first ?? 50, after: opts.after, filter: opts.filter })).experiments);
   }
 
-  /** Loss points after `afterStep`, oldest first (at most `limit`). */
-  async losses(id: string, opts: { afterStep?: number; limit?: number } = {}): Promise<LossPoint[]> {
-    return (await this.t.request(ExperimentLossesDocument, { id, afterStep: opts.afterStep ?? 0, limit: opts.limit ?? 1000 })).experiment.losses;
+  /** Every run matching the filter, newest first, page after page. */
+  all(filter?: ExperimentFilter, pageSize = 100): AsyncGenerator<ExperimentSummary, void, void> {
+    return allPages((after) => this.list({ first: pageSize, after, filter }));
   }
 
-  /** Every loss point, paging through the series. */
+  /** One page of the loss series, oldest first (the cursor is the step). */
+  async losses(id: string, opts: PageOptions = {}): Promise<Page<LossPoint>> {
+    return pageOf((await this.t.request(ExperimentLossPointsDocument, { id, first: opts.first ?? 500, after: opts.after })).experiment.lossPoints);
+  }
+
+  /** The whole loss series, paging through it. */
   async allLosses(id: string): Promise<LossPoint[]> {
-    const out: LossPoint[] = [];
-    let after = 0;
-    for (;;) {
-      const page = await this.losses(id, { afterStep: after, limit: 1000 });
-      out.push(...page);
-      if (page.length < 1000) return out;
-      after = page[page.length - 1].step;
-    }
+    return collect(allPages((after) => this.losses(id, { first: 1000, after })));
   }
 
   /** Asks the run to stop; it stops within a few steps and keeps its last checkpoint. */
@@ -117,7 +114,7 @@ export class Experiments {
     const until = new Set(opts.until ?? FINAL_STATUSES);
     let lastStatus: string | undefined;
     let lastProgress = '';
-    let afterStep = opts.afterStep ?? 0;
+    let after = opts.after ?? null;
     for (;;) {
       const e = (await this.t.request(ExperimentStatusDocument, { id }, opts.signal)).experiment;
       if (e.status !== lastStatus) {
@@ -130,12 +127,10 @@ export class Experiments {
         yield { type: 'progress', progress: e.progress, status: e.status };
       }
       for (;;) {
-        const points = await this.losses(id, { afterStep, limit: 1000 });
-        if (points.length) {
-          afterStep = points[points.length - 1].step;
-          yield { type: 'loss', points };
-        }
-        if (points.length < 1000) break;
+        const page = await this.losses(id, { first: 1000, after });
+        if (page.items.length) yield { type: 'loss', points: page.items };
+        if (page.endCursor) after = page.endCursor;
+        if (!page.hasNextPage) break;
       }
       if (until.has(e.status)) {
         const full = await this.get(id);

@@ -5,6 +5,7 @@ export * from './experiments';
 export * from './checkpoints';
 export * from './deployments';
 export * from './predict';
+export * from './pages';
 export type { UploadSource } from './upload';
 export type { TypedDocument } from './transport';
 /** Every generated type and typed document (from schema.graphql and src/operations). */

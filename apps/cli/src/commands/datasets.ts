@@ -130,18 +130,22 @@ export function registerDatasets(program: Command, ctxOf: () => Context) {
 
   datasets
     .command('list')
-    .description("the team's datasets")
-    .action(async () => {
+    .description("the team's datasets, newest first")
+    .option('--name-prefix <prefix>', 'names starting with this')
+    .option('--first <n>', 'page size (at most 200)', (v) => parseInt(v, 10), 50)
+    .option('--after <cursor>', 'the page after this cursor (printed when there are more)')
+    .action(async (opts: { namePrefix?: string; first: number; after?: string }) => {
       const ctx = ctxOf();
-      const list = await ctx.client.datasets.list();
-      ctx.ui.emit(list);
-      if (!list.length) return ctx.ui.out('No datasets yet: upload one with `trainyard datasets upload`.');
+      const page = await ctx.client.datasets.list({ first: opts.first, after: opts.after, filter: opts.namePrefix ? { namePrefix: opts.namePrefix } : undefined });
+      ctx.ui.emit(page);
+      if (!page.items.length) return ctx.ui.out(opts.after ? 'No more datasets.' : 'No datasets yet: upload one with `trainyard datasets upload`.');
       ctx.ui.out(
         ctx.ui.table(
           ['id', 'name', 'status', 'format', 'shape', 'classes', 'train', 'test', 'created'],
-          list.map((d) => [shortId(d.id), d.name, ctx.ui.status(d.currentVersion?.status ?? d.status), d.currentVersion?.format ?? '', (d.currentVersion?.sampleShape ?? d.imageShape).join('x'), d.numClasses, d.trainCount, d.testCount, d.createdAt.slice(0, 19).replace('T', ' ')]),
+          page.items.map((d) => [d.id, d.name, ctx.ui.status(d.currentVersion?.status ?? d.status), d.currentVersion?.format ?? '', (d.currentVersion?.sampleShape ?? d.imageShape).join('x'), d.numClasses, d.trainCount, d.testCount, d.createdAt.slice(0, 19).replace('T', ' ')]),
         ),
       );
+      ctx.ui.out(ctx.ui.dim(`${page.items.length} of ${page.totalCount}${page.hasNextPage ? `; next page: trainyard datasets list --after ${page.endCursor}` : ''}`));
     });
 
   datasets

@@ -56,7 +56,7 @@ export function registerDeploy(program: Command, ctxOf: () => Context) {
     .description('every version of every served model')
     .action(async () => {
       const ctx = ctxOf();
-      const models = await ctx.client.deployments.models();
+      const models = await ctx.client.deployments.allModels();
       ctx.ui.emit(models);
       if (!models.length) return ctx.ui.out('Nothing deployed yet: `trainyard deploy <checkpoint id> --name <model>`.');
       ctx.ui.out(ctx.ui.table(HEAD, models.flatMap((m) => m.versions.map((v) => deploymentRows(ctx.ui, v, (p) => ctx.client.transport.url(p))))));

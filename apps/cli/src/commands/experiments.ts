@@ -181,18 +181,24 @@ export function registerExperiments(program: Command, ctxOf: () => Context) {
   experiments
     .command('list')
     .description("the team's runs, newest first")
-    .addOption(new Option('--status <status>', 'only runs in this status').choices(STATUSES))
-    .action(async (opts: { status?: ExperimentStatus }) => {
+    .addOption(new Option('--status <status...>', 'only runs in these statuses').choices(STATUSES))
+    .option('--dataset <id>', 'only runs on this dataset')
+    .option('--name-prefix <prefix>', 'names starting with this')
+    .option('--first <n>', 'page size (at most 200)', (v) => parseInt(v, 10), 50)
+    .option('--after <cursor>', 'the page after this cursor (printed when there are more)')
+    .action(async (opts: { status?: ExperimentStatus[]; dataset?: string; namePrefix?: string; first: number; after?: string }) => {
       const ctx = ctxOf();
-      const list = await ctx.client.experiments.list({ status: opts.status });
-      ctx.ui.emit(list);
-      if (!list.length) return ctx.ui.out('No experiments yet: submit one with `trainyard experiments submit`.');
+      const filter = { status: opts.status, datasetId: opts.dataset, namePrefix: opts.namePrefix };
+      const page = await ctx.client.experiments.list({ first: opts.first, after: opts.after, filter });
+      ctx.ui.emit(page);
+      if (!page.items.length) return ctx.ui.out(opts.after ? 'No more experiments.' : 'No experiments yet: submit one with `trainyard experiments submit`.');
       ctx.ui.out(
         ctx.ui.table(
           ['id', 'name', 'status', 'epoch', 'step', 'created'],
-          list.map((e) => [e.id, e.name, ctx.ui.status(e.status), e.progress.epoch, `${e.progress.step}/${e.progress.totalSteps}`, e.createdAt.slice(0, 19).replace('T', ' ')]),
+          page.items.map((e) => [e.id, e.name, ctx.ui.status(e.status), e.progress.epoch + 1, `${e.progress.step}/${e.progress.totalSteps}`, e.createdAt.slice(0, 19).replace('T', ' ')]),
         ),
       );
+      ctx.ui.out(ctx.ui.dim(`${page.items.length} of ${page.totalCount}${page.hasNextPage ? `; next page: trainyard experiments list --after ${page.endCursor}` : ''}`));
     });
 
   experiments

@@ -12,6 +12,13 @@ export type CheckpointConfigInput = {
   saveCheckpointSteps: number;
 };
 
+/** Datasets matching every field given. */
+export type DatasetFilter = {
+  /** Names starting with this (case-sensitive). */
+  namePrefix?: string | null | undefined;
+  status?: DatasetStatus | null | undefined;
+};
+
 /** READY once every file is uploaded, valid and consistent. */
 export type DatasetStatus =
   | 'PENDING'
@@ -40,6 +47,19 @@ export type EarlyStoppingInput = {
   minDelta?: number | null | undefined;
   monitor?: string | null | undefined;
   patience?: number | null | undefined;
+};
+
+/** Experiments matching every field given. */
+export type ExperimentFilter = {
+  datasetId?: string | number | null | undefined;
+  /** Names starting with this (case-sensitive). */
+  namePrefix?: string | null | undefined;
+  /** Any of these statuses. */
+  status?: Array<ExperimentStatus> | null | undefined;
+  /** Trials of this sweep. */
+  sweepId?: string | number | null | undefined;
+  /** Submitted by this user. */
+  userId?: string | number | null | undefined;
 };
 
 export type ExperimentStatus =
@@ -296,10 +316,14 @@ export type DatasetVersionQueryVariables = Exact<{
 
 export type DatasetVersionQuery = { datasetVersion: { id: string, version: number, format: string, status: DatasetVersionStatus, failureReason: string | null, sampleShape: Array<number>, numClasses: number | null, classNames: Array<string>, trainCount: number | null, testCount: number | null, validationCount: number | null, options: unknown, ingest: unknown, uploadUrl: string, previewUrl: string, createdAt: string, readyAt: string | null, splits: Array<{ name: string, count: number, histogram: Array<number>, mean: Array<number>, std: Array<number> }>, sources: Array<{ name: string, status: string, bytesReceived: number, expectedBytes: number, progress: number | null, sha256: string | null }> } };
 
-export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
+export type DatasetsQueryVariables = Exact<{
+  first: number;
+  after?: string | null | undefined;
+  filter?: DatasetFilter | null | undefined;
+}>;
 
 
-export type DatasetsQuery = { datasets: Array<{ id: string, name: string, status: DatasetStatus, createdAt: string, imageShape: Array<number>, numClasses: number | null, trainCount: number | null, testCount: number | null, classHistogram: Array<number>, uploadUrl: string, currentVersion: { id: string, version: number, format: string, status: DatasetVersionStatus, failureReason: string | null, sampleShape: Array<number>, numClasses: number | null, classNames: Array<string>, trainCount: number | null, testCount: number | null, validationCount: number | null, options: unknown, ingest: unknown, uploadUrl: string, previewUrl: string, createdAt: string, readyAt: string | null, splits: Array<{ name: string, count: number, histogram: Array<number>, mean: Array<number>, std: Array<number> }>, sources: Array<{ name: string, status: string, bytesReceived: number, expectedBytes: number, progress: number | null, sha256: string | null }> } | null }> };
+export type DatasetsQuery = { datasets: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, name: string, status: DatasetStatus, createdAt: string, imageShape: Array<number>, numClasses: number | null, trainCount: number | null, testCount: number | null, currentVersion: { id: string, version: number, format: string, status: DatasetVersionStatus, sampleShape: Array<number>, classNames: Array<string> } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type DeployCheckpointMutationVariables = Exact<{
   checkpointId: string | number;
@@ -310,15 +334,23 @@ export type DeployCheckpointMutationVariables = Exact<{
 
 export type DeployCheckpointMutation = { deployCheckpoint: { id: string, name: string, version: number, isDefault: boolean, labels: Array<string>, checkpointId: string, experimentId: string, step: number, predictUrl: string, inferUrl: string, deployedBy: string | null, maxBatchSize: number, maxBatchWaitMs: number, createdAt: string } };
 
-export type DeploymentsQueryVariables = Exact<{ [key: string]: never; }>;
+export type DeploymentsQueryVariables = Exact<{
+  first: number;
+  after?: string | null | undefined;
+}>;
 
 
-export type DeploymentsQuery = { deployments: Array<{ id: string, name: string, version: number, isDefault: boolean, labels: Array<string>, checkpointId: string, experimentId: string, step: number, predictUrl: string, inferUrl: string, deployedBy: string | null, maxBatchSize: number, maxBatchWaitMs: number, createdAt: string }> };
+export type DeploymentsQuery = { deployments: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, name: string, version: number, isDefault: boolean, labels: Array<string>, checkpointId: string, experimentId: string, step: number, predictUrl: string, inferUrl: string, deployedBy: string | null, maxBatchSize: number, maxBatchWaitMs: number, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
-export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
+export type ModelsQueryVariables = Exact<{
+  first: number;
+  after?: string | null | undefined;
+}>;
 
 
-export type ModelsQuery = { models: Array<{ id: string, name: string, defaultVersion: number | null, labels: Array<{ label: string, version: number }>, trafficSplit: { version: number, percent: number } | null, versions: Array<{ id: string, name: string, version: number, isDefault: boolean, labels: Array<string>, checkpointId: string, experimentId: string, step: number, predictUrl: string, inferUrl: string, deployedBy: string | null, maxBatchSize: number, maxBatchWaitMs: number, createdAt: string }> }> };
+export type ModelsQuery = { models: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, name: string, defaultVersion: number | null, labels: Array<{ label: string, version: number }>, trafficSplit: { version: number, percent: number } | null, versions: Array<{ id: string, name: string, version: number, isDefault: boolean, labels: Array<string>, checkpointId: string, experimentId: string, step: number, predictUrl: string, inferUrl: string, deployedBy: string | null, maxBatchSize: number, maxBatchWaitMs: number, createdAt: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ServedModelFieldsFragment = { id: string, name: string, defaultVersion: number | null, labels: Array<{ label: string, version: number }>, trafficSplit: { version: number, percent: number } | null, versions: Array<{ id: string, name: string, version: number, isDefault: boolean, labels: Array<string>, checkpointId: string, experimentId: string, step: number, predictUrl: string, inferUrl: string, deployedBy: string | null, maxBatchSize: number, maxBatchWaitMs: number, createdAt: string }> };
 
 export type SubmitExperimentMutationVariables = Exact<{
   input: SubmitExperimentInput;
@@ -355,21 +387,23 @@ export type ExperimentStatusQueryVariables = Exact<{
 
 export type ExperimentStatusQuery = { experiment: { id: string, name: string, status: ExperimentStatus, attempt: number, backend: string | null, cancelRequested: boolean, failureReason: string | null, datasetId: string, datasetVersionId: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, progress: { epoch: number, step: number, totalSteps: number, samplesPerSecond: number | null } } };
 
-export type ExperimentLossesQueryVariables = Exact<{
+export type ExperimentLossPointsQueryVariables = Exact<{
   id: string | number;
-  afterStep: number;
-  limit: number;
+  first: number;
+  after?: string | null | undefined;
 }>;
 
 
-export type ExperimentLossesQuery = { experiment: { id: string, losses: Array<{ step: number, epoch: number, loss: number, lr: number | null }> } };
+export type ExperimentLossPointsQuery = { experiment: { id: string, lossPoints: { totalCount: number, edges: Array<{ cursor: string, node: { step: number, epoch: number, loss: number, lr: number | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
 export type ExperimentsQueryVariables = Exact<{
-  status?: ExperimentStatus | null | undefined;
+  first: number;
+  after?: string | null | undefined;
+  filter?: ExperimentFilter | null | undefined;
 }>;
 
 
-export type ExperimentsQuery = { experiments: Array<{ id: string, name: string, status: ExperimentStatus, attempt: number, backend: string | null, cancelRequested: boolean, failureReason: string | null, datasetId: string, datasetVersionId: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, progress: { epoch: number, step: number, totalSteps: number, samplesPerSecond: number | null } }> };
+export type ExperimentsQuery = { experiments: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, name: string, status: ExperimentStatus, attempt: number, backend: string | null, cancelRequested: boolean, failureReason: string | null, datasetId: string, datasetVersionId: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, progress: { epoch: number, step: number, totalSteps: number, samplesPerSecond: number | null } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type DatasetSourceFieldsFragment = { name: string, status: string, bytesReceived: number, expectedBytes: number, progress: number | null, sha256: string | null };
 
@@ -395,6 +429,10 @@ export type ExperimentFieldsFragment = { spec: unknown, id: string, name: string
 
 export type DeploymentFieldsFragment = { id: string, name: string, version: number, isDefault: boolean, labels: Array<string>, checkpointId: string, experimentId: string, step: number, predictUrl: string, inferUrl: string, deployedBy: string | null, maxBatchSize: number, maxBatchWaitMs: number, createdAt: string };
 
+export type PageInfoFieldsFragment = { hasNextPage: boolean, endCursor: string | null };
+
+export type DatasetListFieldsFragment = { id: string, name: string, status: DatasetStatus, createdAt: string, imageShape: Array<number>, numClasses: number | null, trainCount: number | null, testCount: number | null, currentVersion: { id: string, version: number, format: string, status: DatasetVersionStatus, sampleShape: Array<number>, classNames: Array<string> } | null };
+
 export type WhoamiQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -418,6 +456,57 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const DeploymentFieldsFragmentDoc = new TypedDocumentString(`
+    fragment DeploymentFields on Deployment {
+  id
+  name
+  version
+  isDefault
+  labels
+  checkpointId
+  experimentId
+  step
+  predictUrl
+  inferUrl
+  deployedBy
+  maxBatchSize
+  maxBatchWaitMs
+  createdAt
+}
+    `, {"fragmentName":"DeploymentFields"}) as unknown as TypedDocumentString<DeploymentFieldsFragment, unknown>;
+export const ServedModelFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ServedModelFields on ServedModel {
+  id
+  name
+  defaultVersion
+  labels {
+    label
+    version
+  }
+  trafficSplit {
+    version
+    percent
+  }
+  versions {
+    ...DeploymentFields
+  }
+}
+    fragment DeploymentFields on Deployment {
+  id
+  name
+  version
+  isDefault
+  labels
+  checkpointId
+  experimentId
+  step
+  predictUrl
+  inferUrl
+  deployedBy
+  maxBatchSize
+  maxBatchWaitMs
+  createdAt
+}`, {"fragmentName":"ServedModelFields"}) as unknown as TypedDocumentString<ServedModelFieldsFragment, unknown>;
 export const DatasetSplitFieldsFragmentDoc = new TypedDocumentString(`
     fragment DatasetSplitFields on DatasetSplit {
   name
@@ -678,24 +767,32 @@ fragment ExperimentSummaryFields on Experiment {
     ...ProgressFields
   }
 }`, {"fragmentName":"ExperimentFields"}) as unknown as TypedDocumentString<ExperimentFieldsFragment, unknown>;
-export const DeploymentFieldsFragmentDoc = new TypedDocumentString(`
-    fragment DeploymentFields on Deployment {
+export const PageInfoFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PageInfoFields on PageInfo {
+  hasNextPage
+  endCursor
+}
+    `, {"fragmentName":"PageInfoFields"}) as unknown as TypedDocumentString<PageInfoFieldsFragment, unknown>;
+export const DatasetListFieldsFragmentDoc = new TypedDocumentString(`
+    fragment DatasetListFields on Dataset {
   id
   name
-  version
-  isDefault
-  labels
-  checkpointId
-  experimentId
-  step
-  predictUrl
-  inferUrl
-  deployedBy
-  maxBatchSize
-  maxBatchWaitMs
+  status
   createdAt
+  imageShape
+  numClasses
+  trainCount
+  testCount
+  currentVersion {
+    id
+    version
+    format
+    status
+    sampleShape
+    classNames
+  }
 }
-    `, {"fragmentName":"DeploymentFields"}) as unknown as TypedDocumentString<DeploymentFieldsFragment, unknown>;
+    `, {"fragmentName":"DatasetListFields"}) as unknown as TypedDocumentString<DatasetListFieldsFragment, unknown>;
 export const ExportCheckpointDocument = new TypedDocumentString(`
     mutation ExportCheckpoint($checkpointId: ID!, $format: ExportFormat!) {
   exportCheckpoint(checkpointId: $checkpointId, format: $format) {
@@ -1073,52 +1170,25 @@ fragment DatasetVersionFields on DatasetVersion {
   }
 }`) as unknown as TypedDocumentString<DatasetVersionQuery, DatasetVersionQueryVariables>;
 export const DatasetsDocument = new TypedDocumentString(`
-    query Datasets {
-  datasets {
-    ...DatasetFields
+    query Datasets($first: Int!, $after: String, $filter: DatasetFilter) {
+  datasets(first: $first, after: $after, filter: $filter) {
+    edges {
+      cursor
+      node {
+        ...DatasetListFields
+      }
+    }
+    pageInfo {
+      ...PageInfoFields
+    }
+    totalCount
   }
 }
-    fragment DatasetSourceFields on DatasetSource {
-  name
-  status
-  bytesReceived
-  expectedBytes
-  progress
-  sha256
+    fragment PageInfoFields on PageInfo {
+  hasNextPage
+  endCursor
 }
-fragment DatasetSplitFields on DatasetSplit {
-  name
-  count
-  histogram
-  mean
-  std
-}
-fragment DatasetVersionFields on DatasetVersion {
-  id
-  version
-  format
-  status
-  failureReason
-  sampleShape
-  numClasses
-  classNames
-  trainCount
-  testCount
-  validationCount
-  options
-  ingest
-  uploadUrl
-  previewUrl
-  createdAt
-  readyAt
-  splits {
-    ...DatasetSplitFields
-  }
-  sources {
-    ...DatasetSourceFields
-  }
-}
-fragment DatasetFields on Dataset {
+fragment DatasetListFields on Dataset {
   id
   name
   status
@@ -1127,10 +1197,13 @@ fragment DatasetFields on Dataset {
   numClasses
   trainCount
   testCount
-  classHistogram
-  uploadUrl
   currentVersion {
-    ...DatasetVersionFields
+    id
+    version
+    format
+    status
+    sampleShape
+    classNames
   }
 }`) as unknown as TypedDocumentString<DatasetsQuery, DatasetsQueryVariables>;
 export const DeployCheckpointDocument = new TypedDocumentString(`
@@ -1156,12 +1229,72 @@ export const DeployCheckpointDocument = new TypedDocumentString(`
   createdAt
 }`) as unknown as TypedDocumentString<DeployCheckpointMutation, DeployCheckpointMutationVariables>;
 export const DeploymentsDocument = new TypedDocumentString(`
-    query Deployments {
-  deployments {
+    query Deployments($first: Int!, $after: String) {
+  deployments(first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        ...DeploymentFields
+      }
+    }
+    pageInfo {
+      ...PageInfoFields
+    }
+    totalCount
+  }
+}
+    fragment DeploymentFields on Deployment {
+  id
+  name
+  version
+  isDefault
+  labels
+  checkpointId
+  experimentId
+  step
+  predictUrl
+  inferUrl
+  deployedBy
+  maxBatchSize
+  maxBatchWaitMs
+  createdAt
+}
+fragment PageInfoFields on PageInfo {
+  hasNextPage
+  endCursor
+}`) as unknown as TypedDocumentString<DeploymentsQuery, DeploymentsQueryVariables>;
+export const ModelsDocument = new TypedDocumentString(`
+    query Models($first: Int!, $after: String) {
+  models(first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        ...ServedModelFields
+      }
+    }
+    pageInfo {
+      ...PageInfoFields
+    }
+    totalCount
+  }
+}
+    fragment ServedModelFields on ServedModel {
+  id
+  name
+  defaultVersion
+  labels {
+    label
+    version
+  }
+  trafficSplit {
+    version
+    percent
+  }
+  versions {
     ...DeploymentFields
   }
 }
-    fragment DeploymentFields on Deployment {
+fragment DeploymentFields on Deployment {
   id
   name
   version
@@ -1176,41 +1309,10 @@ export const DeploymentsDocument = new TypedDocumentString(`
   maxBatchSize
   maxBatchWaitMs
   createdAt
-}`) as unknown as TypedDocumentString<DeploymentsQuery, DeploymentsQueryVariables>;
-export const ModelsDocument = new TypedDocumentString(`
-    query Models {
-  models {
-    id
-    name
-    defaultVersion
-    labels {
-      label
-      version
-    }
-    trafficSplit {
-      version
-      percent
-    }
-    versions {
-      ...DeploymentFields
-    }
-  }
 }
-    fragment DeploymentFields on Deployment {
-  id
-  name
-  version
-  isDefault
-  labels
-  checkpointId
-  experimentId
-  step
-  predictUrl
-  inferUrl
-  deployedBy
-  maxBatchSize
-  maxBatchWaitMs
-  createdAt
+fragment PageInfoFields on PageInfo {
+  hasNextPage
+  endCursor
 }`) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;
 export const SubmitExperimentDocument = new TypedDocumentString(`
     mutation SubmitExperiment($input: SubmitExperimentInput!) {
@@ -1427,12 +1529,21 @@ fragment ExperimentSummaryFields on Experiment {
     ...ProgressFields
   }
 }`) as unknown as TypedDocumentString<ExperimentStatusQuery, ExperimentStatusQueryVariables>;
-export const ExperimentLossesDocument = new TypedDocumentString(`
-    query ExperimentLosses($id: ID!, $afterStep: Int!, $limit: Int!) {
+export const ExperimentLossPointsDocument = new TypedDocumentString(`
+    query ExperimentLossPoints($id: ID!, $first: Int!, $after: String) {
   experiment(id: $id) {
     id
-    losses(afterStep: $afterStep, limit: $limit) {
-      ...LossPointFields
+    lossPoints(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          ...LossPointFields
+        }
+      }
+      pageInfo {
+        ...PageInfoFields
+      }
+      totalCount
     }
   }
 }
@@ -1441,11 +1552,24 @@ export const ExperimentLossesDocument = new TypedDocumentString(`
   epoch
   loss
   lr
-}`) as unknown as TypedDocumentString<ExperimentLossesQuery, ExperimentLossesQueryVariables>;
+}
+fragment PageInfoFields on PageInfo {
+  hasNextPage
+  endCursor
+}`) as unknown as TypedDocumentString<ExperimentLossPointsQuery, ExperimentLossPointsQueryVariables>;
 export const ExperimentsDocument = new TypedDocumentString(`
-    query Experiments($status: ExperimentStatus) {
-  experiments(status: $status) {
-    ...ExperimentSummaryFields
+    query Experiments($first: Int!, $after: String, $filter: ExperimentFilter) {
+  experiments(first: $first, after: $after, filter: $filter) {
+    edges {
+      cursor
+      node {
+        ...ExperimentSummaryFields
+      }
+    }
+    pageInfo {
+      ...PageInfoFields
+    }
+    totalCount
   }
 }
     fragment ProgressFields on Progress {
@@ -1470,6 +1594,10 @@ fragment ExperimentSummaryFields on Experiment {
   progress {
     ...ProgressFields
   }
+}
+fragment PageInfoFields on PageInfo {
+  hasNextPage
+  endCursor
 }`) as unknown as TypedDocumentString<ExperimentsQuery, ExperimentsQueryVariables>;
 export const WhoamiDocument = new TypedDocumentString(`
     query Whoami {
