@@ -223,6 +223,9 @@ describe('experiments', () => {
     expect(points.length).toBeGreaterThan(2);
     expect(points.map((p: any) => p.step)).toEqual([...points.map((p: any) => p.step)].sort((a, b) => a - b));
     expect(events.at(-1)).toMatchObject({ type: 'done', experiment: { id, status: 'SUCCEEDED', metrics: { accuracy: expect.any(Number) } } });
+    const polled = await cli(['experiments', 'watch', id, '--json', '--transport', 'polling']);
+    expect(polled.code).toBe(0);
+    expect(ndjson(polled).filter((e) => e.type === 'loss').flatMap((e) => e.points)).toEqual(points);
     const human = await cli(['experiments', 'watch', id]);
     expect(human.code).toBe(0);
     expect(human.stderr).toMatch(/lenet5-cli [0-9a-f]{8}: SUCCEEDED/);

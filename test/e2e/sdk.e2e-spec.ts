@@ -15,6 +15,9 @@ import {
   BadInputError,
   ConflictError,
   Experiment,
+  ForbiddenError,
+  gql,
+  LossPoint,
   NetworkError,
   NotFoundError,
   TrainyardClient,
@@ -49,6 +52,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await ty?.close();
   for (const step of teardown) await step().catch((e) => console.error(e));
 });
 
@@ -83,7 +87,7 @@ const watchedRun = () =>
   (watchedOnce ??= readyDataset().then(async (datasetId) => {
     const e = await ty.experiments.submit(lenet(datasetId, 'sdk-watched'));
     const events: WatchEvent[] = [];
-    for await (const ev of ty.experiments.watch(e.id, { pollIntervalMs: 200 })) events.push(ev);
+    for await (const ev of ty.experiments.watch(e.id, { transport: 'polling', pollIntervalMs: 200 })) events.push(ev);
     return { events, final: events[events.length - 1].type === 'done' ? (events[events.length - 1] as { experiment: Experiment }).experiment : await ty.experiments.get(e.id) };
   }));
 
@@ -132,7 +136,7 @@ describe('datasets', () => {
 });
 
 describe('experiments', () => {
-  it('watch reports status, progress and every loss point once, in step order, then done with metrics', async () => {
+  it('watch (polling) reports status, progress and every loss point once, in step order, then done with metrics', async () => {
     const { events, final } = await watchedRun();
     expect(final.status).toBe('SUCCEEDED');
     expect(events[0]).toMatchObject({ type: 'status' });
@@ -151,6 +155,38 @@ describe('experiments', () => {
     const p1 = await ty.experiments.losses(final.id, { first: 2 });
     const p2 = await ty.experiments.losses(final.id, { first: 2, after: p1.endCursor });
     expect([...p1.items, ...p2.items].map((p) => p.step)).toEqual(steps.slice(0, 4));
+  });
+
+  it('watch over graphql-ws: experimentUpdated and lossPointsAdded deliver the status and loss points live', async () => {
+    const datasetId = await readyDataset();
+    const e = await ty.experiments.submit(lenet(datasetId, 'sdk-subscribed'));
+    // The raw subscription: points arrive as the worker records them.
+    const live: LossPoint[] = [];
+    const direct = (async () => {
+      for await (const x of ty.subscriptions.subscribe(gql.LossPointsAddedDocument, { experimentId: e.id })) {
+        live.push(...x.lossPointsAdded);
+        if (live.length >= 3) break;
+      }
+    })();
+    const events: WatchEvent[] = [];
+    for await (const ev of ty.experiments.watch(e.id, { transport: 'subscription' })) events.push(ev);
+    await direct;
+    const series = await ty.experiments.allLosses(e.id);
+    expect(live.length).toBeGreaterThanOrEqual(3);
+    const at = series.findIndex((p) => p.step === live[0].step);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(live.map((p) => p.step)).toEqual(series.slice(at, at + live.length).map((p) => p.step));
+    // The watch reports every point once, in order, and ends with the final state.
+    expect(events.filter((x) => x.type === 'loss').flatMap((x) => (x as any).points.map((p: LossPoint) => p.step))).toEqual(series.map((p) => p.step));
+    expect(events.filter((x) => x.type === 'status').map((x) => (x as any).experiment.status)).toContain('RUNNING');
+    expect(events.at(-1)).toMatchObject({ type: 'done', experiment: { id: e.id, status: 'SUCCEEDED' } });
+    // A key the server refuses gets no subscription.
+    const stranger = new TrainyardClient({ url: trainyard.url, apiKey: 'ty_not_a_real_key' });
+    const refused = await stranger.experiments.wait(e.id, { transport: 'subscription' }).catch((x) => x);
+    await stranger.close();
+    expect(refused).toBeInstanceOf(TrainyardError);
+    expect(['FORBIDDEN', 'UNAUTHENTICATED']).toContain(refused.code);
+    expect(refused).toBeInstanceOf(refused.code === 'FORBIDDEN' ? ForbiddenError : TrainyardError);
   });
 
   it('cancels a running run and resumes it from its last checkpoint to the end', async () => {

@@ -28,6 +28,11 @@ export class Context {
     return (this.conn ??= resolveConnection({ url: this.flags.url, key: this.flags.key }, this.env));
   }
 
+  /** Closes what the client holds open (the subscription WebSocket), so the process can exit. */
+  async close(): Promise<void> {
+    await this.sdk?.close().catch(() => undefined);
+  }
+
   get client(): TrainyardClient {
     return (this.sdk ??= new TrainyardClient({ url: this.connection.url, apiKey: this.connection.apiKey, userAgent: 'trainyard-cli' }));
   }

@@ -65,8 +65,10 @@ export async function main(argv = process.argv): Promise<number> {
   const program = buildProgram(() => (ctx ??= new Context(program.opts())));
   try {
     await program.parseAsync(argv);
+    await ctx?.close();
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (e) {
+    await ctx?.close();
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
       return EXIT.USAGE;

@@ -4,6 +4,7 @@ import { Deployments } from './deployments';
 import { Experiments } from './experiments';
 import { WhoamiDocument, type WhoamiQuery } from './generated/graphql';
 import { KServe, TfServing } from './predict';
+import { Subscriptions } from './subscriptions';
 import { Transport, TransportOptions, TypedDocument } from './transport';
 
 export type Whoami = WhoamiQuery['whoami'];
@@ -27,11 +28,14 @@ export class TrainyardClient {
   readonly tfServing: TfServing;
   /** KServe Open Inference Protocol v2: `/infer`. */
   readonly kserve: KServe;
+  /** GraphQL subscriptions over graphql-ws (one WebSocket, opened on first use). */
+  readonly subscriptions: Subscriptions;
 
   constructor(opts: TrainyardClientOptions) {
     this.transport = new Transport(opts);
+    this.subscriptions = new Subscriptions(this.transport);
     this.datasets = new Datasets(this.transport);
-    this.experiments = new Experiments(this.transport);
+    this.experiments = new Experiments(this.transport, this.subscriptions);
     this.checkpoints = new Checkpoints(this.transport);
     this.deployments = new Deployments(this.transport);
     this.tfServing = new TfServing(this.transport);
@@ -45,6 +49,11 @@ export class TrainyardClient {
   /** The key's user, team (or course) and role: a cheap check that URL and key work. */
   async whoami(): Promise<Whoami> {
     return (await this.transport.request(WhoamiDocument)).whoami;
+  }
+
+  /** Closes the subscription WebSocket, if one is open (a process with an open one does not exit by itself). */
+  close(): Promise<void> {
+    return this.subscriptions.close();
   }
 
   /** Any typed document (from the generated module) with its variables. */

@@ -19,13 +19,16 @@ export class Deployments {
     return pageOf((await this.t.request(DeploymentsDocument, { first: opts.first ?? 50, after: opts.after })).deployments);
   }
 
-  /** Served models with every version, labels and traffic split: one page, by name. */
-  async models(opts: PageOptions = {}): Promise<Page<ServedModel>> {
-    return pageOf((await this.t.request(ModelsDocument, { first: opts.first ?? 50, after: opts.after })).models);
+  /**
+   * Served models with every version, labels and traffic split: one page of 20, by name (a fixed
+   * size: the server's query cost rule counts every version of every model).
+   */
+  async models(opts: Pick<PageOptions, 'after'> = {}): Promise<Page<ServedModel>> {
+    return pageOf((await this.t.request(ModelsDocument, { after: opts.after })).models);
   }
 
   /** Every served model, page after page. */
   allModels(): Promise<ServedModel[]> {
-    return collect(allPages((after) => this.models({ first: 100, after })));
+    return collect(allPages((after) => this.models({ after })));
   }
 }

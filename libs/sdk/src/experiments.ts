@@ -1,10 +1,12 @@
-import { errorFor } from './errors';
+import { errorFor, TrainyardError } from './errors';
 import {
   CancelExperimentDocument,
   ExperimentDocument,
   ExperimentLossPointsDocument,
   ExperimentsDocument,
   ExperimentStatusDocument,
+  ExperimentUpdatedDocument,
+  LossPointsAddedDocument,
   ResumeExperimentDocument,
   SubmitExperimentDocument,
   type ExperimentFieldsFragment,
@@ -15,6 +17,7 @@ import {
   type ProgressFieldsFragment,
   type SubmitExperimentInput,
 } from './generated/graphql';
+import type { Subscriptions } from './subscriptions';
 import type { Transport } from './transport';
 import { allPages, collect, Page, pageOf, PageOptions } from './pages';
 import { sleep } from './util';
@@ -38,6 +41,50 @@ export type WatchEvent =
   /** The run reached a status in `until`: the full experiment (metrics, checkpoints). Last event. */
   | { type: 'done'; experiment: Experiment };
 
+interface WatchState {
+  lastStatus?: string;
+  lastProgress: string;
+  lastStep: number;
+  after: string | null;
+}
+
+/** A queue two producers push into and one consumer awaits; a failure is delivered in order. */
+class Channel<T> {
+  private items: T[] = [];
+  private error: unknown;
+  private failed = false;
+  private wake?: () => void;
+
+  push(x: T) {
+    this.items.push(x);
+    this.wake?.();
+  }
+
+  fail(e: unknown) {
+    if (this.failed) return;
+    this.failed = true;
+    this.error = e;
+    this.wake?.();
+  }
+
+  async next(signal: AbortSignal): Promise<T> {
+    for (;;) {
+      if (this.items.length) return this.items.shift()!;
+      if (this.failed) throw this.error;
+      if (signal.aborted) throw signal.reason;
+      await new Promise<void>((resolve) => {
+        const onAbort = () => resolve();
+        this.wake = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      this.wake = undefined;
+    }
+  }
+}
+
 export interface WatchOptions {
   /** Statuses that end the watch (default SUCCEEDED, FAILED, CANCELLED). */
   until?: readonly ExperimentStatus[];
@@ -50,7 +97,10 @@ export interface WatchOptions {
 }
 
 export class Experiments {
-  constructor(private readonly t: Transport) {}
+  constructor(
+    private readonly t: Transport,
+    private readonly subs?: Subscriptions,
+  ) {}
 
   /** Validates the spec on the server and queues the run. */
   async submit(input: SubmitExperimentInput): Promise<Experiment> {
@@ -96,8 +146,20 @@ export class Experiments {
    * status in `until`. Stop early with the signal (or `break`).
    */
   async *watch(id: string, opts: WatchOptions = {}): AsyncGenerator<WatchEvent, Experiment, void> {
-    if (opts.transport === 'subscription') throw errorFor('this server offers no subscriptions; watch with transport "polling"', { code: 'BAD_USER_INPUT' });
-    return yield* this.poll(id, opts);
+    const mode = opts.transport ?? 'auto';
+    if (mode === 'polling' || !this.subs) {
+      if (mode === 'subscription') throw errorFor('this client has no subscription transport', { code: 'BAD_USER_INPUT' });
+      return yield* this.poll(id, opts);
+    }
+    const state: WatchState = { lastStatus: undefined, lastProgress: '', lastStep: -Infinity, after: opts.after ?? null };
+    try {
+      return yield* this.subscribe(id, opts, state);
+    } catch (e) {
+      // auto: a server without subscriptions (or a WebSocket a proxy refuses) falls back to polling,
+      // carrying on from what was already reported. Errors of the watch itself (NOT_FOUND...) are thrown.
+      if (mode === 'subscription' || !(e instanceof TrainyardError && e.code === 'NETWORK') || opts.signal?.aborted) throw e;
+      return yield* this.poll(id, { ...opts, after: state.after }, state);
+    }
   }
 
   /** Waits for the run to reach a status in `until` and returns it (with metrics and checkpoints). */
@@ -110,34 +172,96 @@ export class Experiments {
     }
   }
 
-  private async *poll(id: string, opts: WatchOptions): AsyncGenerator<WatchEvent, Experiment, void> {
+  /** Status and progress events for a new look at the run (only what changed since the last one). */
+  private *changes(e: ExperimentSummary, state: WatchState): Generator<WatchEvent> {
+    if (e.status !== state.lastStatus) {
+      state.lastStatus = e.status;
+      yield { type: 'status', experiment: e };
+    }
+    const p = JSON.stringify(e.progress);
+    if (p !== state.lastProgress) {
+      state.lastProgress = p;
+      yield { type: 'progress', progress: e.progress, status: e.status };
+    }
+  }
+
+  /** Loss points not reported yet (by step), from the series itself: the catch-up after a gap. */
+  private async *catchUp(id: string, state: WatchState): AsyncGenerator<WatchEvent> {
+    for (;;) {
+      const page = await this.losses(id, { first: 1000, after: state.after });
+      yield* this.newPoints(page.items, state);
+      if (page.endCursor) state.after = page.endCursor;
+      if (!page.hasNextPage) return;
+    }
+  }
+
+  private *newPoints(points: LossPoint[], state: WatchState): Generator<WatchEvent> {
+    const fresh = points.filter((p) => p.step > state.lastStep);
+    if (!fresh.length) return;
+    state.lastStep = fresh[fresh.length - 1].step;
+    yield { type: 'loss', points: fresh };
+  }
+
+  private async *finish(id: string, state: WatchState): AsyncGenerator<WatchEvent, Experiment> {
+    yield* this.catchUp(id, state);
+    const full = await this.get(id);
+    yield { type: 'done', experiment: full };
+    return full;
+  }
+
+  private async *poll(id: string, opts: WatchOptions, state: WatchState = { lastStatus: undefined, lastProgress: '', lastStep: -Infinity, after: opts.after ?? null }): AsyncGenerator<WatchEvent, Experiment, void> {
     const until = new Set(opts.until ?? FINAL_STATUSES);
-    let lastStatus: string | undefined;
-    let lastProgress = '';
-    let after = opts.after ?? null;
     for (;;) {
       const e = (await this.t.request(ExperimentStatusDocument, { id }, opts.signal)).experiment;
-      if (e.status !== lastStatus) {
-        lastStatus = e.status;
-        yield { type: 'status', experiment: e };
-      }
-      const p = JSON.stringify(e.progress);
-      if (p !== lastProgress) {
-        lastProgress = p;
-        yield { type: 'progress', progress: e.progress, status: e.status };
-      }
-      for (;;) {
-        const page = await this.losses(id, { first: 1000, after });
-        if (page.items.length) yield { type: 'loss', points: page.items };
-        if (page.endCursor) after = page.endCursor;
-        if (!page.hasNextPage) break;
-      }
-      if (until.has(e.status)) {
-        const full = await this.get(id);
-        yield { type: 'done', experiment: full };
-        return full;
-      }
+      yield* this.changes(e, state);
+      if (until.has(e.status)) return yield* this.finish(id, state);
+      yield* this.catchUp(id, state);
       await sleep(opts.pollIntervalMs ?? 1000, opts.signal);
+    }
+  }
+
+  /**
+   * experimentUpdated and lossPointsAdded over graphql-ws, merged. experimentUpdated answers with the
+   * run as it is first, so nothing that happened before the subscription is missed; the loss series
+   * is caught up from lossPoints once both subscriptions answer and again at the end, and a slow
+   * safety poll (every 15 s) covers a dropped event.
+   */
+  private async *subscribe(id: string, opts: WatchOptions, state: WatchState): AsyncGenerator<WatchEvent, Experiment, void> {
+    const until = new Set(opts.until ?? FINAL_STATUSES);
+    const stop = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+    type Item = { kind: 'experiment'; e: ExperimentSummary } | { kind: 'loss'; points: LossPoint[] } | { kind: 'tick' };
+    const ch = new Channel<Item>();
+    const pump = async <T>(it: AsyncGenerator<T>, map: (x: T) => Item) => {
+      try {
+        for await (const x of it) ch.push(map(x));
+        ch.fail(errorFor('the server ended the subscription', { code: 'NETWORK' }));
+      } catch (e) {
+        if (!stop.signal.aborted) ch.fail(e);
+      }
+    };
+    void pump(this.subs!.subscribe(ExperimentUpdatedDocument, { id }, signal), (x) => ({ kind: 'experiment', e: x.experimentUpdated }));
+    void pump(this.subs!.subscribe(LossPointsAddedDocument, { experimentId: id }, signal), (x) => ({ kind: 'loss', points: x.lossPointsAdded }));
+    const tick = setInterval(() => ch.push({ kind: 'tick' }), Math.max(opts.pollIntervalMs ?? 0, 15_000));
+    let caughtUp = false;
+    try {
+      for (;;) {
+        const item = await ch.next(signal);
+        if (item.kind === 'loss') {
+          yield* this.newPoints(item.points, state);
+          continue;
+        }
+        const e = item.kind === 'experiment' ? item.e : (await this.t.request(ExperimentStatusDocument, { id }, signal)).experiment;
+        yield* this.changes(e, state);
+        if (until.has(e.status)) return yield* this.finish(id, state);
+        if (!caughtUp || item.kind === 'tick') {
+          caughtUp = true;
+          yield* this.catchUp(id, state);
+        }
+      }
+    } finally {
+      clearInterval(tick);
+      stop.abort();
     }
   }
 }

@@ -21,7 +21,7 @@ export class Subscriptions {
       connectionParams: () => (this.t.apiKey ? { authorization: `Bearer ${this.t.apiKey}` } : {}),
       lazy: true,
       lazyCloseTimeout: 1000,
-      retryAttempts: 2,
+      retryAttempts: 1,
       shouldRetry: () => true,
     });
     return this.client;

@@ -343,7 +343,6 @@ export type DeploymentsQueryVariables = Exact<{
 export type DeploymentsQuery = { deployments: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, name: string, version: number, isDefault: boolean, labels: Array<string>, checkpointId: string, experimentId: string, step: number, predictUrl: string, inferUrl: string, deployedBy: string | null, maxBatchSize: number, maxBatchWaitMs: number, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type ModelsQueryVariables = Exact<{
-  first: number;
   after?: string | null | undefined;
 }>;
 
@@ -437,6 +436,27 @@ export type WhoamiQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type WhoamiQuery = { whoami: { role: Role, teamId: string, teamKind: TeamKind, teamName: string, user: { id: string, name: string } } };
+
+export type ExperimentUpdatedSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ExperimentUpdatedSubscription = { experimentUpdated: { id: string, name: string, status: ExperimentStatus, attempt: number, backend: string | null, cancelRequested: boolean, failureReason: string | null, datasetId: string, datasetVersionId: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, progress: { epoch: number, step: number, totalSteps: number, samplesPerSecond: number | null } } };
+
+export type LossPointsAddedSubscriptionVariables = Exact<{
+  experimentId: string | number;
+}>;
+
+
+export type LossPointsAddedSubscription = { lossPointsAdded: Array<{ step: number, epoch: number, loss: number, lr: number | null }> };
+
+export type DatasetVersionUpdatedSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DatasetVersionUpdatedSubscription = { datasetVersionUpdated: { id: string, version: number, format: string, status: DatasetVersionStatus, failureReason: string | null, sampleShape: Array<number>, numClasses: number | null, classNames: Array<string>, trainCount: number | null, testCount: number | null, validationCount: number | null, options: unknown, ingest: unknown, uploadUrl: string, previewUrl: string, createdAt: string, readyAt: string | null, splits: Array<{ name: string, count: number, histogram: Array<number>, mean: Array<number>, std: Array<number> }>, sources: Array<{ name: string, status: string, bytesReceived: number, expectedBytes: number, progress: number | null, sha256: string | null }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1264,8 +1284,8 @@ fragment PageInfoFields on PageInfo {
   endCursor
 }`) as unknown as TypedDocumentString<DeploymentsQuery, DeploymentsQueryVariables>;
 export const ModelsDocument = new TypedDocumentString(`
-    query Models($first: Int!, $after: String) {
-  models(first: $first, after: $after) {
+    query Models($after: String) {
+  models(first: 20, after: $after) {
     edges {
       cursor
       node {
@@ -1613,3 +1633,90 @@ export const WhoamiDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<WhoamiQuery, WhoamiQueryVariables>;
+export const ExperimentUpdatedDocument = new TypedDocumentString(`
+    subscription ExperimentUpdated($id: ID!) {
+  experimentUpdated(id: $id) {
+    ...ExperimentSummaryFields
+  }
+}
+    fragment ProgressFields on Progress {
+  epoch
+  step
+  totalSteps
+  samplesPerSecond
+}
+fragment ExperimentSummaryFields on Experiment {
+  id
+  name
+  status
+  attempt
+  backend
+  cancelRequested
+  failureReason
+  datasetId
+  datasetVersionId
+  createdAt
+  startedAt
+  finishedAt
+  progress {
+    ...ProgressFields
+  }
+}`) as unknown as TypedDocumentString<ExperimentUpdatedSubscription, ExperimentUpdatedSubscriptionVariables>;
+export const LossPointsAddedDocument = new TypedDocumentString(`
+    subscription LossPointsAdded($experimentId: ID!) {
+  lossPointsAdded(experimentId: $experimentId) {
+    ...LossPointFields
+  }
+}
+    fragment LossPointFields on LossPoint {
+  step
+  epoch
+  loss
+  lr
+}`) as unknown as TypedDocumentString<LossPointsAddedSubscription, LossPointsAddedSubscriptionVariables>;
+export const DatasetVersionUpdatedDocument = new TypedDocumentString(`
+    subscription DatasetVersionUpdated($id: ID!) {
+  datasetVersionUpdated(id: $id) {
+    ...DatasetVersionFields
+  }
+}
+    fragment DatasetSourceFields on DatasetSource {
+  name
+  status
+  bytesReceived
+  expectedBytes
+  progress
+  sha256
+}
+fragment DatasetSplitFields on DatasetSplit {
+  name
+  count
+  histogram
+  mean
+  std
+}
+fragment DatasetVersionFields on DatasetVersion {
+  id
+  version
+  format
+  status
+  failureReason
+  sampleShape
+  numClasses
+  classNames
+  trainCount
+  testCount
+  validationCount
+  options
+  ingest
+  uploadUrl
+  previewUrl
+  createdAt
+  readyAt
+  splits {
+    ...DatasetSplitFields
+  }
+  sources {
+    ...DatasetSourceFields
+  }
+}`) as unknown as TypedDocumentString<DatasetVersionUpdatedSubscription, DatasetVersionUpdatedSubscriptionVariables>;
