@@ -43,6 +43,7 @@ export function hintFor(e: TrainyardError, ctx?: Context): string | undefined {
   const from = ctx && safe(() => ctx.connection.from);
   switch (e.code) {
     case 'NETWORK':
+      if (/^subscription /.test(e.message)) return 'The server (or a proxy before it) refused the WebSocket: watch with `--transport polling`.';
       return `Is the server running at ${safe(() => ctx?.connection.url) ?? 'that URL'}? Start it with \`npm start\`, or point the CLI elsewhere with \`trainyard login --url\` or TRAINYARD_URL.`;
     case 'UNAUTHENTICATED':
       return `The server refused the key${from ? ` from ${from.apiKey}` : ''}. Log in again with \`trainyard login\`, or set TRAINYARD_KEY (\`npm run team:create\` prints a new team's key).`;
