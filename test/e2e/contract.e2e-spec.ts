@@ -10,7 +10,12 @@ import { loadConfig } from '@trainyard/config';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { buildSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { RunningTrainyard, startTrainyard } from '../../apps/trainyard/src/app';
-import { TrainyardClient } from '../support/client';
+import { EventPublisher, RedisPubSub, subscribeEvents, topic, TrainyardEvent } from '@trainyard/events';
+import { Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { TrainyardClient, waitForDataset } from '../support/client';
+import { mnistSubset, MnistSlug } from '../support/mnist';
+import { REDIS_URL } from '../support/services';
 import { realServices } from '../support/services';
 
 jest.setTimeout(180_000);
@@ -21,10 +26,12 @@ let alice: TrainyardClient;
 let bob: TrainyardClient;
 let aliceTeamId: string;
 let prisma: PrismaService;
+let queuePrefix: string;
 
 beforeAll(async () => {
   const services = await realServices();
   teardown = [services.teardown];
+  queuePrefix = services.env.QUEUE_PREFIX;
   trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' }));
   teardown.unshift(() => trainyard.close());
   const auth = trainyard.app.get(AuthService);
@@ -188,3 +195,189 @@ describe('connections', () => {
     for (const e of many) expect(e.node.lossPoints.edges.map((x: any) => x.node.step)).toEqual(e.node.id === id ? [10, 20] : []);
   });
 });
+
+/** A graphql-ws client of the test server; no retries, so a refused connection surfaces at once. */
+function wsClient(key: string | undefined): Client {
+  return createClient({
+    url: `${trainyard.url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: key === undefined ? {} : { authorization: `Bearer ${key}` },
+    retryAttempts: 0,
+    lazy: true,
+  });
+}
+
+interface Watched {
+  values: any[];
+  errors: unknown[];
+  ended: Promise<void>;
+  stop(): void;
+}
+
+function watch(client: Client, query: string, variables: Record<string, unknown>, until?: (data: any) => boolean): Watched {
+  const w = { values: [] as any[], errors: [] as unknown[] } as Watched;
+  let finish!: () => void;
+  w.ended = new Promise<void>((r) => (finish = r));
+  const stop = client.subscribe(
+    { query, variables },
+    {
+      next: (r) => {
+        if (r.errors) w.errors.push(...r.errors);
+        if (r.data) w.values.push(r.data);
+        if (r.data && until?.(r.data)) {
+          stop();
+          finish();
+        }
+      },
+      error: (e) => {
+        w.errors.push(e);
+        finish();
+      },
+      complete: () => finish(),
+    },
+  );
+  w.stop = () => {
+    stop();
+    finish();
+  };
+  return w;
+}
+
+const within = <T>(p: Promise<T>, ms: number, what: string) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms))]);
+
+describe('subscriptions (graphql-ws on /graphql)', () => {
+  const TRAIN = 1200;
+  const TEST = 200;
+  let datasetId: string;
+  let versionEvents: Watched;
+
+  beforeAll(async () => {
+    datasetId = (await alice.data(CREATE_DATASET, { name: 'mnist-live' })).createDataset.id;
+    const counts: Record<MnistSlug, number> = { 'train-images': TRAIN, 'train-labels': TRAIN, 'test-images': TEST, 'test-labels': TEST };
+    const slugs = Object.keys(counts) as MnistSlug[];
+    for (const slug of slugs.slice(0, 3)) expect((await alice.upload(datasetId, slug, mnistSubset(slug, counts[slug]))).status).toBe(200);
+    // Watch the open version's ingest before the last file starts it.
+    const { dataset } = await alice.data(`query($id: ID!) { dataset(id: $id) { versions { id status } } }`, { id: datasetId });
+    versionEvents = watch(wsClient(alice.apiKey), `subscription($id: ID!) { datasetVersionUpdated(id: $id) { id status failureReason } }`, { id: dataset.versions[0].id }, (d) =>
+      ['READY', 'FAILED'].includes(d.datasetVersionUpdated.status),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await alice.upload(datasetId, 'test-labels', mnistSubset('test-labels', TEST))).status).toBe(200);
+    await waitForDataset(alice, datasetId);
+  });
+
+  it('reports a dataset version through ingest to READY', async () => {
+    await within(versionEvents.ended, 60_000, 'datasetVersionUpdated');
+    expect(versionEvents.errors).toEqual([]);
+    const statuses = versionEvents.values.map((v) => v.datasetVersionUpdated.status);
+    expect(statuses[statuses.length - 1]).toBe('READY');
+    expect(statuses.length).toBeGreaterThanOrEqual(2); // the state on subscribing, then at least the change to READY
+  });
+
+  it('streams a real training run: loss points as they are recorded, then the final status', async () => {
+    const { submitExperiment } = await alice.data(`mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { id status } }`, {
+      input: {
+        name: 'live',
+        datasetId,
+        model: { name: 'lenet5' },
+        pipeline: { batchSize: 32, shuffleBufferSize: 1000 },
+        optimizer: { name: 'Momentum', learningRate: 0.01, momentum: 0.9 },
+        epochs: 2,
+        perPrintTimes: 1,
+        checkpoint: { saveCheckpointSteps: 1000, keepCheckpointMax: 1 },
+      },
+    });
+    const id = submitExperiment.id as string;
+    const ws = wsClient(alice.apiKey);
+    try {
+      const points = watch(ws, `subscription($id: ID!) { lossPointsAdded(experimentId: $id) { step epoch loss lr } }`, { id });
+      const updates = watch(ws, `subscription($id: ID!) { experimentUpdated(id: $id) { id status progress { step totalSteps } } }`, { id }, (d) =>
+        ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(d.experimentUpdated.status),
+      );
+      await within(updates.ended, 150_000, 'experimentUpdated');
+      points.stop();
+      expect(updates.errors).toEqual([]);
+      expect(points.errors).toEqual([]);
+      const seen = updates.values.map((v) => v.experimentUpdated);
+      expect(seen[seen.length - 1].status).toBe('SUCCEEDED');
+      expect(seen.some((e) => e.status === 'RUNNING' && e.progress.step > 0)).toBe(true);
+      // Every point received is the one stored, in step order, and most of the run arrived live.
+      const received = points.values.flatMap((v) => v.lossPointsAdded);
+      const stored = (await alice.data(`query($id: ID!) { experiment(id: $id) { lossPoints(first: 3000) { edges { node { step epoch loss lr } } } } }`, { id })).experiment.lossPoints.edges.map(
+        (e: any) => e.node,
+      );
+      expect(stored.length).toBeGreaterThan(50);
+      const byStep = new Map(stored.map((p: any) => [p.step, p]));
+      // (The database's float8 text may drop the last digit of a float32 loss: compare to 1e-12.)
+      for (const p of received) {
+        const row: any = byStep.get(p.step);
+        expect({ ...row, loss: undefined }).toEqual({ ...p, loss: undefined });
+        expect(row.loss).toBeCloseTo(p.loss, 12);
+      }
+      expect(received.map((p) => p.step)).toEqual([...received.map((p) => p.step)].sort((a, b) => a - b));
+      expect(received.length).toBeGreaterThan(stored.length / 2);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('refuses a connection without a key, or with a wrong one, at connect (4403)', async () => {
+    for (const key of [undefined, 'ty_wrong_key', `${alice.apiKey}x`]) {
+      const w = watch(wsClient(key), `subscription { experimentUpdated(id: "${seededOrAny()}") { id } }`, {});
+      await within(w.ended, 10_000, 'a refused connection');
+      expect(w.values).toEqual([]);
+      expect((w.errors[0] as { code?: number }).code).toBe(4403);
+    }
+  });
+
+  it("answers another team's experiment with NOT_FOUND and sends none of its events", async () => {
+    const { experiments } = await alice.data(`{ experiments(first: 1, filter: { namePrefix: "live" }) { edges { node { id } } } }`);
+    const id = experiments.edges[0]?.node.id ?? (await prisma.experiment.findFirstOrThrow({ where: { teamId: aliceTeamId } })).id;
+    const ws = wsClient(bob.apiKey);
+    try {
+      const w = watch(ws, `subscription($id: ID!) { experimentUpdated(id: $id) { id status } }`, { id });
+      const p = watch(ws, `subscription($id: ID!) { lossPointsAdded(experimentId: $id) { step } }`, { id });
+      await within(Promise.all([w.ended, p.ended]), 10_000, 'the refused subscriptions');
+      for (const x of [w, p]) {
+        expect(x.values).toEqual([]);
+        expect(x.errors).toHaveLength(1);
+        expect(x.errors[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+      }
+      // An event published for that experiment now reaches nobody on bob's connection.
+      const live = watch(ws, `subscription { lossPointsAdded(experimentId: "${id}") { step } }`, {});
+      await trainyard.app.get(EventPublisher).lossPointsAdded(aliceTeamId, id, [{ step: 999_999, epoch: 1, loss: 1 }]);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(live.values).toEqual([]);
+      live.stop();
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('carries events between processes through Redis (a worker publishing, an api subscribed)', async () => {
+    const worker = new RedisPubSub(REDIS_URL, queuePrefix);
+    const api = new RedisPubSub(REDIS_URL, queuePrefix);
+    try {
+      const events = await subscribeEvents<TrainyardEvent>(api, topic('experiment', 'e1'));
+      await worker.publish(topic('experiment', 'e1'), { kind: 'experiment', teamId: 't', experimentId: 'e1' });
+      await worker.publish(topic('experiment', 'e2'), { kind: 'experiment', teamId: 't', experimentId: 'e2' });
+      await worker.publish(topic('experiment', 'e1'), { kind: 'experiment', teamId: 't', experimentId: 'e1b' });
+      expect((await within(events.next(), 5000, 'redis event')).value).toMatchObject({ experimentId: 'e1' });
+      expect((await within(events.next(), 5000, 'redis event')).value).toMatchObject({ experimentId: 'e1b' });
+      await events.return!();
+    } finally {
+      await Promise.all([worker.close(), api.close()]);
+    }
+  });
+
+  it('keeps polling working beside subscriptions', async () => {
+    const { experiments } = await alice.data(`{ experiments(first: 1, filter: { namePrefix: "live" }) { edges { node { id status lossPoints(first: 3) { totalCount edges { node { step } } } } } } }`);
+    expect(experiments.edges[0].node.status).toBe('SUCCEEDED');
+    expect(experiments.edges[0].node.lossPoints.totalCount).toBeGreaterThan(50);
+  });
+});
+
+function seededOrAny() {
+  return '00000000-0000-4000-8000-000000000000';
+}

@@ -2,7 +2,8 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { ApiKeyGuard, AuthModule } from '@trainyard/auth';
+import { ApiKeyGuard, AuthModule, AuthService } from '@trainyard/auth';
+import { subscriptionServer, SubscriptionExtra } from './graphql/subscriptions';
 import { AppConfig } from '@trainyard/config';
 import {
   ArtifactDeletionRepository,
@@ -62,22 +63,29 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         AuthModule,
-        GraphQLModule.forRoot<ApolloDriverConfig>({
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          path: '/graphql',
-          autoSchemaFile: true,
-          sortSchema: true,
-          introspection: development,
-          includeStacktraceInErrorResponses: false,
-          // Edge limits before execution: tokens at parse time, then depth, aliases and cost.
-          parseOptions: { maxTokens: MAX_TOKENS },
-          validationRules: [queryLimitsRule(DEFAULT_QUERY_LIMITS)],
-          // graphql-js quotes bad values in its own messages (a 1 MB string sent as an Int): cut them short.
-          formatError: (formatted) =>
-            formatted.message.length > 300 ? { ...formatted, message: `${formatted.message.slice(0, 300)}… (truncated)` } : formatted,
-          context: ({ req }: { req: unknown }) => ({ req }),
-          // Field resolvers (Experiment.lossPoints...) throw coded errors too: map them as root fields' are.
-          fieldResolverEnhancers: ['filters'],
+          imports: [AuthModule],
+          inject: [AuthService],
+          useFactory: (auth: AuthService): ApolloDriverConfig => ({
+            path: '/graphql',
+            autoSchemaFile: true,
+            sortSchema: true,
+            introspection: development,
+            includeStacktraceInErrorResponses: false,
+            // Edge limits before execution: tokens at parse time, then depth, aliases and cost.
+            parseOptions: { maxTokens: MAX_TOKENS },
+            validationRules: [queryLimitsRule(DEFAULT_QUERY_LIMITS)],
+            // graphql-js quotes bad values in its own messages (a 1 MB string sent as an Int): cut them short.
+            formatError: (formatted) =>
+              formatted.message.length > 300 ? { ...formatted, message: `${formatted.message.slice(0, 300)}… (truncated)` } : formatted,
+            // HTTP: the request. graphql-ws: a fresh copy of the connection's stand-in request (see onConnect) per
+            // operation, so ApiKeyGuard authenticates each subscription and the role checks work as for queries.
+            context: ({ req, extra }: { req?: unknown; extra?: SubscriptionExtra }) => ({ req: req ?? (extra?.trainyardRequest && { ...extra.trainyardRequest }) }),
+            // Field resolvers (Experiment.lossPoints...) throw coded errors too: map them as root fields' are.
+            fieldResolverEnhancers: ['filters'],
+            subscriptions: { 'graphql-ws': subscriptionServer(auth, queryLimitsRule(DEFAULT_QUERY_LIMITS)) },
+          }),
         }),
       ],
       controllers: [DatasetFileController, DatasetVersionController, CheckpointController, CheckpointExportController, ChartsController, GradesController],

@@ -11,6 +11,7 @@ import { DbModule, migrate, startEmbeddedPostgres, translatePrismaError } from '
 import { QueueModule } from '@trainyard/queue';
 import { StorageModule } from '@trainyard/storage';
 import { HealthModule } from './health/health.module';
+import { EventsModule } from '@trainyard/events';
 
 export interface PreparedPlatform {
   databaseUrl: string;
@@ -74,6 +75,7 @@ export class PlatformModule {
         DbModule.forRoot({ databaseUrl: platform.databaseUrl }),
         StorageModule.forRoot(config.storage),
         QueueModule.forRoot(config),
+        EventsModule.forRoot(config),
         HealthModule,
         ...features,
       ],

@@ -1,6 +1,8 @@
-import { UseGuards } from '@nestjs/common';
+import { Inject, UseGuards } from '@nestjs/common';
+import { EVENT_BUS, mapEvents, subscribeEvents, topic, TrainyardEvent } from '@trainyard/events';
+import { PubSubEngine } from 'graphql-subscriptions';
 import { ConnectionType, keysetPage, NEWEST_FIRST, PageArgs, Key } from '../graphql/connection';
-import { Args, Field, Float, ID, InputType, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Field, Float, ID, InputType, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
 import { ApiKeyGuard, CurrentPrincipal, CurrentTeam, Principal, RequireRole, TeamPrincipal } from '@trainyard/auth';
 import { HiddenSplits } from '../assignments/hidden-splits.service';
@@ -72,6 +74,7 @@ export class DatasetResolver {
     private readonly versions: DatasetVersionRepository,
     private readonly service: DatasetService,
     private readonly hidden: HiddenSplits,
+    @Inject(EVENT_BUS) private readonly bus: PubSubEngine,
   ) {}
 
   /** Students do not get the hidden split's file records (a digest of the labels would confirm a guess). */
@@ -137,6 +140,19 @@ export class DatasetResolver {
   async datasetVersion(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
     const v = await this.versions.getForTeam(p.team.id, id);
     return this.version(p, v.datasetId, v);
+  }
+
+  @Subscription(() => DatasetVersion, {
+    description:
+      'The dataset version now, then again each time its status changes (uploading, ingesting, ready, failed) (graphql-ws, same API key in connectionParams).',
+    resolve: (v: DatasetVersion) => v,
+  })
+  @RequireRole('viewer')
+  async datasetVersionUpdated(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    const v = await this.versions.getForTeam(p.team.id, id); // another team's: NOT_FOUND, and no events
+    const events = await subscribeEvents<TrainyardEvent>(this.bus, topic('datasetVersion', id));
+    const now = async () => this.version(p, v.datasetId, await this.versions.getForTeam(p.team.id, id));
+    return mapEvents(events, now, now);
   }
 
   @Mutation(() => DatasetVersion, {

@@ -1,13 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { badInput, ErrorCode, notFound, TrainyardError } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { DatasetIndex, datasetFormat, renderPreview, validateIngestRequest } from '@trainyard/data';
 import { DatasetRepository, DatasetVersionRepository } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
+import { EventPublisher } from '@trainyard/events';
 
 const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const PROGRESS_EVERY_MS = 500;
@@ -27,6 +28,7 @@ export class DatasetService {
     private readonly versions: DatasetVersionRepository,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    @Optional() private readonly events?: EventPublisher,
   ) {}
 
   /** A new version open for uploads. One open version per dataset at a time. */
@@ -188,7 +190,10 @@ export class DatasetService {
     if (v.status !== 'UPLOADING') throw new TrainyardError(ErrorCode.CONFLICT, `dataset version ${v.version} is ${v.status}`, { status: v.status });
     if (v.sources.some((s) => s.status === 'RECEIVING')) throw new TrainyardError(ErrorCode.CONFLICT, 'a file is still being uploaded to this version');
     datasetFormat(v.format).checkFiles(stored);
-    if (await this.versions.startIngest(v.id)) await this.queue.enqueue('ingestDataset', { datasetVersionId: v.id });
+    if (await this.versions.startIngest(v.id)) {
+      await this.events?.datasetVersionChanged(teamId, v.datasetId, v.id); // INGESTING
+      await this.queue.enqueue('ingestDataset', { datasetVersionId: v.id });
+    }
     return this.versions.getForTeam(teamId, v.id);
   }
 

@@ -1,5 +1,7 @@
-import { UseGuards } from '@nestjs/common';
-import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Inject, UseGuards } from '@nestjs/common';
+import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
+import { EVENT_BUS, EventPublisher, mapEvents, subscribeEvents, topic, TrainyardEvent } from '@trainyard/events';
+import { PubSubEngine } from 'graphql-subscriptions';
 import { ApiKeyGuard, CurrentPrincipal, Principal, RequireRole, VisibilityService } from '@trainyard/auth';
 import { CheckpointRepository, ExperimentRepository } from '@trainyard/db';
 import { HiddenSplits } from '../assignments/hidden-splits.service';
@@ -45,6 +47,8 @@ export class ExperimentResolver {
     private readonly courseRuns: CourseRuns,
     private readonly fineTunes: FineTuneService,
     private readonly reruns: RerunService,
+    @Inject(EVENT_BUS) private readonly bus: PubSubEngine,
+    private readonly events: EventPublisher,
   ) {}
 
   /** A student sees only their own (and their group's) runs; others' ids are NOT_FOUND. */
@@ -75,7 +79,9 @@ export class ExperimentResolver {
   @RequireRole('member')
   async cancelExperiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
     await this.visible(p, id);
-    return this.shown(p, await this.repo.requestCancel(p.team.id, id));
+    const e = await this.shown(p, await this.repo.requestCancel(p.team.id, id));
+    await this.events.experimentChanged(p.team.id, id);
+    return e;
   }
 
   @Query(() => ModelSummary, { description: "A model's layers, output shapes and parameter counts on a dataset, validated as a submit would be; nothing is queued." })
@@ -192,6 +198,30 @@ export class ExperimentResolver {
       },
       () => this.loaders.lossCount(req, e.id),
     );
+  }
+
+  @Subscription(() => Experiment, {
+    description:
+      'The experiment now, then again each time its status, progress or cancel flag changes (graphql-ws, same API key in connectionParams). Close it when the status is final.',
+    resolve: (e: Experiment) => e,
+  })
+  @RequireRole('viewer')
+  async experimentUpdated(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
+    await this.visible(p, id); // another team's, or a classmate's: NOT_FOUND, and no events
+    const events = await subscribeEvents<TrainyardEvent>(this.bus, topic('experiment', id));
+    const now = async () => this.shown(p, await this.repo.get(p.team.id, id));
+    return mapEvents(events, now, now);
+  }
+
+  @Subscription(() => [LossPoint], {
+    description: "New points of the experiment's loss series as the worker records them, oldest first (read earlier ones with lossPoints).",
+    resolve: (points: LossPoint[]) => points,
+  })
+  @RequireRole('viewer')
+  async lossPointsAdded(@CurrentPrincipal() p: Principal, @Args('experimentId', { type: () => ID }) experimentId: string) {
+    await this.visible(p, experimentId);
+    const events = await subscribeEvents<TrainyardEvent>(this.bus, topic('lossPoints', experimentId));
+    return mapEvents(events, async (e) => (e.kind === 'lossPoints' && e.teamId === p.team.id ? e.points.map((x) => ({ ...x, lr: x.lr ?? null })) : undefined));
   }
 
   @ResolveField(() => [EpochSummary], { description: 'Per-epoch summaries, oldest first.' })

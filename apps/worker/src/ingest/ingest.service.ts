@@ -6,6 +6,7 @@ import { DatasetIndex, ingestDataset, SourceFile } from '@trainyard/data';
 import { DatasetVersionRepository } from '@trainyard/db';
 import { JOB_QUEUE, JobContext, JobQueue } from '@trainyard/queue';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
+import { EventPublisher } from '@trainyard/events';
 
 export type IngestOutcome = 'ready' | 'failed' | 'already-finished' | 'not-found' | 'not-started';
 
@@ -28,6 +29,7 @@ export class IngestService {
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly versions: DatasetVersionRepository,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    private readonly events: EventPublisher,
   ) {}
 
   handle(job: JobPayloads['ingestDataset'], ctx: Pick<JobContext, 'lastTry'>): Promise<IngestOutcome> {
@@ -67,6 +69,7 @@ export class IngestService {
       if (!isUserError(err) && !lastTry) throw err; // the store or database hiccuped: the queue retries
       const reason = err instanceof Error ? err.message : String(err);
       await this.versions.markFailed(v.id, reason);
+      await this.events.datasetVersionChanged(teamId, v.datasetId, v.id);
       log(`failed: ${reason}`);
       return 'failed';
     }
@@ -81,6 +84,7 @@ export class IngestService {
       validationCount: validation?.count ?? 0,
       classHistogram: train.histogram,
     });
+    if (ok) await this.events.datasetVersionChanged(teamId, v.datasetId, v.id);
     log(`${ok ? 'ready' : 'already finished by another attempt'} in ${((Date.now() - started) / 1000).toFixed(1)} s: train ${train.count}, test ${test?.count ?? 0}, validation ${validation?.count ?? 0}`);
     return ok ? 'ready' : 'already-finished';
   }

@@ -13,6 +13,7 @@ import { RunWatcher } from './run-watcher';
 import { ComputeBudget } from '../budget/compute-budget.service';
 import { WorkerMetrics } from '../observability/worker-metrics';
 import { ArtifactsService } from '../retention/artifacts.service';
+import { EventPublisher } from '@trainyard/events';
 
 export type TrainingOutcome = 'succeeded' | 'failed' | 'cancelled' | 'paused' | 'superseded' | 'already-finished' | typeof JOB_RELEASED;
 
@@ -37,6 +38,7 @@ export class TrainingService {
     private readonly artifacts: ArtifactsService,
     private readonly receipts: ReceiptRecorder,
     private readonly checkpointSink: CheckpointSink,
+    private readonly events: EventPublisher,
   ) {}
 
   /** The `train` job's handler. */
@@ -64,6 +66,7 @@ export class TrainingService {
     if (attempt === undefined) return 'already-finished';
     const log = (msg: string) => this.logger.log(`experiment ${id} attempt ${attempt}: ${msg}`);
     this.metrics.trainingStarted(id);
+    await this.events.experimentChanged(existing.teamId, id); // RUNNING
     try {
       const outcome = await this.train(id, attempt, existing.teamId, existing.cancelRequested, log, shutdown);
       if (outcome === 'succeeded') await this.artifacts.afterRun(existing.teamId, id).catch((e: Error) => log(`retention policy not applied: ${e.message}`));
@@ -80,6 +83,8 @@ export class TrainingService {
       return 'failed';
     } finally {
       this.metrics.trainingEnded(id);
+      // Whatever the outcome (succeeded, failed, cancelled, paused, released), subscribers re-read it.
+      await this.events.experimentChanged(existing.teamId, id);
     }
   }
 
@@ -139,11 +144,11 @@ export class TrainingService {
         onProgress: io(async (p: LossReport) => {
           log(`epoch ${p.epoch + 1} step ${p.step}/${experiment.totalSteps} loss ${p.loss.toFixed(4)} ${Math.round(p.samplesPerSecond)} samples/s`);
           this.metrics.trainingProgress(id, p.samplesPerSecond);
-          watcher.observe(
-            await this.experiments.recordProgress(id, attempt, { epoch: p.epoch, step: p.step, samplesPerSecond: p.samplesPerSecond }, [
-              { step: p.step, epoch: p.epoch, loss: p.loss, lr: p.lr },
-            ]),
-          );
+          const point = { step: p.step, epoch: p.epoch, loss: p.loss, lr: p.lr };
+          watcher.observe(await this.experiments.recordProgress(id, attempt, { epoch: p.epoch, step: p.step, samplesPerSecond: p.samplesPerSecond }, [point]));
+          // After the write: a subscriber that re-reads sees at least what the event announced.
+          await this.events.lossPointsAdded(teamId, id, [point]);
+          await this.events.experimentChanged(teamId, id);
         }),
         onEpochEnd: io(async (e: EpochLogs) => {
           log(`epoch ${e.epoch + 1} done: loss ${e.meanLoss.toFixed(4)}${e.val ? ` val_loss ${e.val.loss.toFixed(4)} val_accuracy ${e.val.accuracy?.toFixed(4)}` : ''} lr ${e.learningRate}`);
