@@ -4,7 +4,7 @@ import { EVENT_BUS, LossPointEvent, TrainyardEvent, topicOf } from './events';
 
 /**
  * What workers and the api call when something a client may watch changed. Best effort: a failed
- * publish is logged and never fails the work that caused it (clients can always poll).
+ * publish is logged and never fails or delays the work that caused it (clients can always poll).
  */
 @Injectable()
 export class EventPublisher {
@@ -12,12 +12,21 @@ export class EventPublisher {
 
   constructor(@Inject(EVENT_BUS) private readonly bus: PubSubEngine) {}
 
-  async publish(event: TrainyardEvent): Promise<void> {
+  /**
+   * Sends the event without waiting for the bus: a slow or unreachable Redis never holds up the
+   * training loop or a request (ioredis keeps the order of one connection's publishes).
+   */
+  publish(event: TrainyardEvent): Promise<void> {
     try {
-      await this.bus.publish(topicOf(event), event);
+      this.bus.publish(topicOf(event), event).catch((err: unknown) => this.warn(event, err));
     } catch (err) {
-      this.logger.warn(`event ${topicOf(event)} not published: ${err instanceof Error ? err.message : String(err)}`);
+      this.warn(event, err);
     }
+    return Promise.resolve();
+  }
+
+  private warn(event: TrainyardEvent, err: unknown) {
+    this.logger.warn(`event ${topicOf(event)} not published: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   experimentChanged(teamId: string, experimentId: string) {
