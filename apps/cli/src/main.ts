@@ -61,6 +61,8 @@ export function buildProgram(ctxOf: () => Context): Command {
 }
 
 export async function main(argv = process.argv): Promise<number> {
+  // `trainyard ... | head`: a reader that stops early is not an error.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
   let ctx: Context | undefined;
   const program = buildProgram(() => (ctx ??= new Context(program.opts())));
   try {
