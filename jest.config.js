@@ -12,6 +12,8 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: { '^@trainyard/([^/]+)/(.+)$': '<rootDir>/libs/$1/src/$2', '^@trainyard/(.*)$': '<rootDir>/libs/$1/src' },
   testEnvironment: 'node',
+  // dist/ is the build that child processes run; jest never loads modules from it (libs/sdk/package.json is copied there).
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };
 
 module.exports = {
