@@ -107,6 +107,7 @@ export type MapOp =
   | 'Grayscale'
   | 'HWC2CHW'
   | 'Normalize'
+  | 'OneHot'
   | 'RandomCrop'
   | 'RandomHorizontalFlip'
   | 'RandomRotation'
@@ -114,7 +115,7 @@ export type MapOp =
   | 'Resize'
   | 'TypeCast';
 
-/** One map transform: Resize(size), Rescale(rescale, shift), Normalize(mean, std, or fromDataset), HWC2CHW, TypeCast(dtype), Grayscale, CenterCrop(size), RandomCrop(size, padding), RandomHorizontalFlip(p), RandomRotation(degrees). Random ops run in training only. */
+/** One map transform: Resize(size), Rescale(rescale, shift), Normalize(mean, std, or fromDataset), HWC2CHW, TypeCast(dtype), Grayscale, CenterCrop(size), RandomCrop(size, padding), RandomHorizontalFlip(p), RandomRotation(degrees), OneHot(numClasses, smoothing) on the label. Random ops run in training only. */
 export type MapOpInput = {
   /** RandomRotation: maximum angle */
   degrees?: number | null | undefined;
@@ -124,6 +125,8 @@ export type MapOpInput = {
   fromDataset?: boolean | null | undefined;
   /** Normalize: per-channel mean */
   mean?: Array<number> | null | undefined;
+  /** OneHot (on the label): the row length; must equal the model's numClasses */
+  numClasses?: number | null | undefined;
   op: MapOp;
   /** RandomHorizontalFlip: probability */
   p?: number | null | undefined;
@@ -134,6 +137,8 @@ export type MapOpInput = {
   shift?: number | null | undefined;
   /** Resize, CenterCrop, RandomCrop: [height, width] */
   size?: Array<number> | null | undefined;
+  /** OneHot: label smoothing rate in [0, 1) (MindSpore smoothing_rate) */
+  smoothing?: number | null | undefined;
   /** Normalize: per-channel std */
   std?: Array<number> | null | undefined;
 };
