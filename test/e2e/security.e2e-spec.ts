@@ -137,14 +137,14 @@ describe('audit log and secrets', () => {
     const auditEvents = (await owner.data(`{ auditEvents { edges { node { action target actorKeyId actorKeyPrefix details createdAt } } } }`)).auditEvents.edges.map((e: any) => e.node);
     expect(auditEvents.map((e: any) => e.action)).toEqual(['apiKey.revoke', 'deployment.delete', 'deployment.deploy', 'apiKey.create', 'team.create']);
     expect(auditEvents[1]).toMatchObject({ target: 'tiny', actorKeyId: createApiKey.id, actorKeyPrefix: createApiKey.prefix });
-    expect(auditEvents[0]).toMatchObject({ target: createApiKey.id, actorKeyPrefix: ownerKey.split('_').slice(0, 2).join('_') });
+    expect(auditEvents[0]).toMatchObject({ target: createApiKey.id, actorKeyPrefix: ownerKey.slice(0, 'ty_'.length + 12) });
     const other = await t.app.get(AuthService).createApiKey(team.id, 'second');
     const forbidden = await owner.withKey(other.apiKey).gql(`{ auditEvents { edges { node { id } } } }`);
     expect(forbidden.errors?.[0].extensions?.code).toBe('FORBIDDEN');
 
     // Now look for secrets everywhere: the full keys, their secret halves, the store's secret key.
     const secrets = [ownerKey, createApiKey.apiKey, other.apiKey, env.AWS_SECRET_ACCESS_KEY];
-    const needles = [...secrets, ...[ownerKey, createApiKey.apiKey, other.apiKey].map((k) => k.split('_').slice(2).join('_'))];
+    const needles = [...secrets, ...[ownerKey, createApiKey.apiKey, other.apiKey].map((k) => k.slice('ty_'.length + 13))];
     const places: Record<string, string> = {
       logs: logs.join(''),
       'error bodies': bodies.join('\n'),
