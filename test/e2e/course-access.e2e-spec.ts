@@ -190,6 +190,21 @@ describe('runs in flight', () => {
     expect(sweep.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
     expect(sweep.errors?.[0].message).toMatch(/a sweep of 4 trials would make 4 \(limit 3\)/);
     for (const r of ok) await ann.data(`mutation($id: ID!) { cancelExperiment(id: $id) { status } }`, { id: r.data.submitExperiment.id });
+    // Resuming counts too: with three new runs in flight, resuming a cancelled one is refused and it stays cancelled.
+    // (A cancel of a queued run lands when a worker sees it; settle it here so only the new runs are in flight.)
+    await prisma.experiment.updateMany({ where: { id: { in: ok.map((r) => r.data.submitExperiment.id) } }, data: { status: 'CANCELLED' } });
+    const again = [];
+    for (let i = 0; i < 3; i++) again.push((await ann.data(SUBMIT, { i: run(`again-${i}`) })).submitExperiment.id);
+    const cancelled = ok[0].data.submitExperiment.id;
+    const resumed = await ann.gql(`mutation($id: ID!) { resumeExperiment(id: $id) { status } }`, { id: cancelled });
+    expect(resumed.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
+    expect((await prisma.experiment.findUniqueOrThrow({ where: { id: cancelled } })).status).toBe('CANCELLED');
+    for (const id of again) await ann.data(`mutation($id: ID!) { cancelExperiment(id: $id) { status } }`, { id });
+    await prisma.experiment.updateMany({ where: { id: { in: again } }, data: { status: 'CANCELLED' } });
+    // With a slot free, the resume goes through.
+    expect((await ann.data(`mutation($id: ID!) { resumeExperiment(id: $id) { status } }`, { id: cancelled })).resumeExperiment.status).toBe('QUEUED');
+    await ann.data(`mutation($id: ID!) { cancelExperiment(id: $id) { status } }`, { id: cancelled });
+    await prisma.experiment.updateMany({ where: { id: cancelled }, data: { status: 'CANCELLED' } });
     // The same check and insert called directly, 24 at once (no HTTP to spread them out): still exactly 3.
     const guard = trainyard.app.get(CourseRuns);
     const repo = trainyard.app.get(ExperimentRepository);

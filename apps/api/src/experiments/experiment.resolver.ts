@@ -101,7 +101,7 @@ export class ExperimentResolver {
   @RequireRole('member')
   async resumeExperiment(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string) {
     await this.visible(p, id);
-    return this.shown(p, await this.service.resume(p.team.id, id));
+    return this.shown(p, await this.service.resume(p.team.id, id, await this.courseRuns.guard(p)));
   }
 
   @Mutation(() => Experiment, {

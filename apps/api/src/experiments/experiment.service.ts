@@ -165,9 +165,10 @@ export class ExperimentService {
   /**
    * Resumes a FAILED or CANCELLED experiment: the worker picks it up from its last checkpoint
    * (weights, optimizer state, step and data order), so it ends as an uninterrupted run would.
+   * `guard`: the course's runs-in-flight check, as for a submit.
    */
-  async resume(teamId: string, id: string) {
-    const attempt = await this.experiments.reopen(teamId, id);
+  async resume(teamId: string, id: string, guard?: CreateGuard) {
+    const attempt = await this.experiments.reopen(teamId, id, guard);
     if (attempt === undefined) {
       const e = await this.experiments.get(teamId, id);
       throw new TrainyardError(ErrorCode.CONFLICT, `experiment ${id} is ${e.status}; only FAILED or CANCELLED experiments can be resumed`, {

@@ -182,14 +182,24 @@ export class ExperimentRepository {
    * failure cleared, and the attempt bumped so a straggler of the ended run can write nothing more.
    * Returns the new attempt, or undefined when the experiment is not FAILED or CANCELLED.
    */
-  async reopen(teamId: string, id: string): Promise<number | undefined> {
+  async reopen(teamId: string, id: string, guard?: CreateGuard): Promise<number | undefined> {
     assertId('experiment', id);
-    const rows = await this.prisma.$queryRaw<Array<{ attempt: number }>>`
+    const run = (db: Prisma.TransactionClient | PrismaService) => db.$queryRaw<Array<{ attempt: number }>>`
       UPDATE "Experiment"
          SET status = 'QUEUED', "cancelRequested" = false, "failureReason" = NULL, "finishedAt" = NULL, "admittedAt" = NULL,
              attempt = attempt + 1, "updatedAt" = now()
        WHERE id = ${id}::uuid AND "teamId" = ${teamId}::uuid AND status IN ('FAILED', 'CANCELLED')
    RETURNING attempt`;
+    // A course's runs-in-flight limit holds for resumed runs too: checked and reopened in one transaction.
+    const rows = guard
+      ? await this.prisma.$transaction(
+          async (tx) => {
+            await guard(tx);
+            return run(tx);
+          },
+          { timeout: 30_000, maxWait: 30_000 },
+        )
+      : await run(this.prisma);
     return rows[0]?.attempt;
   }
 
