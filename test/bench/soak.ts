@@ -4,10 +4,11 @@
  * A soak on real services: a fresh Postgres database, Redis (a fresh queue prefix) and an s3rver,
  * with the API, the worker and the predict server each as its own OS process (the compiled dist/),
  * plus a separate process sending steady predict traffic. For the whole time it uploads datasets,
- * keeps `--experiments` training runs going (cancelling about a third of them once they run and
- * submitting them again: there is no resume mutation on main, so "resume" is cancel + resubmit),
+ * keeps `--experiments` training runs going (cancelling about a third of them once they run, then
+ * resuming each from its last checkpoint with resumeExperiment),
  * re-sends submits with the same idempotency key, and polls everything through the API. After a
- * warm-up it records the RSS of every process; at the end it checks the database against what the
+ * warm-up it samples the RSS of every process each second (growth: the lowest RSS of the last window
+ * minus the lowest of the first, so threads alive at one instant do not count); at the end it checks the database against what the
  * API accepted: lost rows (an accepted experiment missing or never finished, loss points or
  * checkpoint bytes missing, an uploaded file missing) and duplicated rows.
  * Last line: RESULT errors=<n> lost=<n> duplicated=<n> rss_growth_mb=<max> p99_ms=<n>
@@ -80,6 +81,7 @@ interface Tracked {
   input: Record<string, unknown>;
   cancel: boolean;
   cancelled?: boolean;
+  resumed?: boolean;
   status?: string;
 }
 
@@ -119,6 +121,7 @@ async function main() {
     WORKER_POLL_INTERVAL_MS: '250',
     RECONCILE_INTERVAL_MS: '5000',
   };
+  const workerProbePort = apiPort + 2;
   const procs: Proc[] = [];
   const errors: string[] = [];
   const error = (what: string) => {
@@ -132,7 +135,8 @@ async function main() {
     const api = new Proc('api', [path.join(DIST, 'apps/api/src/main.js')], { ...env, PORT: String(apiPort) }, logDir);
     procs.push(api);
     await waitHttp(`http://127.0.0.1:${apiPort}/healthz`);
-    procs.push(new Proc('worker', [path.join(DIST, 'apps/worker/src/main.js')], env, logDir));
+    const worker = new Proc('worker', [path.join(DIST, 'apps/worker/src/main.js')], { ...env, WORKER_HEALTH_PORT: String(workerProbePort) }, logDir);
+    procs.push(worker);
     procs.push(new Proc('serve', [path.join(DIST, 'apps/serve/src/main.js')], { ...env, PORT: String(servePort) }, logDir));
     await waitHttp(`http://127.0.0.1:${servePort}/healthz`);
     // Async: s3rver runs in this process and must keep answering while the command runs.
@@ -231,7 +235,12 @@ async function main() {
     procs.push(predict);
 
     let rssStart: Record<string, number> | undefined;
-    const rssNow = () => Object.fromEntries([...procs.map((p) => [p.name, p.rssMb()]), ['driver', process.memoryUsage().rss / 2 ** 20]]);
+    const rssNow = (): Record<string, number> => Object.fromEntries([...procs.map((p) => [p.name, p.rssMb()]), ['driver', process.memoryUsage().rss / 2 ** 20]]);
+    // RSS every second after the warm-up. A worker's RSS swings by hundreds of MB with the training
+    // and prefetch threads alive at that instant, so growth compares floors: the lowest RSS in the
+    // first window after the warm-up against the lowest in the last (a leak raises the floor).
+    const samples: Array<Record<string, number>> = [];
+    const sampler = setInterval(() => rssStart && samples.push(rssNow()), 1000);
     let lastUpload = Date.now();
     let lastReport = Date.now();
     let cancels = 0;
@@ -245,7 +254,8 @@ async function main() {
         log(`warm-up over; RSS MB ${JSON.stringify(roundAll(rssStart))}`);
       }
       for (const p of procs) if (p.exited && p !== predict) error(`process ${p.name} exited`);
-      const active = tracked.filter((t) => !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(t.status ?? ''));
+      // A cancelled run waiting for its resume still counts as active (it will run again).
+    const active = tracked.filter((t) => !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(t.status ?? '') || (t.cancelled && !t.resumed && t.status === 'CANCELLED'));
       for (let i = active.length; i < concurrency; i++) {
         const e = await submit(datasetPool[Math.floor(Math.random() * datasetPool.length)], Math.random() < 0.35);
         // Same key, same request: the same experiment comes back.
@@ -265,8 +275,12 @@ async function main() {
           t.cancelled = true;
           cancels++;
           await gql(`mutation($id: ID!) { cancelExperiment(id: $id) { id } }`, { id: t.id });
-          // "resume": no resume mutation on main; submit the same spec again (a new key).
-          await submit(t.input.datasetId as string, false);
+        }
+        // Once the cancel has landed, resume the run from its last checkpoint (it runs to the end).
+        if (t.cancelled && !t.resumed && t.status === 'CANCELLED') {
+          t.resumed = true;
+          const r = await gql(`mutation($id: ID!) { resumeExperiment(id: $id) { id status } }`, { id: t.id });
+          if (r) t.status = r.resumeExperiment.status;
         }
       }
       if (Date.now() - lastUpload > 20_000) {
@@ -277,12 +291,21 @@ async function main() {
       if (Date.now() - lastReport > 30_000) {
         lastReport = Date.now();
         const done = tracked.filter((t) => t.status === 'SUCCEEDED').length;
-        log(`${Math.round((Date.now() - started) / 1000)} s: ${tracked.length} experiments (${done} succeeded, ${cancels} cancelled+resubmitted), ${datasets} datasets, ${errors.length} errors; RSS MB ${JSON.stringify(roundAll(rssNow()))}`);
+        log(`${Math.round((Date.now() - started) / 1000)} s: ${tracked.length} experiments (${done} succeeded, ${cancels} cancelled+resumed), ${datasets} datasets, ${errors.length} errors; RSS MB ${JSON.stringify(roundAll(rssNow()))}`);
+        log(`  worker: ${await workerMemory(worker, workerProbePort)}`);
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
+    clearInterval(sampler);
     rssStart ??= rssNow();
     const rssEnd = rssNow(); // the predict process runs until stopped below, so it is measured too
+    samples.push(rssEnd);
+    const win = Math.max(1, Math.min(Math.floor(samples.length / 3), Math.max(60, Math.floor(samples.length / 5))));
+    const floorOf = (part: Array<Record<string, number>>) =>
+      Object.fromEntries(Object.keys(rssEnd).map((k) => [k, Math.min(...part.map((x) => x[k]).filter(Number.isFinite))]));
+    const floorStart = floorOf(samples.slice(0, win));
+    const floorEnd = floorOf(samples.slice(-win));
+    const peak = Object.fromEntries(Object.keys(rssEnd).map((k) => [k, Math.max(...samples.map((x) => x[k]).filter(Number.isFinite))]));
     log(`time is up; waiting for ${tracked.filter((t) => !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(t.status ?? '')).length} runs to finish`);
     for (const t of tracked) {
       if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(t.status ?? '')) continue;
@@ -344,16 +367,19 @@ async function main() {
     await pg.end();
     store.close();
 
-    const growth = Object.fromEntries(Object.keys(rssEnd).map((k) => [k, rssEnd[k] - (rssStart![k] ?? rssEnd[k])]));
+    const growth = Object.fromEntries(Object.keys(rssEnd).map((k) => [k, floorEnd[k] - floorStart[k]]));
     const maxGrowth = Math.max(...Object.values(growth).filter((v) => Number.isFinite(v)));
     const succeeded = tracked.filter((t) => t.status === 'SUCCEEDED').length;
     console.log('');
-    log(`experiments: ${tracked.length} submitted, ${succeeded} succeeded, ${tracked.filter((t) => t.status === 'CANCELLED').length} cancelled (${cancels} cancel+resubmit), ${tracked.filter((t) => t.status === 'FAILED').length} failed; ${idempotentChecks} repeated submits with the same key`);
+    log(`experiments: ${tracked.length} submitted, ${succeeded} succeeded, ${tracked.filter((t) => t.status === 'CANCELLED').length} cancelled (${cancels} cancel+resume), ${tracked.filter((t) => t.status === 'FAILED').length} failed; ${idempotentChecks} repeated submits with the same key`);
     log(`datasets uploaded: ${uploaded.length}`);
     log(`predict: ${predictStats?.sent ?? 0} sent, ${predictStats?.ok ?? 0} ok, ${predictStats?.errors ?? 0} errors, p50 ${predictStats?.p50_ms} ms, p99 ${predictStats?.p99_ms} ms`);
     log(`RSS MB after warm-up: ${JSON.stringify(roundAll(rssStart))}`);
     log(`RSS MB at the end:    ${JSON.stringify(roundAll(rssEnd))}`);
-    log(`RSS growth MB:        ${JSON.stringify(roundAll(growth))}`);
+    log(`RSS MB floor, first ${win} s after warm-up: ${JSON.stringify(roundAll(floorStart))}`);
+    log(`RSS MB floor, last ${win} s:                ${JSON.stringify(roundAll(floorEnd))}`);
+    log(`RSS MB peak: ${JSON.stringify(roundAll(peak))}`);
+    log(`RSS growth MB (floor to floor): ${JSON.stringify(roundAll(growth))}`);
     if (lostWhy.length) log(`lost: ${lostWhy.join('; ')}`);
     if (errors.length) log(`errors (${errors.length}), first: ${errors.slice(0, 5).map((e) => e.slice(0, 160)).join(' | ')}`);
     console.log(`RESULT errors=${errors.length} lost=${lost} duplicated=${duplicated} rss_growth_mb=${maxGrowth.toFixed(1)} p99_ms=${predictStats?.p99_ms ?? 'NaN'}`);
@@ -361,6 +387,24 @@ async function main() {
     for (const p of procs.reverse()) await p.stop().catch(() => undefined);
     for (const step of [s3.stop, queue.clear, db.drop]) await step().catch((e: unknown) => console.error(e));
   }
+}
+
+/**
+ * Where the worker's memory is, to tell a leak's kind: the JS heap, memory V8 holds for buffers
+ * outside the heap (external), and live OS threads (each training and prefetch thread has one).
+ */
+async function workerMemory(worker: Proc, port: number): Promise<string> {
+  const threads = (() => {
+    try {
+      return fs.readdirSync(`/proc/${worker.child.pid}/task`).length;
+    } catch {
+      return NaN;
+    }
+  })();
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+  const metric = (name: string) => Number(text.match(new RegExp(`^${name} ([0-9.e+]+)`, 'm'))?.[1] ?? NaN) / 2 ** 20;
+  const mb = (v: number) => `${v.toFixed(1)} MB`;
+  return `rss ${mb(worker.rssMb())}, heap used ${mb(metric('trainyard_process_nodejs_heap_size_used_bytes'))}, external ${mb(metric('trainyard_process_nodejs_external_memory_bytes'))}, ${threads} threads`;
 }
 
 const roundAll = (o: Record<string, number> = {}) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));

@@ -47,7 +47,8 @@ beforeAll(async () => {
   teardown.unshift(services.teardown);
   // No S3: artifacts go to the local store under TRAINYARD_DATA_DIR, on the small filesystem.
   const env = Object.fromEntries(Object.entries(services.env).filter(([k]) => !k.startsWith('S3_') && !k.startsWith('AWS_')));
-  trainyard = await startTrainyard(loadConfig({ ...env, TRAINYARD_DATA_DIR: dir, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api,worker' }));
+  // JOB_RETRY_DELAY_MS: the failing run's retries come 200 ms, 400 ms... apart (not 2 s, 4 s...).
+  trainyard = await startTrainyard(loadConfig({ ...env, TRAINYARD_DATA_DIR: dir, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api,worker', JOB_RETRY_DELAY_MS: '200' }));
   teardown.unshift(() => trainyard!.close());
 });
 

@@ -101,7 +101,7 @@ it('re-enqueues running and queued experiments after Redis loses its data; both 
   expect((await client.data(`query($id: ID!) { experiment(id: $id) { status } }`, { id: b.id })).experiment.status).toBe('QUEUED');
   await redis.kill();
   await redis.up(); // empty: every job, lock and the waiting list are gone
-  await worker.waitFor(/experiment [0-9a-f-]+: its train job was missing from the queue/, 60_000);
+  await worker.waitFor(/experiment [0-9a-f-]+: no train job in the queue/, 60_000);
   const [doneA, doneB] = await Promise.all([waitForExperiment(client, a.id, finished, 180_000), waitForExperiment(client, b.id, finished, 180_000)]);
   expect(doneA.status).toBe('SUCCEEDED');
   expect(doneB.status).toBe('SUCCEEDED');

@@ -31,7 +31,8 @@ beforeAll(async () => {
   teardown.push(services.teardown);
   proxy = await FaultProxy.start(services.env.S3_ENDPOINT);
   teardown.unshift(() => proxy.stop());
-  env = { ...services.env, S3_ENDPOINT: proxy.endpoint, S3_MAX_ATTEMPTS: '4', S3_REQUEST_TIMEOUT_MS: '1000' };
+  // A job that fails is retried after 200 ms, 400 ms... (not 2 s, 4 s...): the test waits for the last try.
+  env = { ...services.env, S3_ENDPOINT: proxy.endpoint, S3_MAX_ATTEMPTS: '4', S3_REQUEST_TIMEOUT_MS: '1000', JOB_RETRY_DELAY_MS: '200' };
 });
 
 afterEach(() => proxy.clear());

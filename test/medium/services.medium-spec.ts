@@ -6,12 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Queue } from 'bullmq';
-import { ErrorCode, TrainyardError } from '@trainyard/common';
+import { ErrorCode, trainPayload, TrainyardError } from '@trainyard/common';
 import { loadConfig } from '@trainyard/config';
 import { DatasetRepository, DatasetVersionRepository, ExperimentRepository, migrate, PrismaService } from '@trainyard/db';
 import { S3ArtifactStore } from '@trainyard/storage';
 import { DatasetService } from '../../apps/api/src/datasets/dataset.service';
 import { ExperimentService } from '../../apps/api/src/experiments/experiment.service';
+import { ReconcilerService } from '../../apps/worker/src/reconciler/reconciler.service';
+import { CourseDispatcher } from '../../libs/platform/src/course-dispatch';
 import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
 import { BullMqJobQueue, redisConnection } from '../../libs/queue/src/bullmq.queue';
 import { mnistSubset, MnistSlug } from '../support/mnist';
@@ -79,7 +81,7 @@ async function readyDataset(teamId: string, n = 64) {
 const datasetService = () => new DatasetService(loadConfig({}), new DatasetRepository(prisma), new DatasetVersionRepository(prisma), store, jobQueue);
 const experimentService = (queue: JobQueueLike = jobQueue, config?: ReturnType<typeof loadConfig>) =>
   new ExperimentService(new ExperimentRepository(prisma), new DatasetRepository(prisma), queue as BullMqJobQueue, new DatasetVersionRepository(prisma), config);
-type JobQueueLike = Pick<BullMqJobQueue, 'enqueue' | 'ensure' | 'depth'>;
+type JobQueueLike = Pick<BullMqJobQueue, 'enqueue' | 'ensure' | 'depth' | 'live'>;
 
 const errorOf = async (p: Promise<unknown>) => {
   try {
@@ -151,7 +153,7 @@ describe('ExperimentService.submit', () => {
   it('answers within the enqueue timeout when the queue does not, keeping the row for the reconciler', async () => {
     const teamId = await newTeam();
     const datasetId = await readyDataset(teamId);
-    const stuck: JobQueueLike = { enqueue: () => new Promise<void>(() => undefined), ensure: async () => 'present' as const, depth: async () => [] };
+    const stuck: JobQueueLike = { enqueue: () => new Promise<void>(() => undefined), ensure: async () => 'present' as const, depth: async () => [], live: async () => [] };
     const service = experimentService(stuck, loadConfig({ ENQUEUE_TIMEOUT_MS: '300' }));
     const started = Date.now();
     const e = await service.submit(teamId, input(datasetId));
@@ -166,5 +168,31 @@ describe('ExperimentService.submit', () => {
     expect((await errorOf(service.submit(teamId, input(d.id)))).code).toBe(ErrorCode.CONFLICT);
     expect((await errorOf(service.submit(teamId, input(d.id, { name: 'x\u0000' })))).code).toBe(ErrorCode.BAD_USER_INPUT);
     expect(await prisma.experiment.count({ where: { teamId } })).toBe(0);
+  });
+});
+
+describe('ReconcilerService', () => {
+  const reconciler = () =>
+    new ReconcilerService(loadConfig({}), jobQueue, new ExperimentRepository(prisma), new CourseDispatcher(prisma, jobQueue));
+  const trainJobsOf = async (experimentId: string) =>
+    (await queues[0].getJobs(['wait', 'active', 'delayed', 'prioritized'])).filter((j) => j.name === 'train' && j.data.experimentId === experimentId);
+
+  it('leaves a resumed run\'s own job alone and queues a job only for a run that has none', async () => {
+    const teamId = await newTeam();
+    const datasetId = await readyDataset(teamId);
+    const row = (status: 'QUEUED' | 'RUNNING', attempt: number) =>
+      prisma.experiment.create({ data: { teamId, datasetId, name: `r-${attempt}`, status, attempt, spec: {}, totalSteps: 4 } });
+    // Resumed (reopened at attempt 2): its job has an id of its own, `experiment-<id>-resume-2`.
+    const resumed = await row('QUEUED', 2);
+    await jobQueue.enqueue('train', trainPayload(resumed));
+    // A run whose worker died and whose job the queue lost.
+    const lost = await row('RUNNING', 3);
+
+    const pass = await reconciler().reconcile();
+    expect(pass.requeued).toBeGreaterThanOrEqual(1); // other tests in this file left rows too
+    expect((await trainJobsOf(resumed.id)).map((j) => j.id)).toEqual([`experiment-${resumed.id}-resume-2`]);
+    expect((await trainJobsOf(lost.id)).map((j) => j.id)).toEqual([`experiment-${lost.id}-resume-3`]);
+    // A second pass finds both.
+    expect((await reconciler().reconcile()).requeued).toBe(0);
   });
 });

@@ -8,6 +8,13 @@ const WINDOW_MS = 60_000;
 const MAX_ADDRESSES = 50_000;
 /** A Redis that does not answer within this is skipped (this process's own count is used instead). */
 const REDIS_TIMEOUT_MS = 500;
+/**
+ * How long one read of an address's shared count is reused by this process before Redis is asked
+ * again. An application calling predict thousands of times a second from one address costs a few
+ * Redis reads a second, not one per request; a failure counted by another process is seen here within
+ * this long (this process's own failures are seen at once).
+ */
+export const SHARED_COUNT_REUSE_MS = 500;
 /** One failure: count it, and start the window's clock on the first one (atomic, one round trip). */
 const INCR_WINDOW = `local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n`;
 
@@ -96,7 +103,9 @@ class RedisStore implements FailureStore {
  * AUTH_FAILURES_PER_MINUTE an address gets RATE_LIMITED (429, Retry-After) until its window ends,
  * even with a valid key, so keys cannot be guessed at speed. With REDIS_URL set the counts live in
  * Redis, shared by every api and serve process (N replicas still allow the limit once, not N times);
- * in the embedded mode (no Redis) they live in this process's memory. When Redis does not answer
+ * in the embedded mode (no Redis) they live in this process's memory. A read of the shared count is
+ * reused for SHARED_COUNT_REUSE_MS (so a busy client costs a few Redis reads a second, not one per
+ * request), and a window over the limit until it ends. When Redis does not answer
  * within half a second, this process's own count stands in, so authentication never waits on it.
  */
 @Injectable()
@@ -106,6 +115,8 @@ export class AuthFailureLimiter implements OnModuleDestroy {
   private readonly shared?: FailureStore;
   private readonly logger = new Logger('AuthFailureLimiter');
   private warned = false;
+  /** Recent reads of the shared counts: the window read, and until when it may be reused. */
+  private readonly recent = new Map<string, { window?: Window; readAt: number; until: number }>();
 
   constructor(@Optional() @Inject(APP_CONFIG) config?: AppConfig, @Optional() private readonly now: () => number = Date.now) {
     this.limit = config?.http?.authFailuresPerMinute ?? 20;
@@ -118,7 +129,7 @@ export class AuthFailureLimiter implements OnModuleDestroy {
   /** Throws RATE_LIMITED when the address used up its failures in the current window. */
   async check(address: string | undefined): Promise<void> {
     if (!address) return;
-    const w = await this.use((s) => s.get(address));
+    const w = await this.window(address);
     if (w && w.failures >= this.limit) {
       const retryAfterSeconds = Math.max(1, Math.ceil(w.remainingMs / 1000));
       throw new TrainyardError(ErrorCode.RATE_LIMITED, `too many failed authentications from this address; retry in ${retryAfterSeconds} s`, {
@@ -129,7 +140,25 @@ export class AuthFailureLimiter implements OnModuleDestroy {
 
   async fail(address: string | undefined): Promise<void> {
     if (!address) return;
+    this.recent.delete(address);
     await this.use((s) => s.fail(address));
+  }
+
+  /**
+   * The address's current window. Read from the shared store at most every SHARED_COUNT_REUSE_MS; a
+   * window already over the limit is reused until it ends (it cannot get better before then).
+   */
+  private async window(address: string): Promise<Window | undefined> {
+    if (!this.shared) return this.memory.get(address);
+    const now = this.now();
+    const hit = this.recent.get(address);
+    if (hit && now < hit.until) return hit.window && { failures: hit.window.failures, remainingMs: hit.window.remainingMs - (now - hit.readAt) };
+    const window = await this.use((s) => s.get(address));
+    const over = !!window && window.failures >= this.limit;
+    this.recent.delete(address); // re-inserted last: the Map's order is the eviction order
+    this.recent.set(address, { window, readAt: now, until: now + (over ? window!.remainingMs : SHARED_COUNT_REUSE_MS) });
+    if (this.recent.size > MAX_ADDRESSES) this.recent.delete(this.recent.keys().next().value!);
+    return window;
   }
 
   onModuleDestroy() {

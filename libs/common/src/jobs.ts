@@ -10,9 +10,10 @@
  */
 export interface JobPayloads {
   /**
-   * Train (or resume) one experiment. `resumeOf`: set by resumeExperiment to the attempt it bumped
-   * the experiment to, so each resume gets a job id of its own (the first job's id may still be held
-   * by the queue's record of that finished job).
+   * Train (or resume) one experiment. `resumeOf`: for a run that ran before (resumed, reopened,
+   * unpaused, or lost by a dead worker), the attempt the row had when this job was queued, so the job
+   * gets an id of its own (the first job's id may still be held by the queue's record of that
+   * finished job). Build it with trainPayload.
    */
   train: { experimentId: string; resumeOf?: number };
   /** Score one checkpoint on one dataset (the Evaluation row says which). */
@@ -53,6 +54,9 @@ export const JOBS: { [N in JobName]: JobDefinition<N> } = {
   exportCheckpoint: { lane: 'jobs', jobId: (p) => `export-${p.exportId}` },
   batchPredict: { lane: 'jobs', jobId: (p) => `batch-prediction-${p.batchPredictionId}` },
 };
+
+/** The train job for an experiment row: a run that ran before (attempt > 0) gets a job id of its own. */
+export const trainPayload = (e: { id: string; attempt: number }): JobPayloads['train'] => (e.attempt > 0 ? { experimentId: e.id, resumeOf: e.attempt } : { experimentId: e.id });
 
 /** One job as it travels: its name and payload, typed together. */
 export type JobOf<N extends JobName = JobName> = { [K in N]: { name: K; payload: JobPayloads[K] } }[N];

@@ -4,7 +4,7 @@ describe('loadConfig', () => {
   it('falls back to the embedded defaults when no service is configured', () => {
     const c = loadConfig({ TRAINYARD_DATA_DIR: '/tmp/ty' });
     expect(c.database).toEqual({ kind: 'embedded', dataDir: '/tmp/ty/pgdata' });
-    expect(c.queue).toEqual({ kind: 'in-process' });
+    expect(c.queue).toEqual({ kind: 'in-process', retryDelayMs: 2000 });
     expect(c.storage).toEqual({ kind: 'local', root: '/tmp/ty/artifacts' });
     expect(c.port).toBe(3000);
     expect(c.roles).toEqual(['api', 'worker', 'serve']);

@@ -14,7 +14,8 @@ export interface AppConfig {
   /** Folder for embedded Postgres data and local artifacts. */
   dataDir: string;
   database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
-  queue: { kind: 'redis'; url: string; prefix: string } | { kind: 'in-process' };
+  /** A job that throws is delivered again up to 5 times, after retryDelayMs, then 2x, 4x, 8x that. */
+  queue: ({ kind: 'redis'; url: string; prefix: string } | { kind: 'in-process' }) & { retryDelayMs: number };
   storage:
     | {
         kind: 's3';
@@ -132,6 +133,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('trainyard'),
+  JOB_RETRY_DELAY_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
   S3_BUCKET: z.string().min(3).optional(),
   S3_REGION: z.string().default('us-east-1'),
   S3_ENDPOINT: z.string().url().optional(),
@@ -208,8 +210,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = parsed.data;
   const dataDir = path.resolve(e.TRAINYARD_DATA_DIR);
   const queue: AppConfig['queue'] = e.REDIS_URL
-    ? { kind: 'redis', url: e.REDIS_URL, prefix: e.QUEUE_PREFIX }
-    : { kind: 'in-process' };
+    ? { kind: 'redis', url: e.REDIS_URL, prefix: e.QUEUE_PREFIX, retryDelayMs: e.JOB_RETRY_DELAY_MS }
+    : { kind: 'in-process', retryDelayMs: e.JOB_RETRY_DELAY_MS };
   return {
     env: e.NODE_ENV,
     port: e.PORT,

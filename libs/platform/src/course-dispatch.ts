@@ -1,10 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { trainPayload } from '@trainyard/common';
 import { PrismaService } from '@trainyard/db';
 import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
-
-
-/** The train job for a run: a run that ran before (resumed, reopened) needs a job id of its own. */
-export const trainPayload = (e: { id: string; attempt: number }) => (e.attempt > 0 ? { experimentId: e.id, resumeOf: e.attempt } : { experimentId: e.id });
 
 /**
  * Fair-share dispatch for courses: admission in Postgres, so it works the same with BullMQ and the

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { isJobName, JOB_LANES, JobLane, JobName, JobPayloads, JOBS } from '@trainyard/common';
 import { JobType, Queue, WaitingError, Worker } from 'bullmq';
-import { ConsumerOptions, dispatch, EnqueueOptions, JOB_ATTEMPTS, JOB_RELEASED, JobConsumer, JobHandlers, JobQueue, QueueDepth } from './job-queue';
+import { ConsumerOptions, DEFAULT_RETRY_DELAY_MS, dispatch, EnqueueOptions, JOB_ATTEMPTS, JOB_RELEASED, JobConsumer, JobHandlers, JobQueue, QueueDepth } from './job-queue';
 
 export interface RedisQueueConfig {
   url: string;
@@ -27,7 +27,11 @@ export const laneQueueName = (lane: JobLane) => lane;
 
 /** Producer over one BullMQ queue per lane (injected by @nestjs/bullmq); the BullMQ job name is the JobName. */
 export class BullMqJobQueue implements JobQueue {
-  constructor(private readonly queues: Record<JobLane, Queue>) {}
+  /** retryDelayMs: the first retry's delay (JOB_RETRY_DELAY_MS); each next one doubles it. */
+  constructor(
+    private readonly queues: Record<JobLane, Queue>,
+    private readonly retryDelayMs = DEFAULT_RETRY_DELAY_MS,
+  ) {}
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], opts: EnqueueOptions = {}): Promise<void> {
     const def = JOBS[name];
@@ -36,7 +40,7 @@ export class BullMqJobQueue implements JobQueue {
       jobId: def.jobId(payload),
       ...(opts.priority ? { priority: opts.priority } : {}),
       attempts: JOB_ATTEMPTS,
-      backoff: { type: 'exponential', delay: 2000 },
+      backoff: { type: 'exponential', delay: this.retryDelayMs },
       removeOnComplete: { age: 24 * 3600 },
       removeOnFail: { age: 7 * 24 * 3600 },
     });
@@ -56,6 +60,11 @@ export class BullMqJobQueue implements JobQueue {
     return 'added';
   }
 
+  async live<N extends JobName>(name: N): Promise<Array<JobPayloads[N]>> {
+    const jobs = await this.queues[JOBS[name].lane].getJobs(LIVE_STATES);
+    return jobs.filter((j) => j?.name === name).map((j) => j.data as JobPayloads[N]);
+  }
+
   async depth(): Promise<QueueDepth[]> {
     const out: QueueDepth[] = [];
     for (const lane of JOB_LANES) {
@@ -66,6 +75,8 @@ export class BullMqJobQueue implements JobQueue {
   }
 }
 
+/** A job in one of these states will still run (or is running). */
+const LIVE_STATES: JobType[] = ['wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused'];
 const DEPTH_STATES: JobType[] = ['wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused', 'failed', 'completed'];
 
 /**

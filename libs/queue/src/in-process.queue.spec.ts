@@ -54,6 +54,28 @@ describe('InProcessQueue', () => {
     await q.close();
   });
 
+  it('waits the configured delay before the first retry, and twice as long before each next one', async () => {
+    jest.useFakeTimers();
+    const q = new InProcessQueue(lanes, 100);
+    const at: number[] = [];
+    const t0 = Date.now();
+    await q.start(
+      withHandlers({
+        train: async () => {
+          at.push(Date.now() - t0);
+          throw new Error('store down');
+        },
+      }),
+    );
+    await q.enqueue('train', { experimentId: 'd' });
+    await jest.advanceTimersByTimeAsync(99);
+    expect(at).toEqual([0]);
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(at).toEqual([0, 100, 300, 700, 1500]);
+    jest.useRealTimers();
+    await q.close();
+  });
+
   it('runs a job enqueued again after the first finished', async () => {
     const q = new InProcessQueue(lanes);
     let runs = 0;

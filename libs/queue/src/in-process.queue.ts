@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { JOB_LANES, JobLane, JobName, JobOf, JobPayloads, JOBS } from '@trainyard/common';
-import { dispatch, EnqueueOptions, JOB_ATTEMPTS, JobConsumer, JobHandlers, JobQueue, QueueDepth } from './job-queue';
+import { DEFAULT_RETRY_DELAY_MS, dispatch, EnqueueOptions, JOB_ATTEMPTS, JobConsumer, JobHandlers, JobQueue, QueueDepth, retryDelay } from './job-queue';
 
 interface Pending {
   id: string;
@@ -20,12 +20,17 @@ export class InProcessQueue implements JobQueue, JobConsumer {
   private readonly pending = new Map<JobLane, Pending[]>(JOB_LANES.map((l) => [l, []]));
   private readonly running = new Map<JobLane, number>(JOB_LANES.map((l) => [l, 0]));
   private readonly known = new Set<string>();
+  /** Jobs running now or waiting for a retry, by id. */
+  private readonly started = new Map<string, JobOf>();
   private readonly active = new Set<Promise<void>>();
   private handlers?: JobHandlers;
   private closed = false;
   private readonly shutdown = new AbortController();
 
-  constructor(private readonly concurrency: Record<JobLane, number> = { training: 1, jobs: 1 }) {}
+  constructor(
+    private readonly concurrency: Record<JobLane, number> = { training: 1, jobs: 1 },
+    private readonly retryDelayMs = DEFAULT_RETRY_DELAY_MS,
+  ) {}
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], opts: EnqueueOptions = {}): Promise<void> {
     const def = JOBS[name];
@@ -51,6 +56,12 @@ export class InProcessQueue implements JobQueue, JobConsumer {
     for (const lane of JOB_LANES) this.pump(lane);
   }
 
+  async live<N extends JobName>(name: N): Promise<Array<JobPayloads[N]>> {
+    const jobs = new Map<string, JobOf>(this.started);
+    for (const list of this.pending.values()) for (const p of list) jobs.set(p.id, p.job);
+    return [...jobs.values()].filter((j) => j.name === name).map((j) => j.payload as JobPayloads[N]);
+  }
+
   async depth(): Promise<QueueDepth[]> {
     return JOB_LANES.flatMap((lane) => [
       { lane, state: 'wait', count: this.pending.get(lane)!.length },
@@ -71,11 +82,13 @@ export class InProcessQueue implements JobQueue, JobConsumer {
     while (this.handlers && !this.closed && this.running.get(lane)! < this.concurrency[lane] && queue.length > 0) {
       const next = queue.shift()!;
       this.running.set(lane, this.running.get(lane)! + 1);
+      this.started.set(next.id, next.job);
       const ctx = { jobId: next.id, attemptsMade: next.attemptsMade, lastTry: next.attemptsMade + 1 >= JOB_ATTEMPTS, shutdown: this.shutdown.signal };
       const run = dispatch(this.handlers, next.job.name, next.job.payload, ctx)
         .then((outcome) => {
           this.logger.log(`${next.job.name} job ${next.id} (delivery ${next.attemptsMade + 1}): ${outcome}`);
           this.known.delete(next.id);
+          this.started.delete(next.id);
         })
         .catch((err: Error) => {
           const attemptsMade = next.attemptsMade + 1;
@@ -84,10 +97,11 @@ export class InProcessQueue implements JobQueue, JobConsumer {
             setTimeout(() => {
               queue.push({ ...next, attemptsMade });
               this.pump(lane);
-            }, 1000 * 2 ** attemptsMade).unref();
+            }, retryDelay(attemptsMade, this.retryDelayMs)).unref();
           } else {
             this.logger.error(`${next.job.name} job ${next.id} failed for good: ${err.message}`);
             this.known.delete(next.id);
+            this.started.delete(next.id);
           }
         })
         .finally(() => {

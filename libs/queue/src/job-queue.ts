@@ -18,6 +18,11 @@ export interface JobQueue {
    * queued again.
    */
   ensure<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<'present' | 'added' | 'replaced'>;
+  /**
+   * The payloads of `name`'s jobs not finished yet (waiting, delayed or running), whatever their ids:
+   * the reconciler asks whether any job is working on a row, not whether one id is there.
+   */
+  live<N extends JobName>(name: N): Promise<Array<JobPayloads[N]>>;
   /** Jobs per lane and state (BullMQ's getJobCounts; the in-process queue reports waiting and active): what autoscaling reads. */
   depth(): Promise<QueueDepth[]>;
 }
@@ -77,6 +82,12 @@ export interface ConsumerOptions {
 
 /** Deliveries of a job that throws (a store or database outage) before it is given up. */
 export const JOB_ATTEMPTS = 5;
+
+/** The first retry's delay unless configured (JOB_RETRY_DELAY_MS); each next retry waits twice as long. */
+export const DEFAULT_RETRY_DELAY_MS = 2_000;
+
+/** The delay before delivery `attemptsMade + 1` of a job that failed `attemptsMade` times (BullMQ's exponential backoff). */
+export const retryDelay = (attemptsMade: number, baseMs = DEFAULT_RETRY_DELAY_MS) => baseMs * 2 ** (attemptsMade - 1);
 
 /** Calls the handler registered for a job's name. */
 export function dispatch<N extends JobName>(handlers: JobHandlers, name: N, payload: JobPayloads[N], ctx: JobContext): Promise<string> {

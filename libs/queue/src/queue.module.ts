@@ -39,7 +39,7 @@ export class QueueModule {
         providers: [
           {
             provide: JOB_QUEUE,
-            useFactory: (training: Queue, jobs: Queue) => new BullMqJobQueue({ training, jobs }),
+            useFactory: (training: Queue, jobs: Queue) => new BullMqJobQueue({ training, jobs }, redis.retryDelayMs),
             inject: [getQueueToken(laneQueueName('training')), getQueueToken(laneQueueName('jobs'))],
           },
           { provide: JOB_CONSUMER, useFactory: () => new BullMqConsumer(redis, consumerOptions) },
@@ -48,7 +48,7 @@ export class QueueModule {
         exports: [JOB_QUEUE, JOB_CONSUMER],
       };
     }
-    const inProcess = new InProcessQueue(consumerOptions.concurrency);
+    const inProcess = new InProcessQueue(consumerOptions.concurrency, config.queue.retryDelayMs);
     return {
       module: QueueModule,
       global: true,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
-import { badInput, checkName, checkText, ErrorCode, ExperimentSpec, LIMITS, parseExperimentSpec, requestDigest, TrainyardError } from '@trainyard/common';
+import { badInput, checkName, checkText, ErrorCode, ExperimentSpec, LIMITS, parseExperimentSpec, requestDigest, trainPayload, TrainyardError } from '@trainyard/common';
 import { batchesPerEpoch, checkLabelOps, oneHotOf, outputShape, resolveDatasetStats, validatePipelineSpec } from '@trainyard/data';
 import { DEFAULT_TOPOLOGY_LIMITS, lossLabelMismatch, ParameterLimitError, parseTopologyText, summarizeModel, TopologyError, type ModelName, type ModelSummary } from '@trainyard/engine/spec';
 import { CreateGuard, DatasetRepository, DatasetVersionRepository, ExperimentRepository } from '@trainyard/db';
@@ -132,7 +132,7 @@ export class ExperimentService {
   async enqueueOrLeaveToReconciler(e: { id: string; teamId: string; attempt: number }): Promise<void> {
     const experimentId = e.id;
     // Course runs wait for admission (fair share), teams' runs go to the queue at once.
-    const enqueued = this.dispatcher ? this.dispatcher.dispatch(e) : this.queue.enqueue('train', { experimentId });
+    const enqueued = this.dispatcher ? this.dispatcher.dispatch(e) : this.queue.enqueue('train', trainPayload(e));
     const timeoutMs = this.config?.reconcile?.enqueueTimeoutMs ?? 3_000;
     let timer: NodeJS.Timeout | undefined;
     const late = await Promise.race([

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ExperimentSpec, JobPayloads } from '@trainyard/common';
+import { ExperimentSpec, JobPayloads, trainPayload } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { CheckpointRepository, ExperimentRepository, SupersededError } from '@trainyard/db';
 import { CheckpointMeta, epochSummaryData, EpochLogs, LossReport, runTrainingThread, TrainRequest } from '@trainyard/engine';
@@ -50,7 +50,7 @@ export class TrainingService {
 
   /** Enqueues every experiment still QUEUED or RUNNING (the in-process queue forgets its jobs on exit). */
   async requeueUnfinished(): Promise<void> {
-    for (const { id } of await this.experiments.unfinished()) await this.queue.enqueue('train', { experimentId: id });
+    for (const row of await this.experiments.unfinished()) await this.queue.enqueue('train', trainPayload(row));
     await this.dispatcher.admitAll();
   }
 

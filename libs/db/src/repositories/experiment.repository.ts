@@ -269,12 +269,14 @@ export class ExperimentRepository {
     return TERMINAL.includes(status);
   }
 
-  /** Experiments whose job may have been lost with an in-process queue (for recovery at start). */
-  /** Runs that should have a train job: QUEUED or RUNNING, except course runs still waiting for admission (fair share). */
+  /**
+   * Runs that should have a train job: QUEUED or RUNNING, except course runs still waiting for
+   * admission (fair share). With their attempt, for the job's id (trainPayload).
+   */
   unfinished() {
     return this.prisma.experiment.findMany({
       where: { status: { in: ['QUEUED', 'RUNNING'] }, OR: [{ admittedAt: { not: null } }, { team: { kind: 'TEAM' } }] },
-      select: { id: true },
+      select: { id: true, attempt: true },
     });
   }
 
