@@ -150,6 +150,18 @@ describe('ExperimentService.submit', () => {
     expect(await prisma.experiment.count({ where: { teamId } })).toBe(1);
   });
 
+  it('does not queue a second job when a request is replayed after its run started', async () => {
+    const teamId = await newTeam();
+    const datasetId = await readyDataset(teamId);
+    const service = experimentService();
+    const e = await service.submit(teamId, input(datasetId, { idempotencyKey: 'replayed' }));
+    await new ExperimentRepository(prisma).claim(e.id); // a worker started it: attempt 1, RUNNING
+    const again = await service.submit(teamId, input(datasetId, { idempotencyKey: 'replayed' }));
+    expect(again.id).toBe(e.id);
+    const jobs = (await queues[0].getJobs(['wait', 'active', 'delayed', 'prioritized'])).filter((j) => j.data.experimentId === e.id);
+    expect(jobs.map((j) => j.id)).toEqual([`experiment-${e.id}`]);
+  });
+
   it('answers within the enqueue timeout when the queue does not, keeping the row for the reconciler', async () => {
     const teamId = await newTeam();
     const datasetId = await readyDataset(teamId);

@@ -108,7 +108,7 @@ export class ExperimentService {
     if (!Number.isSafeInteger(totalSteps) || totalSteps > LIMITS.int32Max) {
       throw badInput(`the run would take ${totalSteps} steps (${stepsPerEpoch} per epoch x ${spec.epochs} epochs); at most ${LIMITS.int32Max} allowed`, { field: 'epochs' });
     }
-    const { experiment } = await this.experiments.createIdempotent({
+    const { experiment, created } = await this.experiments.createIdempotent({
       teamId,
       userId,
       datasetId: dataset.id,
@@ -119,7 +119,11 @@ export class ExperimentService {
       spec: spec as object,
       totalSteps,
     }, guard);
-    await this.enqueueOrLeaveToReconciler(experiment);
+    // A replay (same idempotency key) enqueues again only while the run still waits to start: that
+    // covers a first try that died between the insert and the enqueue (same job id: no duplicate).
+    // Once the run started, its job's id is no longer the one trainPayload gives, and a second job
+    // would run it twice; a job the queue lost is the reconciler's to restore.
+    if (created || experiment.status === 'QUEUED') await this.enqueueOrLeaveToReconciler(experiment);
     return experiment;
   }
 
