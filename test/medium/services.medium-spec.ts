@@ -208,3 +208,36 @@ describe('ReconcilerService', () => {
     expect((await reconciler().reconcile()).requeued).toBe(0);
   });
 });
+
+describe('CourseDispatcher.admit', () => {
+  it('shares slots round-robin among parties: a student group is one party, in submission order within it', async () => {
+    const teamId = (await prisma.team.create({ data: { name: `course-${randomUUID()}`, kind: 'COURSE', dispatchSlots: 1 } })).id;
+    const datasetId = await readyDataset(teamId);
+    const group = await prisma.studentGroup.create({ data: { teamId, name: 'G' } });
+    const student = async (name: string, groupId?: string) => {
+      const user = await prisma.user.create({ data: { name } });
+      await prisma.membership.create({ data: { teamId, userId: user.id, role: 'STUDENT', groupId } });
+      return user.id;
+    };
+    const users: Record<string, string> = { A: await student('Ann', group.id), C: await student('Cat', group.id), B: await student('Bob') };
+    const names = new Map<string, string>();
+    const t0 = Date.now();
+    for (const [i, name] of ['A1', 'A2', 'C1', 'C2', 'B1', 'B2'].entries()) {
+      const e = await prisma.experiment.create({
+        data: { teamId, datasetId, userId: users[name[0]], name, status: 'QUEUED', spec: {}, totalSteps: 4, createdAt: new Date(t0 + i * 1000) },
+      });
+      names.set(e.id, name);
+    }
+    const dispatcher = new CourseDispatcher(prisma, jobQueue);
+    const order: string[] = [];
+    for (;;) {
+      const admitted = await dispatcher.admit(teamId);
+      if (admitted.length === 0) break;
+      expect(admitted).toHaveLength(1); // one slot
+      order.push(names.get(admitted[0])!);
+      await prisma.experiment.update({ where: { id: admitted[0] }, data: { status: 'SUCCEEDED' } }); // the slot frees
+    }
+    // Per user it would be A1 C1 B1 A2 C2 B2: the group of two would get two shares.
+    expect(order).toEqual(['A1', 'B1', 'A2', 'B2', 'C1', 'C2']);
+  });
+});

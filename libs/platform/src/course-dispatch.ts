@@ -11,10 +11,12 @@ import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
  * with `admittedAt` null, and at most `Team.dispatchSlots` of a course's runs are admitted (in the
  * queue, waiting or running) at once. Whenever a slot may have freed (a submit, a run that ends or
  * pauses, a cancel, a resume, and every reconcile pass) `admit(teamId)` fills the free slots, one
- * run at a time: the next run belongs to the user whose last admission is the oldest (never: first),
- * ties broken by the older run; with `staffRunsFirst`, instructors' and assistants' runs come before
- * any student's. Each user's own runs go in submission order. The pass holds a per-course advisory
- * lock, so two processes cannot fill the same slot.
+ * run at a time: the next run belongs to the user, or the student group, whose last admission is
+ * the oldest (never: first), ties broken by the older run. A group is one party, as it shares its
+ * quota: three students working together get the share of one, not three. With `staffRunsFirst`,
+ * instructors' and assistants' runs come before any student's. Each party's own runs go in
+ * submission order. The pass holds a per-course advisory lock, so two processes cannot fill the
+ * same slot.
  *
  * What it is not: it does not know how many workers there are. Set dispatchSlots to the training
  * slots the course should use (e.g. its share of WORKER_CONCURRENCY x workers); with more slots than
@@ -51,13 +53,17 @@ export class CourseDispatcher {
          WHERE "teamId" = ${teamId}::uuid AND status IN ('QUEUED', 'RUNNING') AND "admittedAt" IS NOT NULL`;
       const out: Array<{ id: string; attempt: number }> = [];
       for (let free = team.dispatchSlots - n; free > 0; free--) {
+        // A group's last admission: the latest of its members' (max ignores members never admitted).
         const next = await tx.$queryRaw<Array<{ id: string; attempt: number; userId: string | null }>>`
           SELECT e.id, e.attempt, e."userId"
             FROM "Experiment" e
             LEFT JOIN "Membership" m ON m."teamId" = e."teamId" AND m."userId" = e."userId"
+            LEFT JOIN LATERAL (
+                 SELECT max(g."lastDispatchedAt") AS last FROM "Membership" g
+                  WHERE g."teamId" = e."teamId" AND g."groupId" = m."groupId") grp ON m."groupId" IS NOT NULL
            WHERE e."teamId" = ${teamId}::uuid AND e.status = 'QUEUED' AND e."admittedAt" IS NULL
            ORDER BY (${team.staffRunsFirst} AND m.role::text IN ('OWNER', 'ADMIN', 'INSTRUCTOR', 'ASSISTANT')) DESC,
-                    m."lastDispatchedAt" ASC NULLS FIRST,
+                    CASE WHEN m."groupId" IS NULL THEN m."lastDispatchedAt" ELSE grp.last END ASC NULLS FIRST,
                     e."createdAt" ASC, e.id ASC
            LIMIT 1`;
         if (next.length === 0) break;
