@@ -1,3 +1,10 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { ingestDataset } from '@trainyard/data';
+import { mnistSubset } from '../../../data/src/testing/idx-fixtures';
 import { loadCheckpoint } from '../checkpoint';
 import { TrainingDivergedError, type CheckpointMeta, type LossReport } from '../callbacks';
 import { syntheticImages } from '../testing/synthetic';
@@ -158,5 +165,53 @@ describe('runEvaluationThread (the evaluate job on the training thread runner)',
     const spec = request().spec;
     const t = runEvaluationThread({ checkpoint: new Uint8Array(40), split: request().test, pipeline: spec.pipeline, seed: spec.seed, backend: 'wasm' });
     await expect(t.done).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/invalid checkpoint/) });
+  });
+});
+
+describe('training threads end with their run', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'runner-threads-'));
+    const file = (name: string, bytes: Uint8Array) => ({ name, sizeBytes: bytes.length, open: async () => Readable.from([Buffer.from(bytes)]) });
+    await ingestDataset({
+      format: 'idx',
+      files: [
+        file('train-images', mnistSubset('images', 'train', 128)),
+        file('train-labels', mnistSubset('labels', 'train', 128)),
+        file('test-images', mnistSubset('images', 't10k', 32)),
+        file('test-labels', mnistSubset('labels', 't10k', 32)),
+      ],
+      sink: {
+        put: async (name: string, bytes: Uint8Array) => {
+          await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+          await writeFile(path.join(dir, name), bytes);
+        },
+      },
+    });
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const osThreads = () => readdirSync('/proc/self/task').length;
+  const settle = async (target: number) => {
+    for (let i = 0; i < 50 && osThreads() > target; i++) await new Promise((r) => setTimeout(r, 100));
+    return osThreads();
+  };
+
+  it('leaves no thread behind, prefetch threads included, also when a resume from the final checkpoint trains no epoch', async () => {
+    if (!existsSync('/proc/self/task')) return; // Linux only
+    const index = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8'));
+    const split = (name: string) => ({ kind: 'sharded' as const, index, split: name, dir });
+    const sharded = (resume?: Uint8Array) => request({ spec: { ...request().spec, model: { name: 'lenet5', numClasses: 10 } }, train: split('train'), test: split('test'), ...(resume ? { resume } : {}) });
+    const before = osThreads();
+    const full = await collect(sharded());
+    expect(full.result.stopped).toBe(false);
+    expect(await settle(before)).toBe(before);
+    const final = full.checkpoints[full.checkpoints.length - 1];
+    expect(final.meta.final).toBe(true);
+    for (let i = 0; i < 2; i++) {
+      const again = await runTrainingThread(sharded(final.bytes)).done;
+      expect(again).toMatchObject({ stopped: false, step: final.meta.step });
+      expect(await settle(before)).toBe(before);
+    }
   });
 });

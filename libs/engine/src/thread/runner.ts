@@ -90,6 +90,9 @@ function startThread<R>(workerData: ThreadData, handlers: TrainHandlers): { done
             if (settled) return;
             settled = true;
             resolve(msg.result as R);
+            // The result is the thread's last word: end it now rather than trust it to exit (a
+            // thread that lingers keeps its model and backend memory).
+            void worker.terminate();
           });
           break;
         case 'error':

@@ -26,6 +26,20 @@ type BuildBatchSource = (
 ) => BatchSource & { sampleShape?: number[] };
 
 const port = parentPort!;
+
+/**
+ * Every batch source this thread built. A sharded source runs a prefetch thread of its own; they are
+ * all closed before this thread ends (an unused one, as when a run resumes from its final
+ * checkpoint and trains no epoch, kept this thread alive, with its model's memory, for good).
+ */
+const sources: BatchSource[] = [];
+const opened = <S extends BatchSource>(source: S): S => {
+  sources.push(source);
+  return source;
+};
+async function closeSources(): Promise<void> {
+  for (const s of sources.splice(0)) if ('close' in s) await (s as { close(): Promise<void> }).close().catch(() => undefined);
+}
 const post = (msg: ThreadMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
 const acks = new Map<number, () => void>();
@@ -46,7 +60,7 @@ async function main(): Promise<void> {
   post({ type: 'backend', name: backend });
 
   const { buildBatchSource } = (request.dataModule ? require(request.dataModule) : data) as { buildBatchSource: BuildBatchSource };
-  const train = buildBatchSource(request.train, spec.pipeline, { seed: spec.seed, shuffle: true });
+  const train = opened(buildBatchSource(request.train, spec.pipeline, { seed: spec.seed, shuffle: true }));
 
   const rawShape = 'kind' in request.train ? request.train.index.sampleShape : request.train.shape;
   const modelSpec = modelSpecFor(spec, rawShape, train);
@@ -69,7 +83,7 @@ async function main(): Promise<void> {
   // A regression dataset's batches carry their targets; evaluation then reports MSE, MAE and R².
   const task = 'kind' in request.train && request.train.index.task === 'regression' ? ('regression' as const) : undefined;
   const validation = request.validation
-    ? buildBatchSource(request.validation, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false })
+    ? opened(buildBatchSource(request.validation, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false }))
     : undefined;
 
   if (request.fineTune) {
@@ -144,7 +158,7 @@ async function main(): Promise<void> {
   if (result.stopped && (result.stopReason ?? 'requested') === 'requested') {
     done = { ...base, stopped: true };
   } else {
-    const test = buildBatchSource(request.test, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false });
+    const test = opened(buildBatchSource(request.test, spec.pipeline, { seed: spec.seed, shuffle: false, dropRemainder: false }));
     const metrics = await evaluate(trainer.model, test.epoch(0) as Iterable<Batch>, numClasses, { loss, topK: spec.topK, classNames: request.classNames, task });
     const stopReason = result.stopReason === 'early-stopping' || result.stopReason === 'time-budget' ? result.stopReason : undefined;
     done = { ...base, stopped: false, metrics, ...(stopReason ? { stopReason } : {}) };
@@ -161,20 +175,16 @@ async function evaluateMain(): Promise<void> {
   const ckpt = loadCheckpoint(request.checkpoint);
   const model = modelFromCheckpoint(ckpt);
   try {
-    const source = buildBatchSource(request.split, request.pipeline, { seed: request.seed, shuffle: false, dropRemainder: false });
+    const source = opened(buildBatchSource(request.split, request.pipeline, { seed: request.seed, shuffle: false, dropRemainder: false }));
     // A regression split's batches carry their targets: MSE, MAE and R² instead of class metrics.
     const task = 'kind' in request.split && request.split.index.task === 'regression' ? ('regression' as const) : undefined;
-    try {
-      const metrics = await evaluate(model, source.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>, ckpt.header.modelSpec.numClasses, {
-        ...(request.loss ? { loss: validateLossSpec(request.loss) } : {}),
-        ...(request.topK ? { topK: request.topK } : {}),
-        ...(request.classNames ? { classNames: request.classNames } : {}),
-        ...(task ? { task } : {}),
-      });
-      post({ type: 'evaluated', result: { backend, step: ckpt.header.step, model: ckpt.header.modelSpec.name, metrics } });
-    } finally {
-      if ('close' in source) await (source as { close(): Promise<void> }).close(); // end the source's prefetch thread
-    }
+    const metrics = await evaluate(model, source.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>, ckpt.header.modelSpec.numClasses, {
+      ...(request.loss ? { loss: validateLossSpec(request.loss) } : {}),
+      ...(request.topK ? { topK: request.topK } : {}),
+      ...(request.classNames ? { classNames: request.classNames } : {}),
+      ...(task ? { task } : {}),
+    });
+    post({ type: 'evaluated', result: { backend, step: ckpt.header.step, model: ckpt.header.modelSpec.name, metrics } });
   } finally {
     model.dispose();
   }
@@ -206,10 +216,9 @@ function serialize(e: unknown): SerializedError {
   return out;
 }
 
-((workerData as ThreadData).evaluate ? evaluateMain : main)().then(
-  () => port.close(),
-  (e) => {
-    post({ type: 'error', error: serialize(e) });
+((workerData as ThreadData).evaluate ? evaluateMain : main)()
+  .catch((e) => post({ type: 'error', error: serialize(e) }))
+  .finally(async () => {
+    await closeSources();
     port.close();
-  },
-);
+  });
