@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { Queue } from 'bullmq';
 import { ErrorCode, trainPayload, TrainyardError } from '@trainyard/common';
 import { loadConfig } from '@trainyard/config';
-import { DatasetRepository, DatasetVersionRepository, ExperimentRepository, migrate, PrismaService } from '@trainyard/db';
+import { ArtifactDeletionRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository, migrate, PrismaService } from '@trainyard/db';
 import { S3ArtifactStore } from '@trainyard/storage';
 import { DatasetService } from '../../apps/api/src/datasets/dataset.service';
 import { ExperimentService } from '../../apps/api/src/experiments/experiment.service';
@@ -239,5 +239,28 @@ describe('CourseDispatcher.admit', () => {
     }
     // Per user it would be A1 C1 B1 A2 C2 B2: the group of two would get two shares.
     expect(order).toEqual(['A1', 'B1', 'A2', 'B2', 'C1', 'C2']);
+  });
+});
+
+describe('ArtifactDeletionRepository.deleteDataset', () => {
+  it('frees the files of batch predictions made on the dataset, which live under another run\'s prefix', async () => {
+    const teamId = await newTeam();
+    const trainedOn = await readyDataset(teamId);
+    const predictedOn = await readyDataset(teamId);
+    const version = await prisma.datasetVersion.findFirstOrThrow({ where: { datasetId: predictedOn } });
+    const e = await prisma.experiment.create({ data: { teamId, datasetId: trainedOn, name: 'run', status: 'SUCCEEDED', spec: {}, totalSteps: 4 } });
+    const c = await prisma.checkpoint.create({ data: { experimentId: e.id, step: 4, epoch: 0, storageKey: `teams/${teamId}/experiments/${e.id}/checkpoints/4.ckpt`, sizeBytes: 1 } });
+    const file = `teams/${teamId}/experiments/${e.id}/predictions/p1.jsonl`;
+    await prisma.batchPrediction.create({
+      data: { teamId, checkpointId: c.id, datasetId: predictedOn, datasetVersionId: version.id, split: 'test', format: 'JSONL', topK: 1, status: 'SUCCEEDED', storageKey: file },
+    });
+    const repo = new ArtifactDeletionRepository(prisma);
+    // A dataset an experiment trained on stays.
+    expect(await repo.deleteDataset(teamId, trainedOn, `teams/${teamId}/datasets/${trainedOn}/`)).toEqual([]);
+    const ids = await repo.deleteDataset(teamId, predictedOn, `teams/${teamId}/datasets/${predictedOn}/`);
+    const rows = await prisma.artifactDeletion.findMany({ where: { id: { in: ids } } });
+    expect(rows.map((r) => r.prefix).sort()).toEqual([`teams/${teamId}/datasets/${predictedOn}/`, file].sort());
+    expect(await prisma.batchPrediction.count({ where: { datasetId: predictedOn } })).toBe(0);
+    expect(await prisma.checkpoint.count({ where: { id: c.id } })).toBe(1); // the run keeps its checkpoint
   });
 });

@@ -53,13 +53,13 @@ export class RetentionService {
 
   async deleteDataset(teamId: string, id: string, actor?: AuditActor): Promise<boolean> {
     const d = await this.datasets.get(teamId, id);
-    const deletion = await this.deletions.deleteDataset(teamId, id, keys.dataset(teamId, id));
-    if (!deletion) {
+    const deletions = await this.deletions.deleteDataset(teamId, id, keys.dataset(teamId, id));
+    if (deletions.length === 0) {
       const users = await this.prisma.experiment.count({ where: { datasetId: id } });
       throw conflict(`dataset ${id} is used by ${users} experiment(s): delete them first`, { experiments: users });
     }
     await this.audit.record({ teamId, actor, action: 'dataset.delete', target: id, details: { name: d.name } });
-    await this.queue.enqueue('deleteArtifacts', { deletionId: deletion });
+    for (const deletionId of deletions) await this.queue.enqueue('deleteArtifacts', { deletionId });
     return true;
   }
 

@@ -61,19 +61,30 @@ export class ArtifactDeletionRepository {
     return rows.map((r) => r.id);
   }
 
-  /** A dataset no experiment uses, with its files and evaluations. */
-  async deleteDataset(teamId: string, id: string, prefix: string): Promise<string | undefined> {
+  /**
+   * A dataset no experiment uses, with its files, its evaluations and the batch predictions made on
+   * it (their rows go with its versions; their files live under the predicting run's prefix, so each
+   * gets a deletion of its own). Returns the deletions, the dataset's first; none when it is in use.
+   */
+  async deleteDataset(teamId: string, id: string, prefix: string): Promise<string[]> {
+    // Every part of the statement reads the snapshot from before it: the predictions are still there to join.
     const rows = await this.prisma.$queryRaw<Array<{ id: string }>>`
       WITH gone AS (
         DELETE FROM "Dataset" ds
          WHERE ds.id = ${id}::uuid AND ds."teamId" = ${teamId}::uuid
            AND NOT EXISTS (SELECT 1 FROM "Experiment" e WHERE e."datasetId" = ds.id)
      RETURNING ds.id
+      ), files AS (
+        SELECT ${prefix} AS prefix, 'dataset ' || gone.id AS why, 0 AS n FROM gone
+        UNION ALL
+        SELECT b."storageKey", 'dataset ' || gone.id || ' batch prediction ' || b.id, 1
+          FROM gone JOIN "BatchPrediction" b ON b."datasetId" = gone.id
+         WHERE b."storageKey" IS NOT NULL
       )
       INSERT INTO "ArtifactDeletion" (id, "teamId", prefix, reason)
-      SELECT ${randomUUID()}::uuid, ${teamId}::uuid, ${prefix}, 'dataset ' || gone.id FROM gone
+      SELECT gen_random_uuid(), ${teamId}::uuid, files.prefix, files.why FROM files ORDER BY files.n
       RETURNING id`;
-    return rows[0]?.id;
+    return rows.map((r) => r.id);
   }
 
   /**
