@@ -1,6 +1,6 @@
 /**
  * Medium tier: DataLoader batching, proven by counting SQL statements. A listing of N experiments
- * with their checkpoints and losses, resolved as GraphQL resolves sibling fields (every parent's
+ * with their checkpoints, losses and epoch summaries, resolved as GraphQL resolves sibling fields (every parent's
  * field resolver called in the same tick, one request), against a real Postgres. Statements are
  * counted where they leave the process: pg's Client.query, which @prisma/adapter-pg's pool calls for
  * every statement (no pg_stat_statements needed), filtered to this test's database.
@@ -42,7 +42,7 @@ afterAll(async () => {
   for (const step of teardown) await step().catch((e) => console.error(e));
 });
 
-/** A team with n experiments, each with 3 checkpoints and 20 loss points (distinct values per experiment). */
+/** A team with n experiments, each with 3 checkpoints, 20 loss points and 2 epoch summaries (distinct values per experiment). */
 async function teamWith(n: number) {
   const team = await prisma.team.create({ data: { name: `qc-${randomUUID()}` } });
   const ds = await prisma.dataset.create({ data: { teamId: team.id, name: 'qc', status: 'READY', imageShape: [28, 28, 1], numClasses: 10 } });
@@ -50,11 +50,12 @@ async function teamWith(n: number) {
     const e = await prisma.experiment.create({ data: { teamId: team.id, datasetId: ds.id, name: `e${i}`, spec: {}, status: 'SUCCEEDED' } });
     await prisma.checkpoint.createMany({ data: [1, 2, 3].map((k) => ({ experimentId: e.id, step: k * 10, epoch: 0, storageKey: `k/${e.id}/${k}`, sizeBytes: 100 + i })) });
     await prisma.lossPoint.createMany({ data: Array.from({ length: 20 }, (_, s) => ({ experimentId: e.id, step: s + 1, epoch: 0, loss: i + s / 100 })) });
+    await prisma.epochSummary.createMany({ data: [0, 1].map((epoch) => ({ experimentId: e.id, epoch, step: (epoch + 1) * 10, data: { meanLoss: i + epoch } })) });
   }
   return team.id;
 }
 
-/** `{ experiments { id checkpoints { ... } losses { ... } } }` as the resolvers run it for one request. */
+/** `{ experiments { id checkpoints { ... } losses { ... } epochSummaries { ... } } }` as the resolvers run it for one request. */
 async function listing(teamId: string, loaders: Loaders, experiments: ExperimentRepository) {
   const req = {}; // one GraphQL request: its loaders live as long as this object
   const rows = await experiments.list(teamId);
@@ -63,6 +64,7 @@ async function listing(teamId: string, loaders: Loaders, experiments: Experiment
       name: e.name,
       checkpoints: await loaders.checkpoints(req, e.id),
       losses: await loaders.losses(req, e.id, 0, 1000),
+      epochs: await loaders.epochSummaries(req, e.id),
     })),
   );
 }
@@ -92,11 +94,15 @@ it('lists N experiments with checkpoints and losses in a number of statements th
     expect(e.checkpoints.every((c) => c.sizeBytes === 100 + i)).toBe(true);
     expect(e.losses).toHaveLength(20);
     expect(e.losses[0].loss).toBeCloseTo(i);
+    expect(e.epochs.map((x) => [x.epoch, (x.data as { meanLoss: number }).meanLoss])).toEqual([
+      [0, i],
+      [1, i + 1],
+    ]);
   }
-  // One listing query, one checkpoint query, one loss query: for 2 experiments and for 25.
+  // One listing query, then one query each for checkpoints, losses and epoch summaries: for 2 experiments and for 25.
   expect(a.count).toBeGreaterThan(0);
   expect(b.count).toBe(a.count);
-  expect(b.count).toBeLessThanOrEqual(3);
+  expect(b.count).toBeLessThanOrEqual(4);
 });
 
 it('the counter sees an unbatched N+1 (so the assertion above could fail)', async () => {

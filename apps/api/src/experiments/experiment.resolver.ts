@@ -223,8 +223,8 @@ export class ExperimentResolver {
   }
 
   @ResolveField(() => [EpochSummary], { description: 'Per-epoch summaries, oldest first.' })
-  async epochSummaries(@Parent() e: Experiment): Promise<EpochSummary[]> {
-    return (await this.repo.epochSummaries(e.id)).map((row) => {
+  async epochSummaries(@Parent() e: Experiment, @Context('req') req: object): Promise<EpochSummary[]> {
+    return (await this.loaders.epochSummaries(req, e.id)).map((row) => {
       const d = row.data as unknown as EpochSummaryData;
       return {
         epoch: row.epoch,

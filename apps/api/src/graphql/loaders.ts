@@ -5,6 +5,7 @@ import DataLoader from 'dataloader';
 type CheckpointRow = Awaited<ReturnType<CheckpointRepository['forExperiments']>>[number];
 type LossRow = Awaited<ReturnType<ExperimentRepository['lossesForMany']>>[number];
 type ExportRow = Awaited<ReturnType<CheckpointExportRepository['forCheckpoints']>>[number];
+type EpochSummaryRow = Awaited<ReturnType<ExperimentRepository['epochSummariesFor']>>[number];
 
 interface RequestLoaders {
   checkpoints: DataLoader<string, CheckpointRow[]>;
@@ -13,6 +14,7 @@ interface RequestLoaders {
   /** Keyed by the format filter ('' for all). */
   exports: Map<string, DataLoader<string, ExportRow[]>>;
   lossCounts: DataLoader<string, number>;
+  epochSummaries: DataLoader<string, EpochSummaryRow[]>;
 }
 
 /**
@@ -44,6 +46,12 @@ export class Loaders {
           const counts = await this.experimentRepo.lossCounts([...ids]);
           return ids.map((id) => counts.get(id) ?? 0);
         }),
+        epochSummaries: new DataLoader(async (ids) => {
+          const rows = await this.experimentRepo.epochSummariesFor([...ids]);
+          const by = new Map<string, EpochSummaryRow[]>(ids.map((id) => [id, []]));
+          for (const r of rows) by.get(r.experimentId)?.push(r);
+          return ids.map((id) => by.get(id)!);
+        }),
       };
       this.byRequest.set(req, l);
     }
@@ -52,6 +60,11 @@ export class Loaders {
 
   checkpoints(req: object, experimentId: string) {
     return this.of(req).checkpoints.load(experimentId);
+  }
+
+  /** `experiments { epochSummaries }`: one query per request. */
+  epochSummaries(req: object, experimentId: string) {
+    return this.of(req).epochSummaries.load(experimentId);
   }
 
   /** How many loss points an experiment has (Experiment.lossPoints.totalCount), one query per request. */

@@ -295,7 +295,12 @@ export class ExperimentRepository {
   }
 
   epochSummaries(experimentId: string) {
-    return this.prisma.epochSummary.findMany({ where: { experimentId }, orderBy: { epoch: 'asc' } });
+    return this.epochSummariesFor([experimentId]);
+  }
+
+  /** The epoch summaries of several experiments, in one statement, each experiment's oldest first. */
+  epochSummariesFor(experimentIds: string[]) {
+    return this.prisma.epochSummary.findMany({ where: { experimentId: { in: experimentIds } }, orderBy: [{ experimentId: 'asc' }, { epoch: 'asc' }] });
   }
 
   /** The first `limit` loss points after `afterStep` of each of several experiments, in one statement. */
