@@ -1,7 +1,8 @@
 /**
  * Fair share with the in-process queue (no Redis): the same admission in Postgres orders the runs,
  * so two students' backlogs alternate on a single-concurrency embedded worker, as with BullMQ
- * (course-runs.e2e-spec.ts).
+ * (course-runs.e2e-spec.ts). The course takes its slots from the live workers (autoDispatchSlots):
+ * the embedded worker's heartbeat says 1.
  */
 import { AuthService } from '@trainyard/auth';
 import { loadConfig } from '@trainyard/config';
@@ -34,7 +35,9 @@ it("alternates two students' runs on the in-process queue", async () => {
   const counts: Record<MnistSlug, number> = { 'train-images': 320, 'train-labels': 320, 'test-images': 32, 'test-labels': 32 };
   for (const slug of Object.keys(counts) as MnistSlug[]) await instructor.upload(datasetId, slug, mnistSubset(slug, counts[slug]));
   await waitForDataset(instructor, datasetId);
-  await instructor.data(`mutation { updateCourse(input: { dispatchSlots: 1 }) { dispatchSlots } }`);
+  // Slots from the workers alive: this process's worker reports its WORKER_CONCURRENCY of 1.
+  const { updateCourse } = await instructor.data(`mutation { updateCourse(input: { autoDispatchSlots: true }) { autoDispatchSlots effectiveDispatchSlots } }`);
+  expect(updateCourse).toEqual({ autoDispatchSlots: true, effectiveDispatchSlots: 1 });
   const { code } = (await instructor.data(`mutation { createJoinCode { code } }`)).createJoinCode;
   const join = async (n: string) => anonymous.withKey((await anonymous.data(`mutation($c: String!, $n: String!) { joinCourse(code: $c, name: $n) { apiKey } }`, { c: code, n })).joinCourse.apiKey);
   const owners: Record<string, TrainyardClient> = { A: await join('Ann'), B: await join('Bob') };

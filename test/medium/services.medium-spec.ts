@@ -13,7 +13,7 @@ import { S3ArtifactStore } from '@trainyard/storage';
 import { DatasetService } from '../../apps/api/src/datasets/dataset.service';
 import { ExperimentService } from '../../apps/api/src/experiments/experiment.service';
 import { ReconcilerService } from '../../apps/worker/src/reconciler/reconciler.service';
-import { CourseDispatcher } from '../../libs/platform/src/course-dispatch';
+import { CourseDispatcher, WorkerHeartbeats } from '../../libs/platform/src/course-dispatch';
 import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
 import { BullMqJobQueue, redisConnection } from '../../libs/queue/src/bullmq.queue';
 import { mnistSubset, MnistSlug } from '../support/mnist';
@@ -239,6 +239,27 @@ describe('CourseDispatcher.admit', () => {
     }
     // Per user it would be A1 C1 B1 A2 C2 B2: the group of two would get two shares.
     expect(order).toEqual(['A1', 'B1', 'A2', 'B2', 'C1', 'C2']);
+  });
+
+  it('with autoDispatchSlots admits up to the training slots of the workers alive now', async () => {
+    const teamId = (await prisma.team.create({ data: { name: `course-${randomUUID()}`, kind: 'COURSE', dispatchSlots: 1, autoDispatchSlots: true } })).id;
+    const datasetId = await readyDataset(teamId);
+    for (let i = 0; i < 6; i++) await prisma.experiment.create({ data: { teamId, datasetId, name: `r${i}`, status: 'QUEUED', spec: {}, totalSteps: 4 } });
+    const beats = new WorkerHeartbeats(prisma);
+    await prisma.workerHeartbeat.deleteMany({}); // this file's database: no other worker reports here
+    await beats.beat('a', 2);
+    await beats.beat('b', 1);
+    await prisma.workerHeartbeat.create({ data: { id: 'dead', trainingSlots: 5, seenAt: new Date(Date.now() - 120_000) } });
+    const dispatcher = new CourseDispatcher(prisma, jobQueue);
+    expect(await dispatcher.effectiveSlots({ dispatchSlots: 1, autoDispatchSlots: true })).toBe(3);
+    expect(await dispatcher.admit(teamId)).toHaveLength(3); // 2 + 1: the dead worker's slots do not count
+    await beats.beat('c', 2); // the cluster grew
+    expect(await dispatcher.admit(teamId)).toHaveLength(2);
+    await beats.forget('a');
+    await beats.forget('b');
+    await beats.forget('c');
+    expect(await dispatcher.effectiveSlots({ dispatchSlots: 1, autoDispatchSlots: true })).toBe(1); // never 0: a course never stalls for good
+    expect(await dispatcher.effectiveSlots({ dispatchSlots: 7, autoDispatchSlots: false })).toBe(7);
   });
 });
 

@@ -25,6 +25,7 @@ import { JobsProcessor } from './jobs.processor';
 import { IdleExit } from './observability/idle-exit';
 import { WorkerMetrics } from './observability/worker-metrics';
 import { WorkerProbe } from './observability/worker-probe';
+import { WorkerHeartbeat } from './observability/worker-heartbeat';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { TrainingService } from './training/training.service';
 
@@ -55,6 +56,7 @@ import { TrainingService } from './training/training.service';
     WorkerMetrics,
     WorkerProbe,
     IdleExit,
+    WorkerHeartbeat,
     ReconcilerService,
     CourseDispatcher,
   ],

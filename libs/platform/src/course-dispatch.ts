@@ -18,10 +18,10 @@ import { JOB_QUEUE, JobQueue } from '@trainyard/queue';
  * submission order. The pass holds a per-course advisory lock, so two processes cannot fill the
  * same slot.
  *
- * What it is not: it does not know how many workers there are. Set dispatchSlots to the training
- * slots the course should use (e.g. its share of WORKER_CONCURRENCY x workers); with more slots than
- * free workers, admitted runs wait in the queue in FIFO order, so the round robin holds across
- * admissions, not within the queue.
+ * Slots: `dispatchSlots` as the instructor sets it (its share of WORKER_CONCURRENCY x workers), or
+ * with `autoDispatchSlots` the training slots of the workers alive now (WorkerHeartbeats), so the
+ * course follows the cluster as workers come and go. With more slots than free workers, admitted runs
+ * wait in the queue in FIFO order, so the round robin holds across admissions, not within the queue.
  */
 @Injectable()
 export class CourseDispatcher {
@@ -46,13 +46,14 @@ export class CourseDispatcher {
   async admit(teamId: string): Promise<string[]> {
     const admitted = await this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`dispatch:${teamId}`}))`;
-      const team = await tx.team.findUnique({ where: { id: teamId }, select: { kind: true, dispatchSlots: true, staffRunsFirst: true } });
+      const team = await tx.team.findUnique({ where: { id: teamId }, select: { kind: true, dispatchSlots: true, autoDispatchSlots: true, staffRunsFirst: true } });
       if (team?.kind !== 'COURSE') return [];
+      const slots = team.autoDispatchSlots ? await new WorkerHeartbeats(tx).liveTrainingSlots() : team.dispatchSlots;
       const [{ n }] = await tx.$queryRaw<Array<{ n: number }>>`
         SELECT count(*)::int AS n FROM "Experiment"
          WHERE "teamId" = ${teamId}::uuid AND status IN ('QUEUED', 'RUNNING') AND "admittedAt" IS NOT NULL`;
       const out: Array<{ id: string; attempt: number }> = [];
-      for (let free = team.dispatchSlots - n; free > 0; free--) {
+      for (let free = slots - n; free > 0; free--) {
         // A group's last admission: the latest of its members' (max ignores members never admitted).
         const next = await tx.$queryRaw<Array<{ id: string; attempt: number; userId: string | null }>>`
           SELECT e.id, e.attempt, e."userId"
@@ -91,6 +92,11 @@ export class CourseDispatcher {
     await this.prisma.experiment.update({ where: { id: experimentId }, data: { admittedAt: null } });
   }
 
+  /** The slots admit() fills for a course now: its dispatchSlots, or the live workers' training slots. */
+  async effectiveSlots(team: { dispatchSlots: number; autoDispatchSlots: boolean }): Promise<number> {
+    return team.autoDispatchSlots ? new WorkerHeartbeats(this.prisma).liveTrainingSlots() : team.dispatchSlots;
+  }
+
   /** Every course with runs waiting for admission: one pass each (the reconciler's safety net). */
   async admitAll(): Promise<number> {
     const rows = await this.prisma.$queryRaw<Array<{ teamId: string }>>`
@@ -99,5 +105,36 @@ export class CourseDispatcher {
     let n = 0;
     for (const { teamId } of rows) n += (await this.admit(teamId)).length;
     return n;
+  }
+}
+
+/** A worker that has not reported for this long is taken for gone. */
+export const HEARTBEAT_STALE_MS = 30_000;
+
+/**
+ * Workers that take training jobs, as they report themselves (WorkerHeartbeat rows): the live total
+ * of their training slots is what courses with autoDispatchSlots admit up to.
+ */
+export class WorkerHeartbeats {
+  constructor(private readonly db: Pick<PrismaService, '$executeRaw' | '$queryRaw'>) {}
+
+  async beat(id: string, trainingSlots: number): Promise<void> {
+    await this.db.$executeRaw`
+      INSERT INTO "WorkerHeartbeat" (id, "trainingSlots", "seenAt") VALUES (${id}, ${trainingSlots}, now())
+      ON CONFLICT (id) DO UPDATE SET "trainingSlots" = EXCLUDED."trainingSlots", "seenAt" = now()`;
+    // Dead workers' rows go with the next beat of any worker (nothing else reads them).
+    await this.db.$executeRaw`DELETE FROM "WorkerHeartbeat" WHERE "seenAt" < now() - make_interval(secs => ${(10 * HEARTBEAT_STALE_MS) / 1000})`;
+  }
+
+  async forget(id: string): Promise<void> {
+    await this.db.$executeRaw`DELETE FROM "WorkerHeartbeat" WHERE id = ${id}`;
+  }
+
+  /** Training slots of the workers seen in the last HEARTBEAT_STALE_MS; at least 1, so a course never stalls for good. */
+  async liveTrainingSlots(): Promise<number> {
+    const [{ n }] = await this.db.$queryRaw<Array<{ n: number }>>`
+      SELECT COALESCE(sum("trainingSlots"), 0)::int AS n FROM "WorkerHeartbeat"
+       WHERE "seenAt" > now() - make_interval(secs => ${HEARTBEAT_STALE_MS / 1000})`;
+    return Math.max(1, n);
   }
 }

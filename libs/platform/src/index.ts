@@ -8,4 +8,4 @@ export { TrainyardLogger, createLogger } from './logging/trainyard-logger';
 export { withLogContext, currentLogContext, LogFields } from './logging/log-context';
 export { redactSecrets, registerSecret, registerUrlSecret } from './logging/redact';
 export { drainAndClose, exitOnSignals, closeHttpServer } from './shutdown';
-export { CourseDispatcher } from './course-dispatch';
+export { CourseDispatcher, HEARTBEAT_STALE_MS, WorkerHeartbeats } from './course-dispatch';

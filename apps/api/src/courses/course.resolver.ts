@@ -9,7 +9,7 @@ import { ComputeUsage, Course, CourseMembership, CreatedCourse, CreateJoinCodeIn
 import { CourseService } from './course.service';
 
 type TeamRow = Awaited<ReturnType<CourseService['get']>>;
-const toCourse = (t: TeamRow): Course => ({
+const toCourse = (t: TeamRow, effectiveDispatchSlots: number): Course => ({
   id: t.id,
   name: t.name,
   groupSizeLimit: t.groupSizeLimit,
@@ -17,6 +17,8 @@ const toCourse = (t: TeamRow): Course => ({
   maxConcurrentRuns: t.maxConcurrentRuns,
   computeBudgetSeconds: t.computeBudgetSeconds,
   dispatchSlots: t.dispatchSlots,
+  autoDispatchSlots: t.autoDispatchSlots,
+  effectiveDispatchSlots,
   staffRunsFirst: t.staffRunsFirst,
 });
 type CodeRow = Awaited<ReturnType<CourseService['joinCodes']>>[number] & { code?: string };
@@ -40,18 +42,23 @@ export class CourseResolver {
     private readonly runs: CourseRuns,
   ) {}
 
+  /** The course as GraphQL shows it, with the slots admission fills now. */
+  private async withSlots(t: TeamRow): Promise<Course> {
+    return toCourse(t, await this.runs.effectiveSlots(t));
+  }
+
   @Mutation(() => CreatedCourse, { description: "Creates a course with you as its instructor; returns your key for the course, once." })
   @RequireRole('member')
   async createCourse(@CurrentPrincipal() p: Principal, @Args('name') name: string) {
     const { course, apiKey } = await this.courses.create(p, name);
-    return { course: toCourse(course), apiKey };
+    return { course: await this.withSlots(course), apiKey };
   }
 
   @Query(() => Course, { description: 'The course of this key.' })
   @RequireRole('viewer')
   async course(@CurrentPrincipal() p: Principal) {
     this.courses.requireCourse(p);
-    return toCourse(await this.courses.get(p.team.id));
+    return this.withSlots(await this.courses.get(p.team.id));
   }
 
   @Mutation(() => Course, { description: 'Group size limit and roster lock date (instructor).' })
@@ -63,11 +70,12 @@ export class CourseResolver {
       maxConcurrentRuns: input.maxConcurrentRuns ?? undefined,
       computeBudgetSeconds: input.computeBudgetSeconds ?? undefined,
       dispatchSlots: input.dispatchSlots ?? undefined,
+      autoDispatchSlots: input.autoDispatchSlots ?? undefined,
       staffRunsFirst: input.staffRunsFirst ?? undefined,
     });
     if (input.computeBudgetSeconds) await this.runs.resumePaused(p.team.id);
-    if (input.dispatchSlots) await this.runs.slotFreed(p.team.id);
-    return toCourse(course);
+    if (input.dispatchSlots || input.autoDispatchSlots !== undefined) await this.runs.slotFreed(p.team.id);
+    return this.withSlots(course);
   }
 
   @Query(() => ComputeUsage, { description: "Your (or your group's) compute budget and runs; staff may ask about any member." })

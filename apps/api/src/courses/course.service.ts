@@ -35,7 +35,7 @@ export class CourseService {
     if (p.team.kind !== 'COURSE') throw badInput(`"${p.team.name}" is a team, not a course: this needs a course's key`);
   }
 
-  async update(p: Principal, input: { groupSizeLimit?: number; rosterLockAt?: Date; maxConcurrentRuns?: number; computeBudgetSeconds?: number; dispatchSlots?: number; staffRunsFirst?: boolean }) {
+  async update(p: Principal, input: { groupSizeLimit?: number; rosterLockAt?: Date; maxConcurrentRuns?: number; computeBudgetSeconds?: number; dispatchSlots?: number; autoDispatchSlots?: boolean; staffRunsFirst?: boolean }) {
     this.requireCourse(p);
     for (const k of ['maxConcurrentRuns', 'computeBudgetSeconds', 'dispatchSlots'] as const) {
       const v = input[k];

@@ -11,6 +11,10 @@ export class Course {
   @Field(() => Int, { nullable: true }) computeBudgetSeconds?: number | null;
   @Field(() => Int, { description: "Fair share: the course's runs admitted to the training queue at once; the rest wait and are admitted round-robin across users." })
   dispatchSlots: number;
+  @Field({ description: 'Fair share: take the slots from the workers alive now (their training slots, summed) instead of dispatchSlots.' })
+  autoDispatchSlots: boolean;
+  @Field(() => Int, { description: 'The slots admission fills now: dispatchSlots, or with autoDispatchSlots the live workers\' training slots (at least 1).' })
+  effectiveDispatchSlots: number;
   @Field({ description: "Fair share: instructors' and assistants' runs are admitted before students'." }) staffRunsFirst: boolean;
 }
 
@@ -69,6 +73,8 @@ export class UpdateCourseInput {
   @Field(() => Date, { nullable: true, description: 'UTC (ISO 8601 with a zone).' }) rosterLockAt?: Date;
   @Field(() => Int, { nullable: true, description: "Fair share: how many of the course's runs may be in the training queue at once (its share of the workers' training slots)." })
   dispatchSlots?: number;
+  @Field({ nullable: true, description: 'Fair share: true takes the slots from the live workers (they follow the cluster as it scales); false uses dispatchSlots.' })
+  autoDispatchSlots?: boolean;
   @Field({ nullable: true, description: "Fair share: admit instructors' and assistants' runs first." }) staffRunsFirst?: boolean;
 }
 
