@@ -127,6 +127,7 @@ async function main() {
       best = Math.max(best, rate);
       console.log(`pipeline epoch ${e} (CIFAR-sized, RandomCrop+Flip+Normalize, batch 64): ${n} samples, ${Math.round(rate)} samples/s`);
     }
+    await pipe.close(); // its thread is done: end it rather than keep its memory
 
     // 3. LeNet-5 on the ingested MNIST, with the time spent waiting for data.
     const { name: backend } = await initBackend('auto');
