@@ -21,10 +21,9 @@ import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { Client } from 'pg';
 import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
-import { S3ArtifactStore } from '../../libs/storage/src/s3.artifact-store';
 import { TrainyardClient, waitForDataset } from '../support/client';
 import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
-import { startS3rver } from '../support/s3rver';
+import { startS3rver, storeOf } from '../support/s3rver';
 import { freshQueuePrefix, REDIS_URL } from '../support/services';
 
 const DIST = path.resolve(__dirname, '../..'); // dist/
@@ -329,7 +328,7 @@ async function main() {
     }
 
     // The database against what the API accepted.
-    const store = new S3ArtifactStore({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+    const store = storeOf(s3);
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     let lost = 0;

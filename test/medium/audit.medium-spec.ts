@@ -6,7 +6,6 @@
  * refused deletion leaves none.
  */
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { actorOf, AuthFailureLimiter, AuthService, principalOf } from '@trainyard/auth';
 import { ErrorCode, TrainyardError } from '@trainyard/common';
 import {
@@ -15,14 +14,11 @@ import {
   CheckpointRepository,
   DatasetRepository,
   ExperimentRepository,
-  migrate,
   PrismaService,
 } from '@trainyard/db';
 import { PeopleService } from '../../apps/api/src/people/people.service';
 import { RetentionService } from '../../apps/api/src/retention/retention.service';
-import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
-import { BullMqJobQueue, redisConnection } from '../../libs/queue/src/bullmq.queue';
-import { freshQueuePrefix, REDIS_URL } from '../support/services';
+import { bullQueues, migratedDatabase, Teardown } from '../support/medium';
 
 jest.setTimeout(60_000);
 
@@ -30,19 +26,11 @@ let prisma: PrismaService;
 let audit: AuditRepository;
 let auth: AuthService;
 let retention: RetentionService;
-const teardown: Array<() => Promise<unknown>> = [];
+const teardown: Teardown = [];
 
 beforeAll(async () => {
-  const db = await createFreshDatabase('trainyard_medium_audit');
-  teardown.push(db.drop);
-  await migrate(db.url);
-  prisma = new PrismaService({ databaseUrl: db.url });
-  await prisma.$connect();
-  teardown.unshift(() => prisma.$disconnect());
-  const prefix = freshQueuePrefix();
-  teardown.unshift(prefix.clear);
-  const queues = ['training', 'jobs'].map((lane) => new Queue(lane, { connection: redisConnection(REDIS_URL), prefix: prefix.prefix }));
-  teardown.unshift(() => Promise.all(queues.map((q) => q.close())));
+  ({ prisma } = await migratedDatabase('trainyard_medium_audit', teardown));
+  const { jobQueue } = bullQueues(teardown);
   audit = new AuditRepository(prisma);
   auth = new AuthService(prisma, audit, new AuthFailureLimiter());
   retention = new RetentionService(
@@ -51,7 +39,7 @@ beforeAll(async () => {
     new CheckpointRepository(prisma),
     new DatasetRepository(prisma),
     prisma,
-    new BullMqJobQueue({ training: queues[0], jobs: queues[1] }),
+    jobQueue,
     audit,
   );
 });

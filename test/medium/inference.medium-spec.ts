@@ -11,7 +11,7 @@ import type { TeamPrincipal } from '@trainyard/auth';
 import { VisibilityService } from '@trainyard/auth';
 import { ErrorCode, TrainyardError } from '@trainyard/common';
 import { loadConfig } from '@trainyard/config';
-import { CheckpointRepository, DeploymentRepository, migrate, PrismaService } from '@trainyard/db';
+import { CheckpointRepository, DeploymentRepository, PrismaService } from '@trainyard/db';
 import { modelFromCheckpoint } from '@trainyard/engine';
 import { MetricsRegistry } from '@trainyard/platform';
 import { S3ArtifactStore } from '@trainyard/storage';
@@ -19,9 +19,8 @@ import { DeploymentCache } from '../../apps/serve/src/inference/deployment-cache
 import { InferenceService, SampleInput } from '../../apps/serve/src/inference/inference.service';
 import { defaultRuntimeLoader, ModelCache } from '../../apps/serve/src/inference/model-cache';
 import { ServeMetrics } from '../../apps/serve/src/serve-metrics';
-import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
+import { migratedDatabase, s3Store, Teardown } from '../support/medium';
 import { mnistTestSample } from '../support/mnist';
-import { startS3rver } from '../support/s3rver';
 import { seedCheckpoint } from '../support/serve-fixture';
 
 jest.setTimeout(120_000);
@@ -30,20 +29,12 @@ let prisma: PrismaService;
 let store: S3ArtifactStore;
 let models: ModelCache;
 let service: InferenceService;
-const teardown: Array<() => Promise<unknown>> = [];
+const teardown: Teardown = [];
 const config = loadConfig({ TRAINYARD_BACKEND: 'wasm', SERVE_CACHE_TTL_MS: '100', SERVE_MAX_INSTANCES: '8' });
 
 beforeAll(async () => {
-  const db = await createFreshDatabase('trainyard_medium_inf');
-  teardown.push(db.drop);
-  await migrate(db.url);
-  prisma = new PrismaService({ databaseUrl: db.url });
-  await prisma.$connect();
-  teardown.unshift(() => prisma.$disconnect());
-  const s3 = await startS3rver();
-  teardown.unshift(s3.stop);
-  store = new S3ArtifactStore({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
-  teardown.unshift(async () => store.close());
+  ({ prisma } = await migratedDatabase('trainyard_medium_inf', teardown));
+  store = await s3Store(teardown);
   const repo = new DeploymentRepository(prisma);
   models = new ModelCache(config, store, defaultRuntimeLoader(config), new ServeMetrics(new MetricsRegistry()));
   teardown.unshift(() => models.onModuleDestroy());

@@ -7,26 +7,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { CheckpointExportRepository, CheckpointRepository, ExperimentRepository, migrate, PrismaService } from '@trainyard/db';
+import { CheckpointExportRepository, CheckpointRepository, ExperimentRepository, PrismaService } from '@trainyard/db';
 import { Loaders } from '../../apps/api/src/graphql/loaders';
-import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
+import { migratedDatabase, Teardown } from '../support/medium';
 
 jest.setTimeout(60_000);
 
 let prisma: PrismaService;
 let dbName: string;
-const teardown: Array<() => Promise<unknown>> = [];
+const teardown: Teardown = [];
 let statements: string[] = [];
 const originalQuery = Client.prototype.query;
 
 beforeAll(async () => {
-  const db = await createFreshDatabase('trainyard_medium_qc');
-  teardown.push(db.drop);
+  const db = await migratedDatabase('trainyard_medium_qc', teardown);
+  prisma = db.prisma;
   dbName = new URL(db.url).pathname.slice(1);
-  await migrate(db.url);
-  prisma = new PrismaService({ databaseUrl: db.url });
-  await prisma.$connect();
-  teardown.unshift(() => prisma.$disconnect());
   // Count every statement sent to this test's database, on any pooled connection.
   Client.prototype.query = function (this: Client & { database?: string }, ...args: unknown[]) {
     if (this.database === dbName) {

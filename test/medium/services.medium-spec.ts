@@ -8,42 +8,28 @@ import { Readable } from 'node:stream';
 import { Queue } from 'bullmq';
 import { ErrorCode, trainPayload, TrainyardError } from '@trainyard/common';
 import { loadConfig } from '@trainyard/config';
-import { ArtifactDeletionRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository, migrate, PrismaService } from '@trainyard/db';
+import { ArtifactDeletionRepository, DatasetRepository, DatasetVersionRepository, ExperimentRepository, PrismaService } from '@trainyard/db';
 import { S3ArtifactStore } from '@trainyard/storage';
 import { DatasetService } from '../../apps/api/src/datasets/dataset.service';
 import { ExperimentService } from '../../apps/api/src/experiments/experiment.service';
 import { ReconcilerService } from '../../apps/worker/src/reconciler/reconciler.service';
 import { CourseDispatcher, WorkerHeartbeats } from '../../libs/platform/src/course-dispatch';
-import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
-import { BullMqJobQueue, redisConnection } from '../../libs/queue/src/bullmq.queue';
+import { BullMqJobQueue } from '../../libs/queue/src/bullmq.queue';
+import { bullQueues, migratedDatabase, s3Store, Teardown } from '../support/medium';
 import { mnistSubset, MnistSlug } from '../support/mnist';
-import { startS3rver } from '../support/s3rver';
-import { freshQueuePrefix, REDIS_URL } from '../support/services';
 
 jest.setTimeout(60_000);
 
 let prisma: PrismaService;
 let store: S3ArtifactStore;
-let queues: Queue[] = [];
+let queues: Record<'training' | 'jobs', Queue>;
 let jobQueue: BullMqJobQueue;
-const teardown: Array<() => Promise<unknown>> = [];
+const teardown: Teardown = [];
 
 beforeAll(async () => {
-  const db = await createFreshDatabase('trainyard_medium');
-  teardown.push(db.drop);
-  await migrate(db.url);
-  prisma = new PrismaService({ databaseUrl: db.url });
-  await prisma.$connect();
-  teardown.unshift(() => prisma.$disconnect());
-  const s3 = await startS3rver();
-  teardown.unshift(s3.stop);
-  store = new S3ArtifactStore({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
-  teardown.unshift(async () => store.close());
-  const prefix = freshQueuePrefix();
-  teardown.unshift(prefix.clear);
-  queues = ['training', 'jobs'].map((lane) => new Queue(lane, { connection: redisConnection(REDIS_URL), prefix: prefix.prefix }));
-  teardown.unshift(() => Promise.all(queues.map((q) => q.close())));
-  jobQueue = new BullMqJobQueue({ training: queues[0], jobs: queues[1] });
+  ({ prisma } = await migratedDatabase('trainyard_medium', teardown));
+  store = await s3Store(teardown);
+  ({ queues, jobQueue } = bullQueues(teardown));
 });
 
 afterAll(async () => {
@@ -106,7 +92,7 @@ describe('DatasetService.uploadToDataset', () => {
       expect(src.status).toBe('STORED');
       expect(await store.exists(src.storageKey)).toBe(true);
     }
-    const jobs = await queues[1].getJobs(['wait', 'active', 'delayed', 'prioritized']);
+    const jobs = await queues.jobs.getJobs(['wait', 'active', 'delayed', 'prioritized']);
     expect(jobs.filter((j) => (j.data as { datasetVersionId?: string }).datasetVersionId === versions[0].id)).toHaveLength(1);
   });
 
@@ -142,9 +128,9 @@ describe('ExperimentService.submit', () => {
     const again = await service.submit(teamId, input(datasetId, { idempotencyKey: 'k1' }));
     expect(again.id).toBe(e.id);
     expect(e).toMatchObject({ status: 'QUEUED', totalSteps: 4 });
-    const job = await queues[0].getJob(`experiment-${e.id}`);
+    const job = await queues.training.getJob(`experiment-${e.id}`);
     expect(job?.data).toEqual({ experimentId: e.id });
-    expect(await queues[0].getJobCountByTypes('wait', 'active', 'delayed', 'prioritized')).toBeGreaterThanOrEqual(1);
+    expect(await queues.training.getJobCountByTypes('wait', 'active', 'delayed', 'prioritized')).toBeGreaterThanOrEqual(1);
     const conflict = await errorOf(service.submit(teamId, input(datasetId, { idempotencyKey: 'k1', epochs: 2 })));
     expect(conflict.code).toBe(ErrorCode.CONFLICT);
     expect(await prisma.experiment.count({ where: { teamId } })).toBe(1);
@@ -158,7 +144,7 @@ describe('ExperimentService.submit', () => {
     await new ExperimentRepository(prisma).claim(e.id); // a worker started it: attempt 1, RUNNING
     const again = await service.submit(teamId, input(datasetId, { idempotencyKey: 'replayed' }));
     expect(again.id).toBe(e.id);
-    const jobs = (await queues[0].getJobs(['wait', 'active', 'delayed', 'prioritized'])).filter((j) => j.data.experimentId === e.id);
+    const jobs = (await queues.training.getJobs(['wait', 'active', 'delayed', 'prioritized'])).filter((j) => j.data.experimentId === e.id);
     expect(jobs.map((j) => j.id)).toEqual([`experiment-${e.id}`]);
   });
 
@@ -187,7 +173,7 @@ describe('ReconcilerService', () => {
   const reconciler = () =>
     new ReconcilerService(loadConfig({}), jobQueue, new ExperimentRepository(prisma), new CourseDispatcher(prisma, jobQueue));
   const trainJobsOf = async (experimentId: string) =>
-    (await queues[0].getJobs(['wait', 'active', 'delayed', 'prioritized'])).filter((j) => j.name === 'train' && j.data.experimentId === experimentId);
+    (await queues.training.getJobs(['wait', 'active', 'delayed', 'prioritized'])).filter((j) => j.name === 'train' && j.data.experimentId === experimentId);
 
   it('leaves a resumed run\'s own job alone and queues a job only for a run that has none', async () => {
     const teamId = await newTeam();

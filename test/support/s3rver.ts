@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { S3ArtifactStore } from '../../libs/storage/src/s3.artifact-store';
 // s3rver ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver');
@@ -50,3 +51,7 @@ export async function startS3rver(opts: { bucket?: string } = {}): Promise<Runni
     },
   };
 }
+
+/** Trainyard's S3 artifact store on a running s3rver. */
+export const storeOf = (s3: RunningS3rver) =>
+  new S3ArtifactStore({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
