@@ -48,7 +48,7 @@ export class CourseDispatcher {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`dispatch:${teamId}`}))`;
       const team = await tx.team.findUnique({ where: { id: teamId }, select: { kind: true, dispatchSlots: true, autoDispatchSlots: true, staffRunsFirst: true } });
       if (team?.kind !== 'COURSE') return [];
-      const slots = team.autoDispatchSlots ? await new WorkerHeartbeats(tx).liveTrainingSlots() : team.dispatchSlots;
+      const slots = await slotsOf(tx, team);
       const [{ n }] = await tx.$queryRaw<Array<{ n: number }>>`
         SELECT count(*)::int AS n FROM "Experiment"
          WHERE "teamId" = ${teamId}::uuid AND status IN ('QUEUED', 'RUNNING') AND "admittedAt" IS NOT NULL`;
@@ -93,8 +93,8 @@ export class CourseDispatcher {
   }
 
   /** The slots admit() fills for a course now: its dispatchSlots, or the live workers' training slots. */
-  async effectiveSlots(team: { dispatchSlots: number; autoDispatchSlots: boolean }): Promise<number> {
-    return team.autoDispatchSlots ? new WorkerHeartbeats(this.prisma).liveTrainingSlots() : team.dispatchSlots;
+  effectiveSlots(team: { dispatchSlots: number; autoDispatchSlots: boolean }): Promise<number> {
+    return slotsOf(this.prisma, team);
   }
 
   /** Every course with runs waiting for admission: one pass each (the reconciler's safety net). */
@@ -106,6 +106,11 @@ export class CourseDispatcher {
     for (const { teamId } of rows) n += (await this.admit(teamId)).length;
     return n;
   }
+}
+
+/** A course's slots: its dispatchSlots, or with autoDispatchSlots the live workers' training slots. */
+function slotsOf(db: Pick<PrismaService, '$executeRaw' | '$queryRaw'>, team: { dispatchSlots: number; autoDispatchSlots: boolean }): Promise<number> {
+  return team.autoDispatchSlots ? new WorkerHeartbeats(db).liveTrainingSlots() : Promise.resolve(team.dispatchSlots);
 }
 
 /** A worker that has not reported for this long is taken for gone. */

@@ -83,12 +83,16 @@ export class InProcessQueue implements JobQueue, JobConsumer {
       const next = queue.shift()!;
       this.running.set(lane, this.running.get(lane)! + 1);
       this.started.set(next.id, next.job);
+      // The job is over for good: forget it (a second enqueue of the same id runs it again).
+      const ended = () => {
+        this.known.delete(next.id);
+        this.started.delete(next.id);
+      };
       const ctx = { jobId: next.id, attemptsMade: next.attemptsMade, lastTry: next.attemptsMade + 1 >= JOB_ATTEMPTS, shutdown: this.shutdown.signal };
       const run = dispatch(this.handlers, next.job.name, next.job.payload, ctx)
         .then((outcome) => {
           this.logger.log(`${next.job.name} job ${next.id} (delivery ${next.attemptsMade + 1}): ${outcome}`);
-          this.known.delete(next.id);
-          this.started.delete(next.id);
+          ended();
         })
         .catch((err: Error) => {
           const attemptsMade = next.attemptsMade + 1;
@@ -100,8 +104,7 @@ export class InProcessQueue implements JobQueue, JobConsumer {
             }, retryDelay(attemptsMade, this.retryDelayMs)).unref();
           } else {
             this.logger.error(`${next.job.name} job ${next.id} failed for good: ${err.message}`);
-            this.known.delete(next.id);
-            this.started.delete(next.id);
+            ended();
           }
         })
         .finally(() => {

@@ -3,10 +3,10 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
-import { WorkerHeartbeats } from '@trainyard/platform';
+import { HEARTBEAT_STALE_MS, WorkerHeartbeats } from '@trainyard/platform';
 
-/** How often a worker reports itself (a third of the time after which it is taken for gone). */
-export const HEARTBEAT_EVERY_MS = 10_000;
+/** How often a worker reports itself: a third of the time after which it is taken for gone (10 s). */
+const HEARTBEAT_EVERY_MS = HEARTBEAT_STALE_MS / 3;
 
 /**
  * A worker that takes training jobs reports its training slots (WORKER_CONCURRENCY) to Postgres every

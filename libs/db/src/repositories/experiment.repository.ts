@@ -294,10 +294,6 @@ export class ExperimentRepository {
     if (rows.length === 0) throw new SupersededError(id, attempt);
   }
 
-  epochSummaries(experimentId: string) {
-    return this.epochSummariesFor([experimentId]);
-  }
-
   /** The epoch summaries of several experiments, in one statement, each experiment's oldest first. */
   epochSummariesFor(experimentIds: string[]) {
     return this.prisma.epochSummary.findMany({ where: { experimentId: { in: experimentIds } }, orderBy: [{ experimentId: 'asc' }, { epoch: 'asc' }] });
