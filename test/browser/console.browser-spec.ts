@@ -129,7 +129,9 @@ it('signs in, uploads MNIST, trains LeNet-5 with a live loss chart, deploys and 
   await page.getByLabel('Model', { exact: true }).selectOption('lenet5');
   await page.getByLabel('Optimizer').selectOption('Momentum');
   await page.getByLabel('Learning rate', { exact: true }).fill('0.01');
-  await page.getByLabel('Epochs').fill('3');
+  // Long enough (36,000 samples: seconds even on a quiet machine) for the console's 1 s polling to
+  // draw the chart more than once while the run is RUNNING; 3 epochs could end within one poll.
+  await page.getByLabel('Epochs').fill('30');
   await page.getByLabel('Checkpoint every (steps)').fill('100');
   await page.getByLabel('Record the loss every (steps, optional)').fill('2');
   await shot('experiment-submit');
