@@ -7,7 +7,9 @@
  * it with autocannon: N connections, each sending one MNIST digit per request (batch 1) to
  * POST /v1/models/digits:predict. Then, in this process, the raw inference rate of the same
  * checkpoint on the same runtime at batch 1 and at the batch size dynamic batching reached, so the
- * ratio of HTTP throughput to raw inference is visible.
+ * ratio of HTTP throughput to raw inference is visible. And, driven the same way, a bare node:http
+ * server that parses each body and answers a constant (http-ceiling.ts): the most any Node HTTP
+ * server answers on this machine with the load generator beside it.
  * Last line: RESULT rps=<n> p50_ms=<n> p99_ms=<n> errors=<n> raw_per_s=<n> runtime=<onnx|tfjs>
  */
 import { spawn } from 'node:child_process';
@@ -154,6 +156,23 @@ async function main() {
     console.log(`dynamic batching: mean batch ${(sum / count).toFixed(1)}, largest ${meta.trainyard.largest_batch_seen}; cold start ${meta.trainyard.cold_start_ms} ms`);
     serve.kill('SIGTERM');
     await new Promise((res) => serve.once('exit', res));
+
+    // The ceiling, in the same run: a bare node:http server answering the same requests with a
+    // constant (http-ceiling.ts), driven the same way. serve cannot beat it on this machine.
+    const ceilingPort = String(Number(values.port) + 1);
+    const ceiling = spawn(process.execPath, [path.join(__dirname, 'http-ceiling.js'), ceilingPort], { stdio: ['ignore', 'ignore', 'inherit'] });
+    let c: any;
+    try {
+      const ceilingUrl = `http://127.0.0.1:${ceilingPort}`;
+      await waitForServer(ceilingUrl, ceiling);
+      await autocannon({ url: `${ceilingUrl}/v1/models/digits:predict`, method: 'POST', headers, body, connections, duration: 2 });
+      c = await autocannon({ url: `${ceilingUrl}/v1/models/digits:predict`, method: 'POST', headers, body, connections, duration: seconds });
+    } finally {
+      ceiling.kill('SIGKILL');
+    }
+    console.log(
+      `bare node:http JSON ceiling (no auth, no model): ${c.requests.average.toFixed(0)} req/s, p50 ${c.latency.p50} ms, p99 ${c.latency.p99} ms; serve / ceiling: ${(r.requests.average / c.requests.average).toFixed(2)}`,
+    );
 
     // Raw inference of the same checkpoint, in this process, with the serve process stopped.
     // The same loader serve uses: ONNX Runtime for an export, else TensorFlow.js.

@@ -27,4 +27,10 @@ export interface BatchSource {
   /** Batches `epoch(e)` yields, the same for every e. */
   batchesPerEpoch: number;
   epoch(epochIndex: number): Iterable<Batch> | AsyncIterable<Batch>;
+  /**
+   * The consumer is done with a batch (its tensors are built and disposed): the source may reuse its
+   * arrays for a later batch instead of allocating new ones. Optional on both sides; a consumer that
+   * keeps batches simply never calls it, and a batch must not be read after it is released.
+   */
+  release?(batch: Batch): void;
 }

@@ -102,8 +102,10 @@ describe('compileMap', () => {
     expect(Array.from(dst)).toEqual([7, 9]);
   });
 
-  it('rejects Resize after HWC2CHW', () => {
+  it('rejects Resize, crops and Normalize after HWC2CHW', () => {
     expect(() => compileMap([{ op: 'HWC2CHW' }, { op: 'Resize', size: [2, 2], interpolation: 'bilinear' }], [4, 4, 1])).toThrow(/before HWC2CHW/);
+    expect(() => compileMap([{ op: 'HWC2CHW' }, { op: 'RandomCrop', size: 2, padding: 1 }], [4, 4, 1], 'uint8', { training: true })).toThrow(/before HWC2CHW/);
+    expect(() => compileMap([{ op: 'HWC2CHW' }, { op: 'Normalize', mean: [1], std: [2] }], [4, 4, 1])).toThrow(/before HWC2CHW/);
   });
 });
 
@@ -113,6 +115,10 @@ describe('the fused map (crops, flips, affine ops and HWC2CHW in one pass)', () 
     ['Rescale before a padded crop, flip first, HWC2CHW last', [{ op: 'RandomHorizontalFlip', p: 0.5 }, { op: 'Rescale', rescale: 1 / 255, shift: 0.5 }, { op: 'RandomCrop', size: [6, 5], padding: 2 }, { op: 'HWC2CHW' }, { op: 'Rescale', rescale: 2, shift: -1 }], [7, 6, 3]],
     ['two padded crops (zeros of each get their own later affine)', [{ op: 'RandomCrop', size: [9, 9], padding: 3 }, { op: 'Rescale', rescale: 3, shift: 7 }, { op: 'RandomCrop', size: [8, 8], padding: 2 }, { op: 'Normalize', mean: [1, 2], std: [2, 4] }], [8, 8, 2]],
     ['CenterCrop larger than the image, one channel', [{ op: 'CenterCrop', size: [12, 10] }, { op: 'TypeCast', dtype: 'float32' }, { op: 'Rescale', rescale: 0.5, shift: 0 }], [9, 7, 1]],
+    ["the walkthrough's Resize(32) + Rescale on 28x28x1 (uint8 resize, rounded)", [{ op: 'Resize', size: [32, 32], interpolation: 'bilinear' }, { op: 'Rescale', rescale: 1 / (255 * 0.3081), shift: -0.1307 / 0.3081 }], [28, 28, 1]],
+    ['Rescale, then a float Resize down, a padded crop, a flip and HWC2CHW', [{ op: 'Rescale', rescale: 1 / 255, shift: 0 }, { op: 'Resize', size: [9, 7], interpolation: 'bilinear' }, { op: 'RandomCrop', size: [8, 8], padding: 2 }, { op: 'RandomHorizontalFlip', p: 0.5 }, { op: 'HWC2CHW' }], [13, 11, 3]],
+    ['nearest Resize up, CenterCrop, Normalize', [{ op: 'Resize', size: [10, 12], interpolation: 'nearest' }, { op: 'CenterCrop', size: [8, 8] }, { op: 'Normalize', mean: [100, 50], std: [30, 20] }], [5, 6, 2]],
+    ['a Resize alone (uint8 stays whole numbers)', [{ op: 'Resize', size: [7, 5], interpolation: 'bilinear' }], [4, 3, 3]],
   ];
   it.each(maps)('%s gives what op by op gives, with the same random draws', (_name, map, shape) => {
     const n = shape[0] * shape[1] * shape[2];
@@ -138,11 +144,22 @@ describe('the fused map (crops, flips, affine ops and HWC2CHW in one pass)', () 
     Array.from(a).forEach((v, i) => expect(v).toBeCloseTo(b[i], 3));
   });
 
-  it('falls back to op by op for Resize and Grayscale', () => {
+  it('fuses a Resize before the crops and flips: the same rounded values as op by op', () => {
     const p = compileMap([{ op: 'Resize', size: [4, 4], interpolation: 'bilinear' }, { op: 'RandomHorizontalFlip', p: 1 }], [2, 2, 1], 'uint8', { training: true });
     const out = new Float32Array(16);
     p.run(new Uint8Array([0, 100, 200, 255]), 0, out, 0);
     expect(Array.from(out.subarray(0, 4))).toEqual([100, 75, 25, 0]);
+  });
+
+  it('falls back to op by op for a Resize after a flip, and for Grayscale', () => {
+    const map: MapOpSpec[] = [{ op: 'RandomHorizontalFlip', p: 1 }, { op: 'Resize', size: [4, 4], interpolation: 'bilinear' }, { op: 'Grayscale' }];
+    const fast = compileMap(map, [2, 2, 3], 'uint8', { training: true });
+    const slow = compileMap(map, [2, 2, 3], 'uint8', { training: true, fused: false });
+    const src = new Uint8Array(12).map((_, i) => i * 20);
+    const [a, b] = [new Float32Array(16), new Float32Array(16)];
+    fast.run(src, 0, a, 0);
+    slow.run(src, 0, b, 0);
+    expect(Array.from(a)).toEqual(Array.from(b));
   });
 });
 

@@ -65,33 +65,8 @@ export class Resize implements SampleOp {
     const [oh, ow] = resizeTarget(this.opts.size, h, w);
     const nearest = this.opts.interpolation === 'nearest';
     const round = inDtype !== 'float32';
-    const axis = (outN: number, inN: number, stride: number) => {
-      const i0 = new Int32Array(outN);
-      const i1 = new Int32Array(outN);
-      const f = new Float32Array(outN);
-      const scale = inN / outN;
-      for (let o = 0; o < outN; o++) {
-        if (nearest) {
-          const s = Math.min(Math.floor(o * scale), inN - 1);
-          i0[o] = i1[o] = s * stride;
-          continue;
-        }
-        let s = (o + 0.5) * scale - 0.5;
-        if (s < 0) s = 0;
-        let s0 = Math.floor(s);
-        let fr = s - s0;
-        if (s0 >= inN - 1) {
-          s0 = inN - 1;
-          fr = 0;
-        }
-        i0[o] = s0 * stride;
-        i1[o] = Math.min(s0 + 1, inN - 1) * stride;
-        f[o] = fr;
-      }
-      return { i0, i1, f };
-    };
-    const ys = axis(oh, h, w * c);
-    const xs = axis(ow, w, c);
+    const ys = resizeAxis(oh, h, w * c, nearest);
+    const xs = resizeAxis(ow, w, c, nearest);
     return (src, so, dst, dO) => {
       let o = dO;
       for (let y = 0; y < oh; y++) {
@@ -114,6 +89,36 @@ export class Resize implements SampleOp {
       }
     };
   }
+}
+
+/**
+ * One axis of a resize: for each output index, the two source offsets (index * stride) it blends and
+ * the weight of the second (0 for nearest).
+ */
+function resizeAxis(outN: number, inN: number, stride: number, nearest: boolean): { i0: Int32Array; i1: Int32Array; f: Float32Array } {
+  const i0 = new Int32Array(outN);
+  const i1 = new Int32Array(outN);
+  const f = new Float32Array(outN);
+  const scale = inN / outN;
+  for (let o = 0; o < outN; o++) {
+    if (nearest) {
+      const s = Math.min(Math.floor(o * scale), inN - 1);
+      i0[o] = i1[o] = s * stride;
+      continue;
+    }
+    let s = (o + 0.5) * scale - 0.5;
+    if (s < 0) s = 0;
+    let s0 = Math.floor(s);
+    let fr = s - s0;
+    if (s0 >= inN - 1) {
+      s0 = inN - 1;
+      fr = 0;
+    }
+    i0[o] = s0 * stride;
+    i1[o] = Math.min(s0 + 1, inN - 1) * stride;
+    f[o] = fr;
+  }
+  return { i0, i1, f };
 }
 
 /** x * rescale + shift, element-wise; the result is float32. */
@@ -502,7 +507,7 @@ type Stage =
   | { kind: 'crop'; h: number; w: number; oh: number; ow: number; pad: number; maxTop: number; maxLeft: number; fixed?: [number, number] }
   | { kind: 'flip'; w: number; p: number };
 
-const FUSABLE = new Set(['CenterCrop', 'RandomCrop', 'RandomHorizontalFlip', 'Rescale', 'Normalize', 'TypeCast', 'HWC2CHW']);
+const FUSABLE = new Set(['Resize', 'CenterCrop', 'RandomCrop', 'RandomHorizontalFlip', 'Rescale', 'Normalize', 'TypeCast', 'HWC2CHW']);
 
 /**
  * The fast path of compileMap: crops and flips are index maps separable in y and x, and Rescale,
@@ -511,7 +516,12 @@ const FUSABLE = new Set(['CenterCrop', 'RandomCrop', 'RandomHorizontalFlip', 'Re
  * once, and writes it in HWC or CHW order. A pixel that falls in a crop's zero padding takes the
  * value the affine ops after that crop give 0. Per sample, the random ops draw in the same order as
  * op-by-op (each crop: top then left; each flip: one draw), so both paths give the same batches.
- * Returns undefined when an op is not fusable (Resize, Grayscale, RandomRotation, TypeCast int32).
+ * A Resize before every crop and flip fuses too: the stages then map back to the resized image, and
+ * each pixel is read as the resize's bilinear (or nearest) blend of the source, rounded when the
+ * source is uint8 and nothing made it float before, as op-by-op Resize does. Affine ops commute with
+ * a resize (its weights sum to 1), so they still fold into one (a, b) per channel.
+ * Returns undefined when an op is not fusable (Grayscale, RandomRotation, TypeCast int32, a Resize
+ * after a crop or flip, or a second Resize).
  */
 function compileFused(ops: MapOpSpec[], inShape: number[], inDtype: SampleDtype): SampleProgram | undefined {
   if (!ops.every((op) => FUSABLE.has(op.op) && !(op.op === 'TypeCast' && op.dtype === 'int32'))) return undefined;
@@ -538,8 +548,20 @@ function compileFused(ops: MapOpSpec[], inShape: number[], inDtype: SampleDtype)
     }
   };
   let chw = false;
+  let float = inDtype === 'float32';
+  let resize: { h: number; w: number; th: number; tw: number; nearest: boolean; round: boolean } | undefined;
   for (const op of ops) {
+    // After HWC2CHW only Rescale and TypeCast are allowed: the op-by-op path names the error.
+    if (chw && op.op !== 'Rescale' && op.op !== 'TypeCast') return undefined;
+    if (op.op === 'Rescale' || op.op === 'Normalize' || op.op === 'TypeCast') float = true;
     switch (op.op) {
+      case 'Resize': {
+        if (resize || stages.length > 0) return undefined;
+        const [th, tw] = resizeTarget(op.size, h, w);
+        resize = { h, w, th, tw, nearest: op.interpolation === 'nearest', round: !float };
+        [h, w] = [th, tw];
+        break;
+      }
       case 'Rescale':
         applyAffine(new Float64Array(c).fill(op.rescale), new Float64Array(c).fill(op.shift));
         break;
@@ -603,6 +625,79 @@ function compileFused(ops: MapOpSpec[], inShape: number[], inDtype: SampleDtype)
   let rng: Rng = createRng(0);
   const plane = oh * ow;
   const rowStride = inW * c;
+  // With a Resize: the stages' coordinates are in the resized image; these tables blend the source.
+  const ry = resize && resizeAxis(resize.th, resize.h, rowStride, resize.nearest);
+  const rx = resize && resizeAxis(resize.tw, resize.w, c, resize.nearest);
+  const round = resize?.round ?? false;
+
+  // Bilinear blends are separable: each source row's horizontal blend at this sample's columns is
+  // computed once (hRows, stamped per sample) and shared by the output rows that read it, so an
+  // output value costs two reads instead of four. The arithmetic is op-by-op Resize's, term by term.
+  const rowIndex0 = ry && Int32Array.from(ry.i0, (v) => v / rowStride);
+  const rowIndex1 = ry && Int32Array.from(ry.i1, (v) => v / rowStride);
+  const hRows = resize && new Float64Array(resize.h * ow * c);
+  const hStamp = resize && new Int32Array(resize.h).fill(-1);
+  let sampleNo = 0;
+  const [xi0, xi1, xf] = rx ? [rx.i0, rx.i1, rx.f] : [new Int32Array(0), new Int32Array(0), new Float32Array(0)];
+  const hRow = (src: ArrayLike<number>, so: number, r: number, col0: number, step: number, n: number): number => {
+    const off = r * ow * c;
+    const stamp = hStamp!;
+    if (stamp[r] === sampleNo) return off;
+    stamp[r] = sampleNo;
+    const out = hRows!;
+    const base = so + r * rowStride;
+    let o = off;
+    if (c === 1) {
+      for (let i = 0, col = col0; i < n; i++, col += step) {
+        const fx = xf[col];
+        out[o++] = src[base + xi0[col]] * (1 - fx) + src[base + xi1[col]] * fx;
+      }
+      return off;
+    }
+    for (let i = 0, col = col0; i < n; i++, col += step) {
+      const c0 = base + xi0[col];
+      const c1 = base + xi1[col];
+      const fx = xf[col];
+      const gx = 1 - fx;
+      for (let k = 0; k < c; k++) out[o++] = src[c0 + k] * gx + src[c1 + k] * fx;
+    }
+    return off;
+  };
+
+  /** Writes n interior pixels of output row y from resized-image row `row`, columns col0, col0 + step, ... */
+  const resizedSpan = (src: ArrayLike<number>, so: number, dst: Float32Array, dO: number, y: number, row: number, x0: number, col0: number, step: number, n: number) => {
+    const top = hRow(src, so, rowIndex0![row], col0, step, n);
+    const bot = hRow(src, so, rowIndex1![row], col0, step, n);
+    const fy = ry!.f[row];
+    const gy = 1 - fy;
+    const h = hRows!;
+    if (chw) {
+      for (let k = 0; k < c; k++) {
+        const ak = A[k];
+        const bk = B[k];
+        let o = dO + k * plane + y * ow + x0;
+        for (let i = k; i < n * c; i += c) {
+          const v = h[top + i] * gy + h[bot + i] * fy;
+          dst[o++] = (round ? Math.round(v) : v) * ak + bk;
+        }
+      }
+      return;
+    }
+    let o = dO + (y * ow + x0) * c;
+    if (c === 1) {
+      const a0 = A[0];
+      const b0 = B[0];
+      for (let i = 0; i < n; i++) {
+        const v = h[top + i] * gy + h[bot + i] * fy;
+        dst[o++] = (round ? Math.round(v) : v) * a0 + b0;
+      }
+      return;
+    }
+    for (let i = 0; i < n * c; i++) {
+      const v = h[top + i] * gy + h[bot + i] * fy;
+      dst[o++] = (round ? Math.round(v) : v) * A[i % c] + B[i % c];
+    }
+  };
 
   /** Maps output coordinates back through the stages (last first); -1 pad means "inside". */
   const mapAxis = (n: number, src: Int32Array, padAt: Int32Array, axis: 0 | 1) => {
@@ -623,6 +718,19 @@ function compileFused(ops: MapOpSpec[], inShape: number[], inDtype: SampleDtype)
     }
   };
 
+  /** Writes output pixel (y, x) of a padded position: the padding value of the stage it fell in. */
+  const padPixel = chw
+    ? (dst: Float32Array, dO: number, y: number, x: number, p: number) => {
+        const pv = padValue[p];
+        const o = dO + y * ow + x;
+        for (let k = 0; k < c; k++) dst[o + k * plane] = pv[k];
+      }
+    : (dst: Float32Array, dO: number, y: number, x: number, p: number) => {
+        const pv = padValue[p];
+        const o = dO + (y * ow + x) * c;
+        for (let k = 0; k < c; k++) dst[o + k] = pv[k];
+      };
+
   const run = (src: ArrayLike<number>, so: number, dst: Float32Array, dO: number) => {
     // Draw in op order, as the op-by-op kernels do.
     for (let s = 0; s < stages.length; s++) {
@@ -638,65 +746,57 @@ function compileFused(ops: MapOpSpec[], inShape: number[], inDtype: SampleDtype)
     }
     mapAxis(oh, rowSrc, rowPad, 0);
     mapAxis(ow, colSrc, colPad, 1);
-    if (chw) {
-      for (let y = 0; y < oh; y++) {
-        const rp = rowPad[y];
-        const rbase = so + rowSrc[y] * rowStride;
-        for (let x = 0; x < ow; x++) {
-          const p = rp > colPad[x] ? rp : colPad[x];
-          const o = dO + y * ow + x;
-          if (p >= 0) {
-            const pv = padValue[p];
-            for (let k = 0; k < c; k++) dst[o + k * plane] = pv[k];
-          } else {
-            const base = rbase + colSrc[x] * c;
-            for (let k = 0; k < c; k++) dst[o + k * plane] = src[base + k] * A[k] + B[k];
-          }
-        }
-      }
-      return;
-    }
-    if (c === 3) {
-      const a0 = A[0], a1 = A[1], a2 = A[2], b0 = B[0], b1 = B[1], b2 = B[2];
-      let o = dO;
-      for (let y = 0; y < oh; y++) {
-        const rp = rowPad[y];
-        const rbase = so + rowSrc[y] * rowStride;
-        for (let x = 0; x < ow; x++, o += 3) {
-          const cp = colPad[x];
-          const p = rp > cp ? rp : cp;
-          if (p >= 0) {
-            const pv = padValue[p];
-            dst[o] = pv[0];
-            dst[o + 1] = pv[1];
-            dst[o + 2] = pv[2];
-          } else {
-            const base = rbase + colSrc[x] * 3;
-            dst[o] = src[base] * a0 + b0;
-            dst[o + 1] = src[base + 1] * a1 + b1;
-            dst[o + 2] = src[base + 2] * a2 + b2;
-          }
-        }
-      }
-      return;
-    }
-    let o = dO;
+    sampleNo++;
+    // Crops and flips are affine in x with slope ±1, so the columns inside the source form one run
+    // [x0, x1) whose source column steps by +1 or -1: the inner loop below walks it with no per-pixel
+    // lookups or branches. Padded columns (a crop's border) and padded rows go through padPixel.
+    let x0 = 0;
+    while (x0 < ow && colPad[x0] >= 0) x0++;
+    let x1 = ow;
+    while (x1 > x0 && colPad[x1 - 1] >= 0) x1--;
+    const step = x1 - x0 > 1 ? colSrc[x0 + 1] - colSrc[x0] : 1;
+    const ds = step * c;
     for (let y = 0; y < oh; y++) {
       const rp = rowPad[y];
-      const rbase = so + rowSrc[y] * rowStride;
-      for (let x = 0; x < ow; x++, o += c) {
-        const p = rp > colPad[x] ? rp : colPad[x];
-        if (p >= 0) {
-          const pv = padValue[p];
-          for (let k = 0; k < c; k++) dst[o + k] = pv[k];
-        } else {
-          const base = rbase + colSrc[x] * c;
-          for (let k = 0; k < c; k++) dst[o + k] = src[base + k] * A[k] + B[k];
+      if (rp >= 0) {
+        for (let x = 0; x < ow; x++) padPixel(dst, dO, y, x, rp > colPad[x] ? rp : colPad[x]);
+        continue;
+      }
+      for (let x = 0; x < x0; x++) padPixel(dst, dO, y, x, colPad[x]);
+      for (let x = x1; x < ow; x++) padPixel(dst, dO, y, x, colPad[x]);
+      if (x1 === x0) continue;
+      const n = x1 - x0;
+      if (resize) {
+        resizedSpan(src, so, dst, dO, y, rowSrc[y], x0, colSrc[x0], step, n);
+        continue;
+      }
+      let s = so + rowSrc[y] * rowStride + colSrc[x0] * c;
+      if (chw) {
+        for (let k = 0; k < c; k++) {
+          const ak = A[k];
+          const bk = B[k];
+          let o = dO + k * plane + y * ow + x0;
+          let sk = s + k;
+          for (let i = 0; i < n; i++, sk += ds) dst[o++] = src[sk] * ak + bk;
         }
+      } else if (c === 3) {
+        const a0 = A[0], a1 = A[1], a2 = A[2], b0 = B[0], b1 = B[1], b2 = B[2];
+        let o = dO + (y * ow + x0) * 3;
+        for (let i = 0; i < n; i++, s += ds, o += 3) {
+          dst[o] = src[s] * a0 + b0;
+          dst[o + 1] = src[s + 1] * a1 + b1;
+          dst[o + 2] = src[s + 2] * a2 + b2;
+        }
+      } else if (c === 1) {
+        const a0 = A[0], b0 = B[0];
+        let o = dO + y * ow + x0;
+        for (let i = 0; i < n; i++, s += ds) dst[o++] = src[s] * a0 + b0;
+      } else {
+        let o = dO + (y * ow + x0) * c;
+        for (let i = 0; i < n; i++, s += ds) for (let k = 0; k < c; k++) dst[o++] = src[s + k] * A[k] + B[k];
       }
     }
   };
   void inH;
-  void inDtype;
   return { inShape, outShape, outSize, run, reseed: (seed) => void (rng = createRng(seed)) };
 }

@@ -5,6 +5,7 @@
  * sharded-source.ts, and kept across epochs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Batch } from '@trainyard/common';
 import type { PipelineSpec } from './pipeline-spec';
 import { buildShardedBatchSource, ShardedSplit } from './sharded-source';
 
@@ -13,7 +14,7 @@ interface Data {
   pipeline: PipelineSpec;
   opts: { seed: number; shuffle: boolean; dropRemainder?: boolean };
 }
-type FromParent = { type: 'epoch'; epoch: number; credits: number } | { type: 'credit'; epoch: number; n: number };
+type FromParent = { type: 'epoch'; epoch: number; credits: number } | { type: 'credit'; epoch: number; n: number } | { type: 'recycle'; x: Float32Array };
 
 const port = parentPort!;
 const { ref, pipeline, opts } = workerData as Data;
@@ -24,6 +25,10 @@ let wake: (() => void) | undefined;
 let queue: Promise<void> = Promise.resolve();
 
 port.on('message', (m: FromParent) => {
+  if (m.type === 'recycle') {
+    src.release({ x: m.x } as Batch); // only the feature array is reused
+    return;
+  }
   if (m.type === 'epoch') {
     epoch = m.epoch;
     credits = m.credits;

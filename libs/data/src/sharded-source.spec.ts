@@ -112,6 +112,48 @@ describe('buildShardedBatchSource', () => {
     }
   }, 60_000); // a thread starting from sources compiles them with swc first: seconds on a busy machine
 
+  it('reuses the feature arrays of released batches, inline and from the prefetch thread, without changing a value', async () => {
+    const { sink, index } = await cifar();
+    const dir = await mkdtemp(path.join(tmpdir(), 'shards-'));
+    try {
+      for (const [name, bytes] of sink.files) {
+        await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+        await writeFile(path.join(dir, name), bytes);
+      }
+      const spec = validatePipelineSpec({ map: [{ op: 'RandomCrop', size: 32, padding: 4 }, { op: 'Rescale', rescale: 1 / 255, shift: 0 }], shuffle: { bufferSize: 20 }, batch: { size: 8, dropRemainder: true } });
+      const ref = { kind: 'sharded' as const, index, split: 'train' as const, dir };
+      const want = await collect(buildShardedBatchSource(ref, spec, { seed: 3, shuffle: true, inline: true }).epoch(2));
+
+      // Inline: a released array comes back as a later batch's x, filled with that batch's values.
+      const inline = buildShardedBatchSource(ref, spec, { seed: 3, shuffle: true, inline: true });
+      const seen = new Set<Float32Array>();
+      let reused = 0;
+      let k = 0;
+      for await (const b of inline.epoch(2)) {
+        if (seen.has(b.x)) reused++;
+        seen.add(b.x);
+        expect(Array.from(b.x)).toEqual(Array.from(want[k++].x));
+        inline.release(b);
+        inline.release(b); // twice: still one owner per array
+      }
+      expect(k).toBe(want.length);
+      expect(reused).toBe(want.length - 1);
+
+      // Threaded: a released array is transferred back to the thread (empty here), and every batch is still right.
+      const threaded = buildShardedBatchSource(ref, spec, { seed: 3, shuffle: true, prefetchBatches: 2 });
+      k = 0;
+      for await (const b of threaded.epoch(2)) {
+        expect(Array.from(b.x)).toEqual(Array.from(want[k++].x));
+        threaded.release(b);
+        expect(b.x.length).toBe(0);
+      }
+      expect(k).toBe(want.length);
+      await threaded.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('OneHot gives float target rows beside the class indices', async () => {
     const { sink, index } = await cifar();
     const src = source(sink, index, { map: [{ op: 'OneHot', numClasses: 10, smoothing: 0.1 }], batch: { size: 8, dropRemainder: false } }, false);

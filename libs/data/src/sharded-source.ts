@@ -41,6 +41,11 @@ export interface ShardedSourceOptions {
   prefetchBatches?: number;
 }
 
+/** Released feature arrays a source keeps for reuse. */
+const MAX_POOLED = 4;
+const EMPTY_X = new Float32Array(0);
+const EMPTY_Y = new Int32Array(0);
+
 /** Copies one sample (a native memcpy for same-typed arrays, without the subarray view per sample). */
 function copySample(from: Uint8Array | Float32Array, at: number, to: Uint8Array | Float32Array, dst: number, n: number) {
   if (n >= 64 && from.constructor === to.constructor) {
@@ -71,6 +76,7 @@ export type StreamingBatchSource = Omit<DataBatchSource, 'epoch'> & {
   epoch(epochIndex: number): AsyncIterable<Batch>;
   /** Ends the prefetch thread (a long-lived process calls it when done with the source). */
   close(): Promise<void>;
+  release(batch: Batch): void;
 };
 
 export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpec, opts: ShardedSourceOptions): StreamingBatchSource {
@@ -103,6 +109,16 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
   if (oneHot) checkLabelOps(spec.map, { task: index.task, numClasses: index.classNames?.length });
   const targetWidth = regression ? 1 : oneHot ? oneHot.numClasses : 0;
 
+  // Released batches' feature arrays, reused for later batches: a fresh 0.8 MB array per CIFAR batch
+  // costs more (page faults, zeroing, GC) than the map itself. Bounded, so it never holds more than a
+  // few batches beyond what the consumer has in flight.
+  const xLength = batchSize * sampleOut;
+  const pool: Float32Array[] = [];
+  const takeX = () => pool.pop() ?? new Float32Array(xLength);
+  const recycle = (x: Float32Array) => {
+    if (x.length === xLength && x.byteOffset === 0 && x.buffer.byteLength === x.byteLength && pool.length < MAX_POOLED && !pool.includes(x)) pool.push(x);
+  };
+
   async function* pass(passIndex: number): AsyncGenerator<Batch> {
     const rng = createRng(mixSeed(opts.seed, passIndex));
     program.reseed(mixSeed(opts.seed, passIndex, 0x7a4f));
@@ -121,13 +137,19 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
     let fill = 0;
     let emitted = 0;
     let seen = 0;
-    // One batch's arrays, filled in place and handed over whole (they are transferred to the
-    // training thread, so each batch gets fresh ones; nothing is allocated per sample).
-    let x = new Float32Array(batchSize * sampleOut);
-    let y = new Int32Array(batchSize);
-    let values = regression ? new Float32Array(batchSize) : undefined;
+    // One batch's arrays, filled in place and handed over whole (they may be transferred to the
+    // training thread, so each batch gets its own). They are taken when the batch's first sample
+    // arrives, so an array the consumer released meanwhile is the one reused.
+    let x: Float32Array = EMPTY_X;
+    let y: Int32Array = EMPTY_Y;
+    let values: Float32Array | undefined;
     let n = 0;
     const emit = (src: ArrayLike<number>, off: number, label: number): Batch | undefined => {
+      if (n === 0) {
+        x = takeX();
+        y = new Int32Array(batchSize);
+        if (regression) values = new Float32Array(batchSize);
+      }
       program.run(src, off, x, n * sampleOut);
       if (values) values[n] = label;
       else y[n] = label;
@@ -138,9 +160,7 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
         const b: Batch = { x: full ? x : x.slice(0, n * sampleOut), xShape: [n, ...program.outShape], y: full ? y : y.slice(0, n) };
         if (values) b.targets = full ? values : values.slice(0, n);
         else if (oneHot) b.targets = oneHotInto(oneHot, b.y, n, new Float32Array(n * targetWidth));
-        x = new Float32Array(batchSize * sampleOut);
-        y = new Int32Array(batchSize);
-        if (values) values = new Float32Array(batchSize);
+        if (!full) recycle(x); // the short last batch went out as a copy
         n = 0;
         return b;
       }
@@ -199,6 +219,10 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
       }
       for (let r = 0; r < repeat; r++) yield* pass(e * repeat + r);
     },
+    release(batch: Batch) {
+      if (thread) thread.recycle(batch.x);
+      else if (!threaded) recycle(batch.x);
+    },
     async close() {
       const t = thread;
       thread = undefined;
@@ -237,6 +261,12 @@ class PrefetchThread {
     this.current = -1;
     this.done = true;
     await w?.terminate();
+  }
+
+  /** Hands a released batch's feature array back to the thread for reuse (transferred: it is the thread's again). */
+  recycle(x: Float32Array): void {
+    if (!this.worker || x.byteOffset !== 0 || x.buffer.byteLength !== x.byteLength || x.byteLength === 0) return;
+    this.worker.postMessage({ type: 'recycle', x }, [x.buffer as ArrayBuffer]);
   }
 
   /** Starts the thread ahead of the first epoch (it stays unref'd until an epoch is consumed). */

@@ -325,11 +325,14 @@ export class Trainer {
       for await (const batch of data.epoch(epoch)) {
         stepInEpoch++;
         if (stepInEpoch <= skip) {
+          data.release?.(batch);
           t0 = performance.now();
           continue;
         }
         lr = this.applySchedule(step + 1);
         const cost = this.trainStep(batch, { captureGradNorms: opts.layerNorms === true && stepInEpoch === data.batchesPerEpoch });
+        const samples = batch.y.length;
+        data.release?.(batch); // the step's tensors hold copies (or are disposed): the source may reuse its arrays
         const prev: tf.Scalar | null = lossSum;
         lossSum = tf.keep(prev ? (tf.add(prev, cost) as tf.Scalar) : cost.clone());
         prev?.dispose();
@@ -346,11 +349,11 @@ export class Trainer {
         step++;
         stepsRun++;
         epochSteps++;
-        epochSamples += batch.y.length;
+        epochSamples += samples;
         computeMs += performance.now() - t0;
         lastEpoch = epoch;
         lastStepInEpoch = stepInEpoch;
-        await each('onStepEnd', stepLogs(step, epoch, stepInEpoch, batch.y.length, cost, (epochSamples * 1000) / computeMs, lr));
+        await each('onStepEnd', stepLogs(step, epoch, stepInEpoch, samples, cost, (epochSamples * 1000) / computeMs, lr));
         cost.dispose();
         // Let timers and I/O run between steps (BullMQ lock renewal, thread messages).
         await new Promise<void>((resolve) => setImmediate(resolve));
