@@ -5,8 +5,10 @@
  * serve route answers for the same images. Plus tenants, bad input, freed bytes, and a course where
  * a student may not run predictions on an assignment's hidden split.
  */
+import { readdir } from 'node:fs/promises';
+import * as path from 'node:path';
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
+import { APP_CONFIG, AppConfig, loadConfig } from '@trainyard/config';
 import { decodeShard, DatasetIndex } from '@trainyard/data';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
@@ -130,6 +132,11 @@ describe('batchPredict', () => {
       expect(line.top_k[0].probability).toBeCloseTo(p[best], 5);
       expect(line.top_k[1].probability).toBeCloseTo([...p].sort((a, b) => b - a)[1], 5);
     });
+    // The job let go of the cached shards (their lease) once done, so the cache may evict or sweep them.
+    const cached = path.join(ty.app.get<AppConfig>(APP_CONFIG).datasets.cacheDir, row.datasetVersionId);
+    const leases = async () => (await readdir(cached)).filter((f) => f.startsWith('.lease-'));
+    for (const deadline = Date.now() + 5000; (await leases()).length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    expect(await leases()).toEqual([]);
     console.log(`batchPredict JSONL: ${TEST} predictions, ${row.sizeBytes} bytes; progress seen ${[...new Set(seen)].map((p) => p.toFixed(2)).join(' ')}`);
   });
 

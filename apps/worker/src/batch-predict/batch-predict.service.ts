@@ -42,16 +42,20 @@ export class BatchPredictService {
     const attempt: number = claimed;
     const log = (m: string) => this.logger.log(`batch prediction ${id} attempt ${attempt}: ${m}`);
     let runtime: InferenceRuntime | undefined;
+    let lease: (() => Promise<void>) | undefined;
+    let source: { close?(): Promise<void> } | undefined;
     try {
       const { checkpoint } = row;
       const spec = checkpoint.experiment.spec as unknown as ExperimentSpec & { classNames?: unknown };
-      const { split, index } = await this.loader.loadSplit(row.datasetVersionId, row.split as SplitName);
+      const { split, index, release } = await this.loader.loadSplit(row.datasetVersionId, row.split as SplitName);
+      lease = release;
       const numClasses = spec.model.numClasses;
       const classNames = classNamesFor(spec.classNames, index.classNames, numClasses);
       const onnxKey = checkpoint.exports[0]?.storageKey;
       runtime = await this.runtimeFor(checkpoint.storageKey, onnxKey ?? undefined);
       log(`${row.split} split of dataset version ${row.datasetVersionId} (${index.splits[row.split as SplitName]?.count} samples) on ${runtime.kind}, top ${row.topK}, ${row.format}`);
       const data = buildBatchSource(split, spec.pipeline as PipelineSpec, { seed: spec.seed, shuffle: false, dropRemainder: false });
+      source = data;
       const key = keys.batchPrediction(checkpoint.experiment.teamId, checkpoint.experiment.id, id, row.format === 'CSV' ? 'csv' : 'jsonl');
       let processed = 0;
       const rt = runtime;
@@ -67,6 +71,7 @@ export class BatchPredictService {
           // Batches prepared on a loader thread can come from another realm (under jest's vm): runtimes check instanceof.
           const x = batch.x instanceof Float32Array ? batch.x : new Float32Array(batch.x);
           const probs = softmaxRows(await rt.run(x, batch.xShape), numClasses);
+          if ('release' in data) data.release(batch); // the run is over: the source may reuse its arrays
           let chunk = '';
           for (let i = 0; i < n; i++) {
             chunk += line(format, { index: processed + i, label: batch.y[i], probabilities: probs.subarray(i * numClasses, (i + 1) * numClasses) }, k, classNames);
@@ -96,6 +101,9 @@ export class BatchPredictService {
       log(`failed: ${reason}`);
       return 'failed';
     } finally {
+      // The source's prefetch thread and the lease on the cached shards end with the job.
+      await source?.close?.();
+      await lease?.();
       await runtime?.dispose();
     }
   }

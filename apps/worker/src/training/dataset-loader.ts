@@ -2,13 +2,16 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { badInput } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { DatasetIndex, ImageSplit, INDEX_FILE, ShardedSplit, SplitName } from '@trainyard/data';
 import { DatasetVersionRepository } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 import { ShardCache } from './shard-cache';
+
+/** How often every worker sweeps its shard cache for deleted versions (and trims it to its limit). */
+const CACHE_SWEEP_MS = 60_000;
 
 export interface LoadedDataset {
   train: ImageSplit | ShardedSplit;
@@ -30,10 +33,11 @@ export interface LoadedDataset {
  * versions no run is using, deleted versions removed).
  */
 @Injectable()
-export class DatasetLoader {
+export class DatasetLoader implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('DatasetLoader');
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly cache: ShardCache;
+  private stopSweeping?: () => void;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -46,6 +50,14 @@ export class DatasetLoader {
       exists: async (id) => !!(await this.versions.getById(id).catch((e: { code?: string }) => (e.code === 'P2023' ? null : Promise.reject(e)))),
       log: (m) => this.logger.log(m),
     });
+  }
+
+  onModuleInit() {
+    this.stopSweeping = this.cache.sweepEvery(CACHE_SWEEP_MS);
+  }
+
+  onModuleDestroy() {
+    this.stopSweeping?.();
   }
 
   async load(experiment: { datasetId: string; datasetVersionId: string | null }): Promise<LoadedDataset> {
@@ -61,15 +73,15 @@ export class DatasetLoader {
     return { train: split('train'), test: split(evalSplit), ...(validation ? { validation } : {}), ...(index.classNames?.length ? { classNames: index.classNames } : {}), release };
   }
 
-  /** One split of a READY dataset version, cached on local disk like `load` (batch prediction). */
-  async loadSplit(datasetVersionId: string, name: SplitName): Promise<{ split: ShardedSplit; index: DatasetIndex }> {
+  /** One split of a READY dataset version, cached and leased like `load` (batch prediction); call release when done. */
+  async loadSplit(datasetVersionId: string, name: SplitName): Promise<{ split: ShardedSplit; index: DatasetIndex; release(): Promise<void> }> {
     const v = await this.versions.getById(datasetVersionId);
     if (!v || v.status !== 'READY' || !v.index || !v.storagePrefix) throw new Error(`dataset version ${datasetVersionId} is not READY`);
     const index = v.index as unknown as DatasetIndex;
     if (!index.splits[name]?.count) throw badInput(`dataset version ${v.version} has no ${name} split`);
-    const dir = path.join(this.config.datasets.cacheDir, v.id);
-    await this.ensureCached(dir, v.storagePrefix, index);
-    return { split: { kind: 'sharded', index, split: name, dir }, index };
+    const prefix = v.storagePrefix;
+    const { dir, release } = await this.cache.acquire(v.id, (d) => this.ensureCached(d, prefix, index));
+    return { split: { kind: 'sharded', index, split: name, dir }, index, release };
   }
 
   /** Copies the version's files into `dir` (each streamed to a temp name, then renamed): idempotent. */

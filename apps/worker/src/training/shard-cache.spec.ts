@@ -63,6 +63,27 @@ it('removes the folder of a deleted version once no run uses it', async () => {
   expect(await cached()).toEqual(['keep']);
 });
 
+it('sweeps on a timer: a deleted version goes within an interval, without a load; a leased one stays', async () => {
+  const existing = new Set(['keep', 'gone', 'leased']);
+  const cache = new ShardCache({ root, maxBytes: 10 * 2 ** 20, exists: async (id) => existing.has(id) });
+  await (await cache.acquire('keep', fillWith(KiB))).release();
+  await (await cache.acquire('gone', fillWith(KiB))).release();
+  const leased = await cache.acquire('leased', fillWith(KiB));
+  existing.delete('gone');
+  existing.delete('leased');
+  const stop = cache.sweepEvery(50);
+  try {
+    const deadline = Date.now() + 5000;
+    while ((await cached()).includes('gone') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(await cached()).toEqual(['keep', 'leased']);
+    await leased.release();
+    while ((await cached()).includes('leased') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(await cached()).toEqual(['keep']);
+  } finally {
+    stop();
+  }
+});
+
 it("treats a dead process's lease as stale", async () => {
   const cache = new ShardCache({ root, maxBytes: 0, exists: async () => true });
   await mkdir(path.join(root, 'orphan'), { recursive: true });

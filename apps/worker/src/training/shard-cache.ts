@@ -45,7 +45,7 @@ async function folderBytes(dir: string): Promise<number> {
  * The worker's local copy of dataset versions' shards, bounded in size. A run takes a lease on its
  * version's folder (a `.lease-<pid>-<n>` file, so other worker processes sharing the folder see it
  * too, and a crashed process's lease is recognised as stale); each acquire and release touches
- * `.last-used`. After each fill, folders of versions that no longer exist are removed, then, while
+ * `.last-used`. After each fill and on a timer (sweepEvery), folders of versions that no longer exist are removed, then, while
  * the cache is over `maxBytes`, the least recently used folders without a live lease. A folder in
  * use is never removed, so one version larger than the limit still trains (and is logged).
  */
@@ -78,6 +78,24 @@ export class ShardCache {
         await this.touch(dir).catch(() => undefined);
       },
     };
+  }
+
+  /**
+   * Trims every `ms` (unref'd; the returned function stops it), so a deleted version's folder goes
+   * from every worker's cache within one interval, not at that worker's next load. A failed trim
+   * (the database away) is logged and tried again next time.
+   */
+  sweepEvery(ms: number): () => void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.trim()
+        .catch((e: Error) => this.opts.log?.(`shard cache sweep failed (tried again in ${ms} ms): ${e.message}`))
+        .finally(() => (running = false));
+    }, ms);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Removes deleted versions' folders, then LRU folders not in use while over the limit. */
