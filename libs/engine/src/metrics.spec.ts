@@ -60,6 +60,33 @@ describe('top-k, micro averages, class names, regression', () => {
     expect(topKCorrect(v, [2, 1, 2], 3, 3)).toBe(3);
   });
 
+  it('topKCorrect (every class compared, no early exit) counts as the early-exit version did, ties included', () => {
+    // The version before the constant-work loop: it stopped comparing once k values were above the label's.
+    const earlyExit = (values: number[], labels: number[], classes: number, k: number) => {
+      let hits = 0;
+      for (let i = 0; i < labels.length; i++) {
+        const v = values[i * classes + labels[i]];
+        let above = 0;
+        for (let j = 0; j < classes && above < k; j++) {
+          const u = values[i * classes + j];
+          if (u > v || (u === v && j < labels[i])) above++;
+        }
+        if (above < k) hits++;
+      }
+      return hits;
+    };
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const classes of [1, 2, 3, 10]) {
+      const n = 200;
+      // Values from a few levels, so rows have ties.
+      const values = Array.from({ length: n * classes }, () => Math.floor(rand() * 4) / 4);
+      const labels = Array.from({ length: n }, () => Math.floor(rand() * classes));
+      for (let k = 1; k <= classes; k++) expect({ classes, k, hits: topKCorrect(values, labels, classes, k) }).toEqual({ classes, k, hits: earlyExit(values, labels, classes, k) });
+      expect(topKCorrect(values, labels, classes, classes)).toBe(n);
+    }
+  });
+
   it('micro precision/recall/F1 equal accuracy for single-label classes; per-class carries names', () => {
     const m = metricsFromConfusion(
       [

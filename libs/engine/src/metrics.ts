@@ -97,6 +97,10 @@ export function argmaxRows(values: ArrayLike<number>, k: number): Int32Array {
 /**
  * How many rows have their true label among the k largest values (ties broken toward the lower
  * index, as tf.topk). Row-major [n, classes].
+ *
+ * Each row costs the same whether its label is among the top k or not: every class is compared,
+ * with no early exit and no branch on the outcome, so timing it (scoring a hidden split) says
+ * nothing about the labels.
  */
 export function topKCorrect(values: ArrayLike<number>, labels: ArrayLike<number>, classes: number, k: number): number {
   let hits = 0;
@@ -104,11 +108,11 @@ export function topKCorrect(values: ArrayLike<number>, labels: ArrayLike<number>
     const y = labels[i];
     const v = values[i * classes + y];
     let above = 0;
-    for (let j = 0; j < classes && above < k; j++) {
+    for (let j = 0; j < classes; j++) {
       const u = values[i * classes + j];
-      if (u > v || (u === v && j < y)) above++;
+      above += Number(u > v) | (Number(u === v) & Number(j < y));
     }
-    if (above < k) hits++;
+    hits += Number(above < k);
   }
   return hits;
 }
