@@ -44,6 +44,17 @@ describe('production settings', () => {
     expect(() => loadConfig({ WORKER_SHUTDOWN_GRACE_MS: '-1' })).toThrow(/WORKER_SHUTDOWN_GRACE_MS/);
   });
 
+  it('reads the scoring time quantum (default 2 s, 0 turns it off) and names a bad value', () => {
+    expect(loadConfig({}).scoring).toEqual({ timeQuantumMs: 2000 });
+    expect(loadConfig({ SCORING_TIME_QUANTUM_MS: '0' }).scoring.timeQuantumMs).toBe(0);
+    expect(loadConfig({ SCORING_TIME_QUANTUM_MS: '300' }).scoring.timeQuantumMs).toBe(300);
+    expect(() => loadConfig({ SCORING_TIME_QUANTUM_MS: '-1' })).toThrow(/SCORING_TIME_QUANTUM_MS: a whole number of milliseconds, 0 or more/);
+    expect(() => loadConfig({ SCORING_TIME_QUANTUM_MS: '1.5' })).toThrow(/SCORING_TIME_QUANTUM_MS: a whole number of milliseconds/);
+    expect(() => loadConfig({ SCORING_TIME_QUANTUM_MS: 'two seconds' })).toThrow(/SCORING_TIME_QUANTUM_MS: a whole number of milliseconds/);
+    expect(() => loadConfig({ SCORING_TIME_QUANTUM_MS: '3600000' })).toThrow(/SCORING_TIME_QUANTUM_MS: at most 600000/);
+    expect(CONFIG_ENV_VARS).toContain('SCORING_TIME_QUANTUM_MS');
+  });
+
   it('lists exactly the variables the schema reads', () => {
     expect(CONFIG_ENV_VARS).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'WORKER_HEALTH_PORT', 'LOG_FORMAT']));
     // Every listed variable changes the parsed config or is accepted: an unknown one is not listed.

@@ -66,6 +66,15 @@ export interface AppConfig {
     /** How long the API waits for the queue on submit before answering (the reconciler enqueues later). */
     enqueueTimeoutMs: number;
   };
+  /** Course submissions' scoring (the scoreSubmission job). */
+  scoring: {
+    /**
+     * A submission becomes SCORED (or FAILED) only at a whole multiple of this after its createdAt,
+     * and scoredAt is that boundary, so how long scoring took (which could depend on the hidden
+     * labels) is not visible to the student; 0 turns the padding off.
+     */
+    timeQuantumMs: number;
+  };
   /** Edge limits and browser policy of the HTTP servers (api, serve). */
   http: {
     /** JSON bodies (predict instances): bytes. */
@@ -134,6 +143,12 @@ const envSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('trainyard'),
   JOB_RETRY_DELAY_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
+  SCORING_TIME_QUANTUM_MS: z.coerce
+    .number({ invalid_type_error: 'a whole number of milliseconds (0 turns the padding off)' })
+    .int('a whole number of milliseconds (0 turns the padding off)')
+    .min(0, 'a whole number of milliseconds, 0 or more (0 turns the padding off)')
+    .max(600_000, 'at most 600000 (10 minutes): a scoring job waits up to this long before it reports')
+    .default(2_000),
   S3_BUCKET: z.string().min(3).optional(),
   S3_REGION: z.string().default('us-east-1'),
   S3_ENDPOINT: z.string().url().optional(),
@@ -262,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       fastPath: e.SERVE_FAST_PATH === 'true',
     },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, enqueueTimeoutMs: e.ENQUEUE_TIMEOUT_MS },
+    scoring: { timeQuantumMs: e.SCORING_TIME_QUANTUM_MS },
     http: {
       jsonLimitBytes: e.HTTP_JSON_LIMIT_BYTES,
       imageLimitBytes: e.HTTP_IMAGE_LIMIT_BYTES,

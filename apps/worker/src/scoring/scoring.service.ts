@@ -8,6 +8,7 @@ import { accumulateConfusion, argmaxRows, ClassificationMetrics, emptyConfusion,
 import { DatasetLoader } from '../training/dataset-loader';
 import { JobContext } from '@trainyard/queue';
 import { partitionHiddenSplit } from './hidden-split';
+import { visibleAt, waitUntil } from './time-quantum';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
 
 export type ScoringOutcome = 'scored' | 'failed' | 'already-finished' | 'superseded';
@@ -20,6 +21,10 @@ class Unscorable extends Error {}
  * The `scoreSubmission` job: runs the engine's evaluation of a submitted checkpoint on the
  * assignment's hidden split, inside the worker. Only aggregate scores (public part, private part)
  * are stored; per-sample predictions never leave this function.
+ *
+ * Nor does the time scoring took: the per-sample work is the same whether a prediction is right or
+ * wrong, and the result (SCORED with its scoredAt, or FAILED) becomes visible only on a grid of
+ * SCORING_TIME_QUANTUM_MS from the submission's createdAt (see visibleMoment).
  */
 @Injectable()
 export class ScoringService {
@@ -41,6 +46,8 @@ export class ScoringService {
     const log = (m: string) => this.logger.log(`submission ${sub.id} round ${job.round}: ${m}`);
     try {
       const { pub, priv } = await this.score(sub.checkpointId, sub.experimentId, a);
+      // Everything after this wait takes the same time whatever the hidden labels are.
+      const scoredAt = await this.visibleMoment(sub.createdAt);
       const key = PRIMARY_METRICS[a.primaryMetric as PrimaryMetric];
       const publicScore = pub[key] as number;
       const privateScore = priv[key] as number;
@@ -54,15 +61,35 @@ export class ScoringService {
         metrics: { public: aggregate(pub, pub.confusionMatrix.flat().reduce((s, v) => s + v, 0)), private: aggregate(priv, priv.confusionMatrix.flat().reduce((s, v) => s + v, 0)) },
       });
       if (!written) return 'superseded';
+      if (this.config.scoring.timeQuantumMs > 0) {
+        // recordScores stamps its own clock (the boundary plus the write's latency); put the boundary itself in its place.
+        await this.prisma.submission.updateMany({ where: { id: sub.id, scoreRound: job.round, status: 'SCORED' }, data: { scoredAt } });
+      }
       log(`scored ${a.primaryMetric} public ${publicScore.toFixed(4)} (shown ${publicShown})`);
       return 'scored';
     } catch (err) {
       if (!(err instanceof Unscorable) && !ctx.lastTry) throw err; // a store or database outage: retry
       const reason = err instanceof Error ? err.message : String(err);
+      // A failure shows on the same grid as a score: how soon it came says nothing either.
+      await this.visibleMoment(sub.createdAt);
       await this.submissions.fail(sub.id, job.round, reason);
       log(`failed: ${reason}`);
       return 'failed';
     }
+  }
+
+  /**
+   * Waits until a result may become visible, and returns that moment: the next whole multiple of
+   * SCORING_TIME_QUANTUM_MS after the submission's createdAt (now, when the quantum is 0).
+   *
+   * Measured from createdAt, not from this job's claim: createdAt and scoredAt are the two times a
+   * student can read exactly (GraphQL fields), so scoredAt - createdAt is what they would time; the
+   * claim (RUNNING) has no stored time and shows only to a poller. A re-score keeps the same grid.
+   */
+  private async visibleMoment(createdAt: Date): Promise<Date> {
+    const at = visibleAt(createdAt.getTime(), Date.now(), this.config.scoring.timeQuantumMs);
+    await waitUntil(at);
+    return new Date(at);
   }
 
   private async score(
@@ -90,6 +117,8 @@ export class ScoringService {
       const params = model.countParams();
       if (a.maxParams !== null && params > a.maxParams) throw new Unscorable(`the model has ${params} parameters; the assignment allows at most ${a.maxParams}`);
       // One pass over the hidden split in its stored order; per-sample predictions stay in this function.
+      // Per sample the work never depends on the label: an argmax of the logits (which never see the
+      // label), then one confusion-matrix increment, right or wrong alike; no top-k with an early exit.
       const pipeline = { map: spec.pipeline.map, batch: { size: 256, dropRemainder: false } } as PipelineSpec;
       const opts = { seed: 0, shuffle: false, dropRemainder: false };
       const source = isShardedSplit(hidden) ? buildShardedBatchSource(hidden, pipeline, opts) : buildBatchSource(hidden, pipeline, opts);
