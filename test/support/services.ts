@@ -42,6 +42,8 @@ export async function realServices(): Promise<{ env: Record<string, string>; tea
       AWS_ACCESS_KEY_ID: s3.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
       WORKER_POLL_INTERVAL_MS: '200',
+      // Scoring results show on a 200 ms grid (not the default 2 s), so tests waiting for SCORED stay quick.
+      SCORING_TIME_QUANTUM_MS: '200',
     },
     teardown: async () => {
       for (const step of [s3.stop, queue.clear, db.drop]) await step().catch((e: unknown) => console.error(e));
