@@ -59,12 +59,9 @@ export class ScoringService {
         privateScore,
         publicShown,
         metrics: { public: aggregate(pub, pub.confusionMatrix.flat().reduce((s, v) => s + v, 0)), private: aggregate(priv, priv.confusionMatrix.flat().reduce((s, v) => s + v, 0)) },
+        scoredAt,
       });
       if (!written) return 'superseded';
-      if (this.config.scoring.timeQuantumMs > 0) {
-        // recordScores stamps its own clock (the boundary plus the write's latency); put the boundary itself in its place.
-        await this.prisma.submission.updateMany({ where: { id: sub.id, scoreRound: job.round, status: 'SCORED' }, data: { scoredAt } });
-      }
       log(`scored ${a.primaryMetric} public ${publicScore.toFixed(4)} (shown ${publicShown})`);
       return 'scored';
     } catch (err) {
@@ -101,12 +98,13 @@ export class ScoringService {
     if (!checkpoint) throw new Unscorable('the submitted checkpoint was deleted before it could be scored');
     const experiment = await this.prisma.experiment.findUniqueOrThrow({ where: { id: experimentId } });
     const spec = experiment.spec as unknown as ExperimentSpec & { pipeline: PipelineSpec };
-    const { test: hidden, numClasses, sampleShape } = await this.hiddenSplit(a);
-
-    this.backend ??= initBackend(this.config.worker.backend);
-    await this.backend;
-    const model = modelFromCheckpoint(await this.store.getBytes(checkpoint.storageKey));
+    const { test: hidden, numClasses, sampleShape, release } = await this.hiddenSplit(a);
+    let source: { close?(): Promise<void> } | undefined;
+    let model: tf.LayersModel | undefined;
     try {
+      this.backend ??= initBackend(this.config.worker.backend);
+      await this.backend;
+      model = modelFromCheckpoint(await this.store.getBytes(checkpoint.storageKey));
       const outClasses = model.outputs[0].shape[model.outputs[0].shape.length - 1];
       if (outClasses !== numClasses) throw new Unscorable(`the checkpoint predicts ${outClasses} classes; the assignment's dataset has ${numClasses}`);
       const takes = model.inputs[0].shape.slice(1);
@@ -121,11 +119,12 @@ export class ScoringService {
       // label), then one confusion-matrix increment, right or wrong alike; no top-k with an early exit.
       const pipeline = { map: spec.pipeline.map, batch: { size: 256, dropRemainder: false } } as PipelineSpec;
       const opts = { seed: 0, shuffle: false, dropRemainder: false };
-      const source = isShardedSplit(hidden) ? buildShardedBatchSource(hidden, pipeline, opts) : buildBatchSource(hidden, pipeline, opts);
+      const data = isShardedSplit(hidden) ? buildShardedBatchSource(hidden, pipeline, opts) : buildBatchSource(hidden, pipeline, opts);
+      if ('close' in data) source = data;
       const predicted: number[] = [];
       const truth: number[] = [];
-      for await (const batch of source.epoch(0)) {
-        const logits = tf.tidy(() => (model.predict(tf.tensor(batch.x, batch.xShape, 'float32')) as tf.Tensor).dataSync());
+      for await (const batch of data.epoch(0)) {
+        const logits = tf.tidy(() => (model!.predict(tf.tensor(batch.x, batch.xShape, 'float32')) as tf.Tensor).dataSync());
         for (const k of argmaxRows(logits as Float32Array, numClasses)) predicted.push(k);
         for (const y of batch.y) truth.push(y);
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -138,7 +137,10 @@ export class ScoringService {
       };
       return { pub: part(publicIdx), priv: part(privateIdx) };
     } finally {
-      model.dispose();
+      // The model, the source's prefetch thread and the lease on the cached shards end with the job.
+      model?.dispose();
+      await source?.close?.();
+      await release();
     }
   }
 
@@ -148,10 +150,10 @@ export class ScoringService {
     if (a.datasetVersionId) {
       const v = await this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: a.datasetVersionId } });
       if (!v.testCount) throw new Unscorable(`dataset version ${v.id} has no test split to score on`);
-      return { test: loaded.test, numClasses: v.numClasses ?? 10, sampleShape: v.sampleShape };
+      return { test: loaded.test, numClasses: v.numClasses ?? 10, sampleShape: v.sampleShape, release: loaded.release };
     }
     const d = await this.prisma.dataset.findUniqueOrThrow({ where: { id: a.datasetId } });
-    return { test: loaded.test, numClasses: d.numClasses ?? 10, sampleShape: d.imageShape };
+    return { test: loaded.test, numClasses: d.numClasses ?? 10, sampleShape: d.imageShape, release: loaded.release };
   }
 
   /** Enqueues scoring for submissions left QUEUED or RUNNING (the in-process queue forgets its jobs on exit). */

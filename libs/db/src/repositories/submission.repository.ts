@@ -7,6 +7,8 @@ export interface SubmissionScores {
   privateScore: number;
   publicShown: number;
   metrics: Prisma.InputJsonValue;
+  /** When the score becomes visible (the scorer's time-quantum boundary); default now. */
+  scoredAt?: Date;
 }
 
 /**
@@ -48,7 +50,7 @@ export class SubmissionRepository {
     return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.submission.updateMany({
         where: { id, scoreRound: round, status: 'RUNNING' },
-        data: { ...s, status: 'SCORED', failureReason: null, scoredAt: new Date() },
+        data: { ...s, status: 'SCORED', failureReason: null, scoredAt: s.scoredAt ?? new Date() },
       });
       if (count === 0) return false;
       await tx.scoreAudit.create({
