@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * API keys look like `ty_<12-char id>_<43-char secret>`. The whole key is shown once, at creation;
@@ -22,8 +22,9 @@ export function generateApiKey(): GeneratedApiKey {
   return { key, prefix: `ty_${id}`, secretHash: hashApiKey(key) };
 }
 
+/** SHA-256 of the key, hex (crypto.hash: one call, about half the cost of a createHash object per request). */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 export function looksLikeApiKey(key: string): boolean {
