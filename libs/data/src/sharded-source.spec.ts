@@ -22,6 +22,16 @@ const source = (sink: MemorySink, index: DatasetIndex, pipeline: unknown, shuffl
     readShard: async (ref) => sink.files.get(ref.name)!,
   });
 
+/** The ingested files written to a temp folder, as the worker's shard cache holds them (the threads read from disk). */
+async function shardsOnDisk(sink: MemorySink): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'shards-'));
+  for (const [name, bytes] of sink.files) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), bytes);
+  }
+  return dir;
+}
+
 async function collect(it: AsyncIterable<Batch>) {
   const out: Batch[] = [];
   for await (const b of it) out.push({ x: b.x.slice(), xShape: b.xShape, y: b.y.slice() });
@@ -83,12 +93,8 @@ describe('buildShardedBatchSource', () => {
 
   it('gives the same batches from the prefetch thread as inline, reading shards from disk', async () => {
     const { sink, index } = await cifar();
-    const dir = await mkdtemp(path.join(tmpdir(), 'shards-'));
+    const dir = await shardsOnDisk(sink);
     try {
-      for (const [name, bytes] of sink.files) {
-        await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-        await writeFile(path.join(dir, name), bytes);
-      }
       const spec = validatePipelineSpec({ map: [{ op: 'RandomHorizontalFlip' }], shuffle: { bufferSize: 20 }, batch: { size: 7, dropRemainder: false } });
       const ref = { kind: 'sharded' as const, index, split: 'train' as const, dir };
       const inline = await collect(buildShardedBatchSource(ref, spec, { seed: 9, shuffle: true, inline: true }).epoch(1));
@@ -114,12 +120,8 @@ describe('buildShardedBatchSource', () => {
 
   it('reuses the feature arrays of released batches, inline and from the prefetch thread, without changing a value', async () => {
     const { sink, index } = await cifar();
-    const dir = await mkdtemp(path.join(tmpdir(), 'shards-'));
+    const dir = await shardsOnDisk(sink);
     try {
-      for (const [name, bytes] of sink.files) {
-        await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-        await writeFile(path.join(dir, name), bytes);
-      }
       const spec = validatePipelineSpec({ map: [{ op: 'RandomCrop', size: 32, padding: 4 }, { op: 'Rescale', rescale: 1 / 255, shift: 0 }], shuffle: { bufferSize: 20 }, batch: { size: 8, dropRemainder: true } });
       const ref = { kind: 'sharded' as const, index, split: 'train' as const, dir };
       const want = await collect(buildShardedBatchSource(ref, spec, { seed: 3, shuffle: true, inline: true }).epoch(2));
