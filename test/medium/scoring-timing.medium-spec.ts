@@ -30,8 +30,11 @@ jest.setTimeout(120_000);
 
 const HIDDEN_LABEL = 3;
 const HIDDEN_COUNT = 64;
-/** A status change seen this long after the moment it was due still counts as on time (timer wake-up, the write, the poll). */
-const SLACK_MS = 120;
+/**
+ * A status change seen this long after the moment it was due still counts as on time (timer wake-up,
+ * the write, the poll). Generous: CI runs this beside training tests on two cores.
+ */
+const SLACK_MS = 400;
 
 let prisma: PrismaService;
 let store: S3ArtifactStore;
@@ -178,10 +181,10 @@ afterAll(async () => {
 });
 
 describe('a scoring result becomes visible only on the quantum grid from createdAt', () => {
-  const QUANTUM = 300;
+  const QUANTUM = 1_000;
 
   it('a fast scoring run: scoredAt - createdAt is a whole number of quanta, and SCORED is not visible before scoredAt', async () => {
-    // Submitted half a quantum ago: SCORED is due at the first multiple of 300 ms after createdAt that scoring (a few hundred ms) has not passed.
+    // Submitted half a quantum ago: SCORED is due at the first multiple of the quantum after createdAt that scoring (a few hundred ms) has not passed.
     const createdAt = new Date(Date.now() - QUANTUM / 2);
     const id = await submit(await constantCheckpoint(HIDDEN_LABEL), createdAt);
     const { outcome, row, firstFinalSeenAt } = await scoreWatched(scorer(QUANTUM), id);
@@ -203,7 +206,7 @@ describe('a scoring result becomes visible only on the quantum grid from created
     expect(row).toMatchObject({ status: 'FAILED', scoredAt: null });
     expect(row.failureReason).toMatch(/predicts 5 classes/);
     // Seen first within the slack after a whole multiple of the quantum (at least one): not at once
-    // (about half a quantum after createdAt) and not a fixed delay after failing (phase ~150 ms).
+    // (about half a quantum after createdAt) and not a fixed delay after failing.
     const sinceCreated = firstFinalSeenAt - createdAt.getTime();
     const quanta = Math.floor(sinceCreated / QUANTUM);
     expect(quanta).toBeGreaterThanOrEqual(1);
@@ -212,8 +215,9 @@ describe('a scoring result becomes visible only on the quantum grid from created
 });
 
 describe('all right or all wrong on the hidden split: the same visible duration', () => {
-  // The default quantum: both runs (300-500 ms here once warm, whichever model) end within the first one.
-  const QUANTUM = 2_000;
+  // Both runs (300-500 ms here once warm, whichever model; more on a loaded CI machine) end within
+  // the first quantum: 5 s leaves room for a busy machine without making the test long.
+  const QUANTUM = 5_000;
 
   it('a model right on every hidden sample and one wrong on every one are scored 1 and 0 with identical scoredAt - createdAt', async () => {
     const service = scorer(QUANTUM);
