@@ -3,38 +3,28 @@
  * serve process sharing a Redis (REDIS_URL, one QUEUE_PREFIX) refuse an address that failed the
  * limit's worth of times spread over both, with 429 and Retry-After on each, even with a valid key.
  */
-import { loadConfig } from '@trainyard/config';
 import { AuthService } from '@trainyard/auth';
 import Redis from 'ioredis';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient } from '../support/client';
-import { REDIS_URL, realServices } from '../support/services';
+import { E2e, startE2e } from '../support/e2e';
+import { REDIS_URL } from '../support/services';
 
 jest.setTimeout(120_000);
 
-let env: Record<string, string>;
-let teardown: Array<() => Promise<void>> = [];
+const LIMIT = { AUTH_FAILURES_PER_MINUTE: '4' };
+let e2e: E2e;
 
 beforeAll(async () => {
-  const services = await realServices();
-  env = { ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', AUTH_FAILURES_PER_MINUTE: '4' };
-  teardown = [services.teardown];
+  e2e = await startE2e({ ...LIMIT, TRAINYARD_ROLES: 'api' });
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 const BAD_KEY = `ty_${'A'.repeat(12)}_${'B'.repeat(43)}`;
 
-async function boot(roles: string): Promise<RunningTrainyard> {
-  const t = await startTrainyard(loadConfig({ ...env, TRAINYARD_ROLES: roles }));
-  teardown.unshift(() => t.close());
-  return t;
-}
-
 it('holds across an api and a serve process sharing Redis: 429 with Retry-After on both', async () => {
-  const [api, serve] = [await boot('api'), await boot('serve')];
+  const api = e2e.ty;
+  const serve = await e2e.startAnother({ ...LIMIT, TRAINYARD_ROLES: 'serve' });
   const good = (await api.app.get(AuthService).createTeam('shared-limit')).apiKey;
   const predict = (key: string) =>
     fetch(`${serve.url}/v1/models/nothing:predict`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"instances":[[0]]}' });
@@ -69,7 +59,7 @@ it('holds across an api and a serve process sharing Redis: 429 with Retry-After 
   // The count is one Redis key under the deployment's prefix that expires with its window (no key material in it).
   const redis = new Redis(REDIS_URL);
   try {
-    const keys = await redis.keys(`${env.QUEUE_PREFIX}:authfail:*`);
+    const keys = await redis.keys(`${e2e.services.env.QUEUE_PREFIX}:authfail:*`);
     expect(keys).toHaveLength(1);
     expect(Number(await redis.get(keys[0]))).toBe(4);
     expect(await redis.pttl(keys[0])).toBeGreaterThan(0);

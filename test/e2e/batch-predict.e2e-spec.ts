@@ -8,23 +8,21 @@
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { AuthService } from '@trainyard/auth';
-import { APP_CONFIG, AppConfig, loadConfig } from '@trainyard/config';
+import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { decodeShard, DatasetIndex } from '@trainyard/data';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForDataset } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
 import { seedCheckpoint } from '../support/serve-fixture';
-import { realServices } from '../support/services';
 
 jest.setTimeout(240_000);
 
 const TRAIN = 96;
 const TEST = 150;
 
-let ty: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let anonymous: TrainyardClient;
 let alice: TrainyardClient;
 let bob: TrainyardClient;
@@ -57,29 +55,24 @@ async function waitForPrediction(client: TrainyardClient, id: string, timeoutMs 
 }
 
 async function download(client: TrainyardClient, path: string) {
-  const res = await fetch(`${ty.url}${path}`, { headers: client.apiKey ? { authorization: `Bearer ${client.apiKey}` } : {} });
+  const res = await fetch(`${e2e.url}${path}`, { headers: client.apiKey ? { authorization: `Bearer ${client.apiKey}` } : {} });
   return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
 }
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  ty = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' }));
-  teardown.unshift(() => ty.close());
-  const auth = ty.app.get(AuthService);
-  anonymous = new TrainyardClient(ty.url);
+  e2e = await startE2e();
+  const auth = e2e.app.get(AuthService);
+  anonymous = new TrainyardClient(e2e.url);
   const a = await auth.createTeam('alice');
   aliceTeamId = a.team.id;
   alice = anonymous.withKey(a.apiKey);
   bob = anonymous.withKey((await auth.createTeam('bob')).apiKey);
-  prisma = ty.app.get(PrismaService);
-  store = ty.app.get<ArtifactStore>(ARTIFACT_STORE);
+  prisma = e2e.app.get(PrismaService);
+  store = e2e.app.get<ArtifactStore>(ARTIFACT_STORE);
   datasetId = await uploadMnist(alice, 'mnist-small');
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 describe('batchPredict', () => {
   let jsonl: any;
@@ -133,7 +126,7 @@ describe('batchPredict', () => {
       expect(line.top_k[1].probability).toBeCloseTo([...p].sort((a, b) => b - a)[1], 5);
     });
     // The job let go of the cached shards (their lease) once done, so the cache may evict or sweep them.
-    const cached = path.join(ty.app.get<AppConfig>(APP_CONFIG).datasets.cacheDir, row.datasetVersionId);
+    const cached = path.join(e2e.app.get<AppConfig>(APP_CONFIG).datasets.cacheDir, row.datasetVersionId);
     const leases = async () => (await readdir(cached)).filter((f) => f.startsWith('.lease-'));
     for (const deadline = Date.now() + 5000; (await leases()).length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
     expect(await leases()).toEqual([]);
@@ -200,7 +193,7 @@ describe('batchPredict', () => {
 
 describe('batchPredict in a course', () => {
   it("a student may not run predictions on an assignment's hidden (test) split; on train they may, and only they read them", async () => {
-    const owner = anonymous.withKey((await ty.app.get(AuthService).createTeam('dept')).apiKey);
+    const owner = anonymous.withKey((await e2e.app.get(AuthService).createTeam('dept')).apiKey);
     const { createCourse } = await owner.data(`mutation { createCourse(name: "ML 101") { course { id } apiKey } }`);
     const instructor = anonymous.withKey(createCourse.apiKey);
     const courseDataset = await uploadMnist(instructor, 'course-mnist', 64, 40);

@@ -11,10 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 
 jest.setTimeout(300_000);
 
@@ -23,8 +21,7 @@ const BIN = path.join(ROOT, 'apps/cli/bin/trainyard.js');
 const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
 const ESC_COLOR = /\u001b\[(3\d|9\d|1|2)m/;
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let key: string;
 let otherKey: string;
 const home = mkdtempSync(path.join(os.tmpdir(), 'ty-cli-'));
@@ -33,18 +30,13 @@ const CONFIG = path.join(home, 'config', 'trainyard.json');
 beforeAll(async () => {
   // The CLI runs from dist/ (as `npx trainyard` does after `npm run build`); build when missing.
   if (!existsSync(path.join(ROOT, 'dist/apps/cli/src/main.js'))) spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  const services = await realServices();
-  teardown = [services.teardown];
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' }));
-  teardown.unshift(() => trainyard.close());
-  const auth = trainyard.app.get(AuthService);
+  e2e = await startE2e();
+  const auth = e2e.app.get(AuthService);
   key = (await auth.createTeam('cli-team')).apiKey;
   otherKey = (await auth.createTeam('cli-other')).apiKey;
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 interface Run {
   code: number;
@@ -93,7 +85,7 @@ const ndjson = (r: Run) => r.stdout.trim().split('\n').map((l) => JSON.parse(l))
 
 // Fixtures, built once on first use: every test says what it needs, and runs alone with -t.
 let loginOnce: Promise<Run> | undefined;
-const loggedIn = () => (loginOnce ??= cli(['login', '--url', trainyard.url], { input: `${key}\n` }));
+const loggedIn = () => (loginOnce ??= cli(['login', '--url', e2e.url], { input: `${key}\n` }));
 
 const mnistDir = path.join(home, 'mnist');
 function writeMnist(): string[] {
@@ -130,10 +122,10 @@ describe('login and errors that say what to do', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Logged in to http:\/\/127\.0\.0\.1:\d+ as cli-team owner \(OWNER\) in team cli-team/);
     expect(statSync(CONFIG).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(CONFIG, 'utf8'))).toEqual({ url: trainyard.url, apiKey: key });
+    expect(JSON.parse(readFileSync(CONFIG, 'utf8'))).toEqual({ url: e2e.url, apiKey: key });
     const who = await cli(['whoami', '--json']);
     expect(who.code).toBe(0);
-    expect(json(who)).toMatchObject({ url: trainyard.url, teamName: 'cli-team', role: 'OWNER' });
+    expect(json(who)).toMatchObject({ url: e2e.url, teamName: 'cli-team', role: 'OWNER' });
     // Env vars win over the file.
     const other = await cli(['whoami', '--json'], { env: { TRAINYARD_KEY: otherKey } });
     expect(json(other)).toMatchObject({ teamName: 'cli-other' });
@@ -144,7 +136,7 @@ describe('login and errors that say what to do', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/not logged in/);
     expect(none.stderr).toMatch(/hint .*trainyard login --url/);
-    const refused = await cli(['whoami'], { env: { TRAINYARD_URL: trainyard.url, TRAINYARD_KEY: 'ty_wrong' } });
+    const refused = await cli(['whoami'], { env: { TRAINYARD_URL: e2e.url, TRAINYARD_KEY: 'ty_wrong' } });
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/\[UNAUTHENTICATED\]/);
     expect(refused.stderr).toMatch(/hint .*TRAINYARD_KEY/);

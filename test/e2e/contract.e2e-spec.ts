@@ -6,51 +6,41 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AuthService } from '@trainyard/auth';
 import { PrismaService } from '@trainyard/db';
-import { loadConfig } from '@trainyard/config';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { buildSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { RunningTrainyard, startTrainyard } from '../../apps/trainyard/src/app';
 import { EventPublisher, RedisPubSub, subscribeEvents, topic, TrainyardEvent } from '@trainyard/events';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { TrainyardClient, waitForDataset } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { REDIS_URL } from '../support/services';
-import { realServices } from '../support/services';
 
 jest.setTimeout(180_000);
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let alice: TrainyardClient;
 let bob: TrainyardClient;
 let aliceTeamId: string;
 let prisma: PrismaService;
-let queuePrefix: string;
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  queuePrefix = services.env.QUEUE_PREFIX;
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' }));
-  teardown.unshift(() => trainyard.close());
-  const auth = trainyard.app.get(AuthService);
+  e2e = await startE2e();
+  const auth = e2e.app.get(AuthService);
   const a = await auth.createTeam('alice');
   aliceTeamId = a.team.id;
-  alice = new TrainyardClient(trainyard.url).withKey(a.apiKey);
-  bob = new TrainyardClient(trainyard.url).withKey((await auth.createTeam('bob')).apiKey);
-  prisma = trainyard.app.get(PrismaService);
+  alice = new TrainyardClient(e2e.url).withKey(a.apiKey);
+  bob = new TrainyardClient(e2e.url).withKey((await auth.createTeam('bob')).apiKey);
+  prisma = e2e.app.get(PrismaService);
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 describe('schema.graphql', () => {
   // The standard introspection query nests 15 levels, over the API's depth limit (12): read the
   // schema object the running GraphQL module serves instead.
   it('is the schema the server serves, type for type', async () => {
-    const served = printSchema(lexicographicSortSchema(trainyard.app.get(GraphQLSchemaHost).schema));
+    const served = printSchema(lexicographicSortSchema(e2e.app.get(GraphQLSchemaHost).schema));
     const committed = printSchema(lexicographicSortSchema(buildSchema(readFileSync(path.resolve(__dirname, '../../schema.graphql'), 'utf8'))));
     expect(served).toBe(committed);
   });
@@ -199,7 +189,7 @@ describe('connections', () => {
 /** A graphql-ws client of the test server; no retries, so a refused connection surfaces at once. */
 function wsClient(key: string | undefined): Client {
   return createClient({
-    url: `${trainyard.url.replace(/^http/, 'ws')}/graphql`,
+    url: `${e2e.url.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
     connectionParams: key === undefined ? {} : { authorization: `Bearer ${key}` },
     retryAttempts: 0,
@@ -346,7 +336,7 @@ describe('subscriptions (graphql-ws on /graphql)', () => {
       }
       // An event published for that experiment now reaches nobody on bob's connection.
       const live = watch(ws, `subscription { lossPointsAdded(experimentId: "${id}") { step } }`, {});
-      await trainyard.app.get(EventPublisher).lossPointsAdded(aliceTeamId, id, [{ step: 999_999, epoch: 1, loss: 1 }]);
+      await e2e.app.get(EventPublisher).lossPointsAdded(aliceTeamId, id, [{ step: 999_999, epoch: 1, loss: 1 }]);
       await new Promise((r) => setTimeout(r, 500));
       expect(live.values).toEqual([]);
       live.stop();
@@ -356,8 +346,8 @@ describe('subscriptions (graphql-ws on /graphql)', () => {
   });
 
   it('carries events between processes through Redis (a worker publishing, an api subscribed)', async () => {
-    const worker = new RedisPubSub(REDIS_URL, queuePrefix);
-    const api = new RedisPubSub(REDIS_URL, queuePrefix);
+    const worker = new RedisPubSub(REDIS_URL, e2e.services.env.QUEUE_PREFIX);
+    const api = new RedisPubSub(REDIS_URL, e2e.services.env.QUEUE_PREFIX);
     try {
       const events = await subscribeEvents<TrainyardEvent>(api, topic('experiment', 'e1'));
       await worker.publish(topic('experiment', 'e1'), { kind: 'experiment', teamId: 't', experimentId: 'e1' });

@@ -5,18 +5,15 @@
  * model downloads only of one's own runs; hidden-split probes answer exactly as not found.
  */
 import { AuthService, Principal } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { ExperimentRepository, PrismaService } from '@trainyard/db';
 import { CourseRuns } from '../../apps/api/src/courses/course-runs.service';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForDataset } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 
 jest.setTimeout(240_000);
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let prisma: PrismaService;
 let anonymous: TrainyardClient;
 let instructor: TrainyardClient;
@@ -39,12 +36,12 @@ const SUBMIT = `mutation($i: SubmitExperimentInput!) { submitExperiment(input: $
 const norm = (body: unknown, ...ids: string[]) => ids.reduce((t, id) => t.split(id).join('ID'), Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body));
 
 async function post(path: string, body: unknown) {
-  const res = await fetch(`${trainyard.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${e2e.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as any };
 }
 
 async function get(path: string) {
-  const res = await fetch(`${trainyard.url}${path}`);
+  const res = await fetch(`${e2e.url}${path}`);
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -57,27 +54,22 @@ async function dataset(name: string, slugs: MnistSlug[], wait: boolean) {
 }
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' }));
-  teardown.unshift(() => trainyard.close());
-  prisma = trainyard.app.get(PrismaService);
-  anonymous = new TrainyardClient(trainyard.url);
-  const created = await trainyard.app.get(AuthService).createTeam('Access 101', { kind: 'COURSE' });
+  e2e = await startE2e();
+  prisma = e2e.app.get(PrismaService);
+  anonymous = new TrainyardClient(e2e.url);
+  const created = await e2e.app.get(AuthService).createTeam('Access 101', { kind: 'COURSE' });
   courseId = created.team.id;
   instructor = anonymous.withKey(created.apiKey);
   hiddenDataset = await dataset('digits', ['train-images', 'train-labels', 'test-images', 'test-labels'], true);
   plainDataset = await dataset('practice', ['train-images', 'train-labels'], false);
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 describe('join links', () => {
   it('a link carries the code: GET shows the course, POST joins; used-up, expired, revoked and unknown codes say which', async () => {
     const { createJoinCode } = await instructor.data(`mutation { createJoinCode(input: { maxUses: 2, expiresInHours: 24 }) { id code joinLink expiresAt } }`);
-    expect(createJoinCode.joinLink).toBe(`${trainyard.url}/v1/join/${createJoinCode.code}`);
+    expect(createJoinCode.joinLink).toBe(`${e2e.url}/v1/join/${createJoinCode.code}`);
     const path = new URL(createJoinCode.joinLink).pathname;
     const shown = await get(path);
     expect(shown.status).toBe(200);
@@ -206,8 +198,8 @@ describe('runs in flight', () => {
     await ann.data(`mutation($id: ID!) { cancelExperiment(id: $id) { status } }`, { id: cancelled });
     await prisma.experiment.updateMany({ where: { id: cancelled }, data: { status: 'CANCELLED' } });
     // The same check and insert called directly, 24 at once (no HTTP to spread them out): still exactly 3.
-    const guard = trainyard.app.get(CourseRuns);
-    const repo = trainyard.app.get(ExperimentRepository);
+    const guard = e2e.app.get(CourseRuns);
+    const repo = e2e.app.get(ExperimentRepository);
     const bo = { team: { id: courseId, name: 'Access 101', kind: 'COURSE' }, user: { id: students.Bo.id, name: 'Bo' }, role: 'STUDENT', keyId: 'test', key: { id: 'test', name: 'test', scope: 'admin', models: [] } } as Principal;
     const direct = await Promise.allSettled(
       Array.from({ length: 24 }, async (_, i) =>

@@ -5,32 +5,24 @@
  * the embedded worker's heartbeat says 1.
  */
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 
 jest.setTimeout(240_000);
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  const { REDIS_URL: _redis, QUEUE_PREFIX: _prefix, ...env } = services.env;
-  trainyard = await startTrainyard(loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', WORKER_CONCURRENCY: '1' }));
-  teardown.unshift(() => trainyard.close());
+  // No REDIS_URL (nor its QUEUE_PREFIX): the in-process queue.
+  e2e = await startE2e({ REDIS_URL: undefined, QUEUE_PREFIX: undefined, WORKER_CONCURRENCY: '1' });
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 it("alternates two students' runs on the in-process queue", async () => {
-  const anonymous = new TrainyardClient(trainyard.url);
-  const instructor = anonymous.withKey((await trainyard.app.get(AuthService).createTeam('Fair InProc', { kind: 'COURSE' })).apiKey);
+  const anonymous = new TrainyardClient(e2e.url);
+  const instructor = anonymous.withKey((await e2e.app.get(AuthService).createTeam('Fair InProc', { kind: 'COURSE' })).apiKey);
   const datasetId = (await instructor.data(`mutation { createDataset(name: "mnist") { id } }`)).createDataset.id as string;
   const counts: Record<MnistSlug, number> = { 'train-images': 320, 'train-labels': 320, 'test-images': 32, 'test-labels': 32 };
   for (const slug of Object.keys(counts) as MnistSlug[]) await instructor.upload(datasetId, slug, mnistSubset(slug, counts[slug]));

@@ -4,16 +4,13 @@
  * does not fit the assignment's data.
  */
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 
 jest.setTimeout(180_000);
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let anonymous: TrainyardClient;
 let instructor: TrainyardClient;
 let code: string;
@@ -38,12 +35,9 @@ function run(name: string, model: Record<string, unknown> = { name: 'lenet5' }) 
 }
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' }));
-  teardown.unshift(() => trainyard.close());
-  anonymous = new TrainyardClient(trainyard.url);
-  instructor = anonymous.withKey((await trainyard.app.get(AuthService).createTeam('Vision 202', { kind: 'COURSE' })).apiKey);
+  e2e = await startE2e();
+  anonymous = new TrainyardClient(e2e.url);
+  instructor = anonymous.withKey((await e2e.app.get(AuthService).createTeam('Vision 202', { kind: 'COURSE' })).apiKey);
   datasetId = (await instructor.data(`mutation { createDataset(name: "mnist") { id } }`)).createDataset.id;
   const counts: Record<MnistSlug, number> = { 'train-images': 320, 'train-labels': 320, 'test-images': 100, 'test-labels': 100 };
   for (const slug of Object.keys(counts) as MnistSlug[]) await instructor.upload(datasetId, slug, mnistSubset(slug, counts[slug]));
@@ -68,9 +62,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 describe('groups', () => {
   it('exist only when the instructor allows them, and stop at the size limit', async () => {

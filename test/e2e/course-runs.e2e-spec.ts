@@ -5,23 +5,20 @@
  */
 import { AuthService } from '@trainyard/auth';
 import { PrismaService } from '@trainyard/db';
-import { loadConfig } from '@trainyard/config';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 
 jest.setTimeout(240_000);
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let anonymous: TrainyardClient;
 
 const SUBMIT = `mutation($i: SubmitExperimentInput!) { submitExperiment(input: $i) { id } }`;
 const USAGE = `{ computeUsage { budgetSeconds usedSeconds remainingSeconds runsInFlight pausedRuns perGroup } }`;
 
 async function course(name: string, students: string[]) {
-  const instructor = anonymous.withKey((await trainyard.app.get(AuthService).createTeam(name, { kind: 'COURSE' })).apiKey);
+  const instructor = anonymous.withKey((await e2e.app.get(AuthService).createTeam(name, { kind: 'COURSE' })).apiKey);
   const datasetId = (await instructor.data(`mutation { createDataset(name: "mnist") { id } }`)).createDataset.id as string;
   const counts: Record<MnistSlug, number> = { 'train-images': 640, 'train-labels': 640, 'test-images': 64, 'test-labels': 64 };
   for (const slug of Object.keys(counts) as MnistSlug[]) await instructor.upload(datasetId, slug, mnistSubset(slug, counts[slug]));
@@ -46,16 +43,11 @@ async function course(name: string, students: string[]) {
 }
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', WORKER_CONCURRENCY: '1' }));
-  teardown.unshift(() => trainyard.close());
-  anonymous = new TrainyardClient(trainyard.url);
+  e2e = await startE2e({ WORKER_CONCURRENCY: '1' });
+  anonymous = new TrainyardClient(e2e.url);
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 describe('compute budgets', () => {
   it('pause a run at a checkpoint when the budget runs out, and resume it from there when it is raised', async () => {
@@ -137,7 +129,7 @@ describe('fair share', () => {
     for (const n of ['B1', 'B2', 'B3']) ids[n] = (await students.Bob.c.data(SUBMIT, { i: run(n, 1) })).submitExperiment.id;
     ids.I1 = (await instructor.data(SUBMIT, { i: run('I1', 1) })).submitExperiment.id;
     // Only the admitted run is in the training queue; the others wait in Postgres for their turn.
-    const prisma = trainyard.app.get(PrismaService);
+    const prisma = e2e.app.get(PrismaService);
     const waiting = await prisma.experiment.findMany({ where: { id: { in: Object.values(ids) }, admittedAt: null } });
     expect(waiting.map((e) => e.name).sort()).toEqual(['A2', 'A3', 'A4', 'B1', 'B2', 'B3', 'I1']);
     const started: Array<[string, number]> = [];

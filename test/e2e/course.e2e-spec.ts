@@ -8,12 +8,10 @@
  */
 import { parse } from 'csv-parse/sync';
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 import { sweepOperations } from '../support/sweep';
 
 jest.setTimeout(240_000);
@@ -21,8 +19,7 @@ jest.setTimeout(240_000);
 const TRAIN = 640;
 const TEST = 200;
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let prisma: PrismaService;
 let anonymous: TrainyardClient;
 let instructor: TrainyardClient;
@@ -75,22 +72,17 @@ async function waitScored(client: TrainyardClient, ids: string[], timeoutMs = 60
 }
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' }));
-  teardown.unshift(() => trainyard.close());
-  prisma = trainyard.app.get(PrismaService);
-  anonymous = new TrainyardClient(trainyard.url);
+  e2e = await startE2e();
+  prisma = e2e.app.get(PrismaService);
+  anonymous = new TrainyardClient(e2e.url);
   hiddenLabels = Array.from(mnistSubset('test-labels', TEST, { raw: true }).subarray(8));
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 describe('an instructor sets up a course', () => {
   it('creates the course from a team key and gets an instructor key for it', async () => {
-    const owner = anonymous.withKey((await trainyard.app.get(AuthService).createTeam('dept')).apiKey);
+    const owner = anonymous.withKey((await e2e.app.get(AuthService).createTeam('dept')).apiKey);
     const { createCourse } = await owner.data(`mutation { createCourse(name: "ML 101") { course { id name } apiKey } }`);
     instructor = anonymous.withKey(createCourse.apiKey);
     expect((await instructor.data(`{ whoami { role teamKind teamName } }`)).whoami).toEqual({ role: 'INSTRUCTOR', teamKind: 'COURSE', teamName: 'ML 101' });

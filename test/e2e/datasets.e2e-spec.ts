@@ -7,12 +7,10 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import sharp from 'sharp';
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { cifar10Archive, CIFAR10_NAMES, csvOf, imageBytes, imageFolderMembers, zipFromMembers, zipOf } from '../../libs/data/src/testing/fixtures';
 import { idxBytes } from '../../libs/data/src/testing/idx-fixtures';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForExperiment, waitForVersion } from '../support/client';
-import { realServices } from '../support/services';
+import { E2e, startE2e } from '../support/e2e';
 import { waitUntil } from '../support/wait';
 
 jest.setTimeout(240_000);
@@ -20,25 +18,19 @@ jest.setTimeout(240_000);
 const UPLOAD_LIMIT = 3_000_000;
 const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let alice: TrainyardClient;
 let bob: TrainyardClient;
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', DATASET_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) }));
-  teardown.unshift(() => trainyard.close());
-  const auth = trainyard.app.get(AuthService);
-  const anonymous = new TrainyardClient(trainyard.url);
+  e2e = await startE2e({ DATASET_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) });
+  const auth = e2e.app.get(AuthService);
+  const anonymous = new TrainyardClient(e2e.url);
   alice = anonymous.withKey((await auth.createTeam('alice')).apiKey);
   bob = anonymous.withKey((await auth.createTeam('bob')).apiKey);
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 const VERSION_FIELDS = `id version format status failureReason sampleShape numClasses classNames trainCount testCount validationCount
   splits { name count histogram mean std } ingest sources { name status bytesReceived expectedBytes progress sha256 } uploadUrl previewUrl`;

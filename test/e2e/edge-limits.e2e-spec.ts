@@ -6,30 +6,22 @@
  * failed-auth rate limit are in place. Each test stands alone on the shared server.
  */
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { randomUUID } from 'node:crypto';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForDataset } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 
 jest.setTimeout(60_000);
 
-let trainyard: RunningTrainyard;
+let e2e: E2e;
 let client: TrainyardClient;
-let teardown: () => Promise<void>;
 let datasetId: string;
 
 const LIMITS = { json: 64 * 1024, image: 32 * 1024, graphql: 16 * 1024 };
 
 beforeAll(async () => {
-  const services = await realServices();
-  const env = {
-    ...services.env,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    NODE_ENV: 'test',
+  e2e = await startE2e({
     TRAINYARD_ROLES: 'api,worker,serve',
     HTTP_JSON_LIMIT_BYTES: String(LIMITS.json),
     HTTP_IMAGE_LIMIT_BYTES: String(LIMITS.image),
@@ -38,13 +30,8 @@ beforeAll(async () => {
     GRAPHQL_MAX_BYTES: String(LIMITS.graphql),
     AUTH_FAILURES_PER_MINUTE: '5',
     CORS_ORIGINS: 'https://app.example.com',
-  };
-  trainyard = await startTrainyard(loadConfig(env));
-  teardown = async () => {
-    await trainyard.close();
-    await services.teardown();
-  };
-  client = new TrainyardClient(trainyard.url, (await trainyard.app.get(AuthService).createTeam('edge')).apiKey);
+  });
+  client = new TrainyardClient(e2e.url, (await e2e.app.get(AuthService).createTeam('edge')).apiKey);
   const { createDataset } = await client.data(`mutation { createDataset(name: "tiny") { id } }`);
   datasetId = createDataset.id;
   const counts: Record<MnistSlug, number> = { 'train-images': 64, 'train-labels': 64, 'test-images': 16, 'test-labels': 16 };
@@ -52,13 +39,11 @@ beforeAll(async () => {
   await waitForDataset(client, datasetId);
 });
 
-afterAll(async () => {
-  await teardown?.();
-});
+afterAll(() => e2e?.close());
 
 async function raw(path: string, body: string | Buffer, contentType: string, key = client.apiKey) {
   const started = Date.now();
-  const res = await fetch(`${trainyard.url}${path}`, {
+  const res = await fetch(`${e2e.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': contentType, ...(key ? { authorization: `Bearer ${key}` } : {}) },
     body,
@@ -231,7 +216,7 @@ describe('idempotency keys', () => {
     const c = await client.gql(SUBMIT, { input: submitInput({ idempotencyKey: key, epochs: 2 }) });
     expect(c.errors?.[0].extensions?.code).toBe('CONFLICT');
     expect(c.errors?.[0].message).toMatch(/already used with a different request/);
-    const prisma = trainyard.app.get(PrismaService);
+    const prisma = e2e.app.get(PrismaService);
     expect(await prisma.experiment.count({ where: { idempotencyKey: key } })).toBe(1);
   });
 });
@@ -245,12 +230,12 @@ describe('keys, headers and CORS', () => {
   });
 
   it('sends security headers, and CORS only to the configured origin', async () => {
-    const res = await fetch(`${trainyard.url}/graphql`, {
+    const res = await fetch(`${e2e.url}/graphql`, {
       method: 'OPTIONS',
       headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
     });
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-    const other = await fetch(`${trainyard.url}/graphql`, {
+    const other = await fetch(`${e2e.url}/graphql`, {
       method: 'OPTIONS',
       headers: { origin: 'https://evil.example.org', 'access-control-request-method': 'POST' },
     });

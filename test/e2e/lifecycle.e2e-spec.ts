@@ -8,43 +8,35 @@ import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import * as tf from '@tensorflow/tfjs';
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { ARTIFACT_STORE, ArtifactStore, keys } from '@trainyard/storage';
 import { loadCheckpoint, modelFromCheckpoint, predictProbabilities } from '@trainyard/engine';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { EXPERIMENT_FIELDS, TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 
 jest.setTimeout(300_000);
 
 const TRAIN = 640;
 const TEST = 200;
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let alice: TrainyardClient;
 let bob: TrainyardClient;
 let aliceKey: string;
 let store: ArtifactStore;
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
   // wasm: the backend on which a resumed run's losses must equal an uninterrupted run's bit for bit.
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', TRAINYARD_BACKEND: 'wasm' }));
-  teardown.unshift(() => trainyard.close());
-  const auth = trainyard.app.get(AuthService);
-  const anonymous = new TrainyardClient(trainyard.url);
+  e2e = await startE2e({ TRAINYARD_BACKEND: 'wasm' });
+  const auth = e2e.app.get(AuthService);
+  const anonymous = new TrainyardClient(e2e.url);
   aliceKey = (await auth.createTeam('alice')).apiKey;
   alice = anonymous.withKey(aliceKey);
   bob = anonymous.withKey((await auth.createTeam('bob')).apiKey);
-  store = trainyard.app.get(ARTIFACT_STORE);
+  store = e2e.app.get(ARTIFACT_STORE);
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 const SUBMIT = `mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { id } }`;
 const EVALUATION_FIELDS = `id status checkpointId datasetId failureReason metrics { accuracy loss precision recall f1 confusionMatrix perClass { precision recall f1 support } }`;
@@ -274,7 +266,7 @@ describe('tfjs download', () => {
   it('serves any checkpoint as model.json + weights.bin that stock tf.loadLayersModel loads over HTTP, predicting as Trainyard does', async () => {
     await reference();
     const c = uninterrupted.checkpoints.at(-1);
-    const url = `${trainyard.url}/v1/checkpoints/${c.id}/tfjs/model.json`;
+    const url = `${e2e.url}/v1/checkpoints/${c.id}/tfjs/model.json`;
     const x = tf.randomUniform([8, 32, 32, 1], -1, 2, 'float32', 5);
     const input = Array.from(x.dataSync());
     // Outside Trainyard: a plain Node process with nothing but @tensorflow/tfjs.

@@ -8,22 +8,19 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { compileMap } from '@trainyard/data';
 import { argmaxRows, initBackend, loadOnnxRuntime, modelFromCheckpoint, tfjsRuntime } from '@trainyard/engine';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 
 jest.setTimeout(180_000);
 
 const TRAIN = 320;
 const TEST = 64;
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let alice: TrainyardClient;
 let bob: TrainyardClient;
 let anonymous: TrainyardClient;
@@ -45,15 +42,12 @@ async function waitForExport(client: TrainyardClient, id: string, timeoutMs = 60
 }
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' }));
-  teardown.unshift(() => trainyard.close());
-  const auth = trainyard.app.get(AuthService);
-  anonymous = new TrainyardClient(trainyard.url);
+  e2e = await startE2e();
+  const auth = e2e.app.get(AuthService);
+  anonymous = new TrainyardClient(e2e.url);
   alice = anonymous.withKey((await auth.createTeam('alice')).apiKey);
   bob = anonymous.withKey((await auth.createTeam('bob')).apiKey);
-  store = trainyard.app.get(ARTIFACT_STORE);
+  store = e2e.app.get(ARTIFACT_STORE);
 
   const { createDataset } = await alice.data(`mutation { createDataset(name: "mnist-tiny") { id } }`);
   const counts: Record<MnistSlug, number> = { 'train-images': TRAIN, 'train-labels': TRAIN, 'test-images': TEST, 'test-labels': TEST };
@@ -78,9 +72,7 @@ beforeAll(async () => {
   expect(experiment.checkpoints.map((c: any) => c.step)).toEqual([5, 10]);
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 describe('exportCheckpoint (ONNX)', () => {
   let exporting: Promise<{ a: any; b: any; done: any }> | undefined;
@@ -180,7 +172,7 @@ describe('exportCheckpoint (ONNX)', () => {
 
   it('a checkpoint the exporter cannot read fails with the reason, nothing is stored, and asking again starts a new export', async () => {
     const first = experiment.checkpoints[0];
-    const prisma = trainyard.app.get((await import('@trainyard/db')).PrismaService);
+    const prisma = e2e.app.get((await import('@trainyard/db')).PrismaService);
     const { storageKey } = await prisma.checkpoint.findUniqueOrThrow({ where: { id: first.id } });
     const original = await store.getBytes(storageKey);
     await store.put(storageKey, new TextEncoder().encode('not a checkpoint at all'));
@@ -204,7 +196,7 @@ describe('exportCheckpoint (ONNX)', () => {
 
   it('deleting a checkpoint deletes its ONNX export with it: the file\'s bytes are freed, not only the checkpoint\'s', async () => {
     const first = experiment.checkpoints[0];
-    const prisma = trainyard.app.get((await import('@trainyard/db')).PrismaService);
+    const prisma = e2e.app.get((await import('@trainyard/db')).PrismaService);
     const { storageKey } = await prisma.checkpoint.findUniqueOrThrow({ where: { id: first.id } });
     const exported = await prisma.checkpointExport.findFirstOrThrow({ where: { checkpointId: first.id, status: 'SUCCEEDED' } });
     const bytesAt = async (key: string) => (await store.list(key)).filter((o) => o.key === key).reduce((n, o) => n + o.sizeBytes, 0);

@@ -6,42 +6,32 @@
  */
 import sharp from 'sharp';
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { EXPERIMENT_FIELDS, TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 
 jest.setTimeout(180_000);
 
 const TRAIN = 1200;
 const TEST = 300;
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let alice: TrainyardClient;
 let bob: TrainyardClient;
 let anonymous: TrainyardClient;
 let store: ArtifactStore;
-let baseEnv: Record<string, string>;
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  baseEnv = { ...services.env, PORT: '0', HOST: '127.0.0.1' };
-  trainyard = await startTrainyard(loadConfig({ ...baseEnv, NODE_ENV: 'test' }));
-  teardown.unshift(() => trainyard.close());
-  const auth = trainyard.app.get(AuthService);
-  anonymous = new TrainyardClient(trainyard.url);
+  e2e = await startE2e();
+  const auth = e2e.app.get(AuthService);
+  anonymous = new TrainyardClient(e2e.url);
   alice = anonymous.withKey((await auth.createTeam('alice')).apiKey);
   bob = anonymous.withKey((await auth.createTeam('bob')).apiKey);
-  store = trainyard.app.get(ARTIFACT_STORE);
+  store = e2e.app.get(ARTIFACT_STORE);
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 const CREATE_DATASET = `mutation($name: String!) { createDataset(name: $name) { id status uploadUrl } }`;
 const DATASET = `query($id: ID!) { dataset(id: $id) { id status imageShape numClasses trainCount testCount classHistogram files { role count dims gzipped sha256 } } }`;
@@ -332,7 +322,7 @@ describe('keys and tenants', () => {
   });
 
   it('stores keys only as digests', async () => {
-    const prisma = trainyard.app.get((await import('@trainyard/db')).PrismaService);
+    const prisma = e2e.app.get((await import('@trainyard/db')).PrismaService);
     const keys = await prisma.apiKey.findMany();
     expect(keys.length).toBeGreaterThanOrEqual(2);
     for (const k of keys) {
@@ -358,7 +348,7 @@ describe('production mode', () => {
   it('turns GraphQL introspection off (it is on in development)', async () => {
     const introspect = `{ __schema { queryType { name } } }`;
     expect((await alice.data(introspect)).__schema.queryType.name).toBe('Query');
-    const prod = await startTrainyard(loadConfig({ ...baseEnv, NODE_ENV: 'production', TRAINYARD_ROLES: 'api' }));
+    const prod = await e2e.startAnother({ NODE_ENV: 'production', TRAINYARD_ROLES: 'api' });
     try {
       const r = await new TrainyardClient(prod.url, alice.apiKey).gql(introspect);
       expect(r.errors?.[0].message).toMatch(/introspection/i);

@@ -9,14 +9,12 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, MnistSlug } from '../support/mnist';
 import { startS3rver } from '../support/s3rver';
-import { realServices } from '../support/services';
 import { waitUntil } from '../support/wait';
 import { APP_MAINS, WorkerProcess } from '../support/worker-process';
 
@@ -28,26 +26,22 @@ const DB_PASSWORD = 'pg-Secret-7f3a9';
 const REDIS_PASSWORD = 'redis-Secret-2b8c4';
 const S3_SECRET = 'S3-Secret-Key-91d0e5a7';
 
-let trainyard: RunningTrainyard;
+let e2e: E2e;
 let client: TrainyardClient;
 let prisma: PrismaService;
 let store: ArtifactStore;
 let env: Record<string, string>;
 let datasetId: string;
-const teardown: Array<() => Promise<void>> = [];
 const processes: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown.push(services.teardown);
-  env = services.env;
   // The API in this process, with a worker on the `jobs` lane only (dataset ingest); training runs
   // only in the worker processes the tests start.
-  trainyard = await startTrainyard(loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api,worker', WORKER_LANES: 'jobs' }));
-  teardown.unshift(() => trainyard.close());
-  client = new TrainyardClient(trainyard.url, (await trainyard.app.get(AuthService).createTeam('ops')).apiKey);
-  prisma = trainyard.app.get(PrismaService);
-  store = trainyard.app.get(ARTIFACT_STORE);
+  e2e = await startE2e({ TRAINYARD_ROLES: 'api,worker', WORKER_LANES: 'jobs' });
+  env = e2e.services.env;
+  client = new TrainyardClient(e2e.url, (await e2e.app.get(AuthService).createTeam('ops')).apiKey);
+  prisma = e2e.app.get(PrismaService);
+  store = e2e.app.get(ARTIFACT_STORE);
   datasetId = await uploadMnist('mnist');
 });
 
@@ -55,9 +49,7 @@ afterEach(async () => {
   await Promise.all(processes.splice(0).map((p) => p.stop()));
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 async function uploadMnist(name: string, train = TRAIN, test = TEST) {
   const { createDataset } = await client.data(`mutation($n: String!) { createDataset(name: $n) { id } }`, { n: name });
@@ -115,9 +107,7 @@ describe('health and readiness', () => {
 
   it('/readyz answers 503 naming the dependency that is down, while /healthz stays 200', async () => {
     const s3 = await startS3rver({ bucket: 'readyz-bucket' });
-    const app = await startTrainyard(
-      loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api', S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint }),
-    );
+    const app = await e2e.startAnother({ TRAINYARD_ROLES: 'api', S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint });
     try {
       expect((await getJson(`${app.url}/readyz`)).status).toBe(200);
       await s3.stop();

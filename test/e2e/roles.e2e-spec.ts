@@ -11,15 +11,14 @@ import { AuthService, declaredRole, MIN_LEVEL, ROLE_LEVEL, Role } from '@trainya
 import { loadConfig } from '@trainyard/config';
 import { findMigrationsDir, migrate } from '@trainyard/db';
 import { createFreshDatabase } from '../../libs/db/src/testing/fresh-database';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
+import { startTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient } from '../support/client';
-import { realServices } from '../support/services';
+import { E2e, startE2e } from '../support/e2e';
 import { sweepOperations } from '../support/sweep';
 
 jest.setTimeout(120_000);
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let anonymous: TrainyardClient;
 const team: Partial<Record<Role, TrainyardClient>> = {};
 const course: Partial<Record<Role, TrainyardClient>> = {};
@@ -28,16 +27,11 @@ const ids: Partial<Record<string, string>> = {};
 const ADD = `mutation($n: String!, $r: Role!) { addMember(name: $n, role: $r) { user { id name } role apiKey } }`;
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
   // The sweep calls every operation without a key from one address on purpose: lift the failed-auth
   // limit (AuthFailureLimiter, tested in security.e2e-spec) above what the sweep sends.
-  trainyard = await startTrainyard(
-    loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', TRAINYARD_ROLES: 'api,serve', AUTH_FAILURES_PER_MINUTE: '100000' }),
-  );
-  teardown.unshift(() => trainyard.close());
-  anonymous = new TrainyardClient(trainyard.url);
-  const auth = trainyard.app.get(AuthService);
+  e2e = await startE2e({ TRAINYARD_ROLES: 'api,serve', AUTH_FAILURES_PER_MINUTE: '100000' });
+  anonymous = new TrainyardClient(e2e.url);
+  const auth = e2e.app.get(AuthService);
   team.OWNER = anonymous.withKey((await auth.createTeam('sweep-team')).apiKey);
   for (const r of ['ADMIN', 'MEMBER', 'VIEWER'] as const) {
     const { addMember } = await team.OWNER.data(ADD, { n: `team ${r.toLowerCase()}`, r });
@@ -52,9 +46,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 describe('the role sweep', () => {
   it('calls every operation of the live schema with every role, each allowed or refused as declared', async () => {
@@ -143,7 +135,7 @@ describe('role rules', () => {
   });
 
   it('stores every key and join code only as a digest', async () => {
-    const prisma = trainyard.app.get((await import('@trainyard/db')).PrismaService);
+    const prisma = e2e.app.get((await import('@trainyard/db')).PrismaService);
     const keys = await prisma.apiKey.findMany();
     for (const k of keys) expect(k.secretHash).toMatch(/^[0-9a-f]{64}$/);
     const all = JSON.stringify(await prisma.apiKey.findMany()) + JSON.stringify(await prisma.user.findMany());

@@ -10,7 +10,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import {
   BadInputError,
   ConflictError,
@@ -26,34 +25,29 @@ import {
   UploadProgress,
   WatchEvent,
 } from '@trainyard/sdk';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, mnistTestSample, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 
 jest.setTimeout(240_000);
 
 const TRAIN = 1200;
 const TEST = 300;
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let ty: TrainyardClient;
 let other: TrainyardClient;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ty-sdk-'));
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' }));
-  teardown.unshift(() => trainyard.close());
-  const auth = trainyard.app.get(AuthService);
-  ty = new TrainyardClient({ url: trainyard.url, apiKey: (await auth.createTeam('sdk-team')).apiKey });
-  other = new TrainyardClient({ url: trainyard.url, apiKey: (await auth.createTeam('other-team')).apiKey });
+  e2e = await startE2e();
+  const auth = e2e.app.get(AuthService);
+  ty = new TrainyardClient({ url: e2e.url, apiKey: (await auth.createTeam('sdk-team')).apiKey });
+  other = new TrainyardClient({ url: e2e.url, apiKey: (await auth.createTeam('other-team')).apiKey });
 });
 
 afterAll(async () => {
   await ty?.close();
-  for (const step of teardown) await step().catch((e) => console.error(e));
+  await e2e?.close();
 });
 
 const MNIST_COUNTS: Record<MnistSlug, number> = { 'train-images': TRAIN, 'train-labels': TRAIN, 'test-images': TEST, 'test-labels': TEST };
@@ -181,7 +175,7 @@ describe('experiments', () => {
     expect(events.filter((x) => x.type === 'status').map((x) => (x as any).experiment.status)).toContain('RUNNING');
     expect(events.at(-1)).toMatchObject({ type: 'done', experiment: { id: e.id, status: 'SUCCEEDED' } });
     // A key the server refuses gets no subscription.
-    const stranger = new TrainyardClient({ url: trainyard.url, apiKey: 'ty_not_a_real_key' });
+    const stranger = new TrainyardClient({ url: e2e.url, apiKey: 'ty_not_a_real_key' });
     const refused = await stranger.experiments.wait(e.id, { transport: 'subscription' }).catch((x) => x);
     await stranger.close();
     expect(refused).toBeInstanceOf(TrainyardError);
@@ -218,7 +212,7 @@ describe('experiments', () => {
     expect(missing.path).toEqual(['experiment']);
     const { final } = await watchedRun();
     await expect(other.experiments.get(final.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const wrongKey = new TrainyardClient({ url: trainyard.url, apiKey: 'ty_not_a_real_key' });
+    const wrongKey = new TrainyardClient({ url: e2e.url, apiKey: 'ty_not_a_real_key' });
     await expect(wrongKey.whoami()).rejects.toBeInstanceOf(UnauthenticatedError);
     const nowhere = new TrainyardClient({ url: 'http://127.0.0.1:9', apiKey: 'x' });
     const net = await nowhere.whoami().catch((e) => e);

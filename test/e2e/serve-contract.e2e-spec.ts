@@ -8,14 +8,12 @@
 import Ajv from 'ajv';
 import sharp from 'sharp';
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistTestSample } from '../support/mnist';
 import { seedCheckpoint } from '../support/serve-fixture';
-import { realServices } from '../support/services';
 import { waitUntil } from '../support/wait';
 import schema from '../fixtures/open-inference-protocol.schema.json';
 
@@ -29,8 +27,7 @@ const valid = (def: string, body: unknown) => {
   return true;
 };
 
-let ty: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let alice: TrainyardClient;
 let bob: TrainyardClient;
 let anonymous: TrainyardClient;
@@ -43,7 +40,7 @@ const pixels2d = Array.from({ length: 28 }, (_, r) => sample.pixels.slice(r * 28
 let png: Buffer;
 
 async function raw(path: string, init: RequestInit & { key?: string } = {}) {
-  const res = await fetch(`${ty.url}${path}`, {
+  const res = await fetch(`${e2e.url}${path}`, {
     ...init,
     headers: { ...(init.key ? { authorization: `Bearer ${init.key}` } : {}), ...(init.headers as Record<string, string>) },
   });
@@ -58,18 +55,15 @@ async function raw(path: string, init: RequestInit & { key?: string } = {}) {
 }
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  ty = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', TRAINYARD_ROLES: 'api,serve', SERVE_CACHE_TTL_MS: '200', SERVE_MAX_PIXELS: '1000000' }));
-  teardown.unshift(() => ty.close());
-  auth = ty.app.get(AuthService);
-  anonymous = new TrainyardClient(ty.url);
+  e2e = await startE2e({ TRAINYARD_ROLES: 'api,serve', SERVE_CACHE_TTL_MS: '200', SERVE_MAX_PIXELS: '1000000' });
+  auth = e2e.app.get(AuthService);
+  anonymous = new TrainyardClient(e2e.url);
   const a = await auth.createTeam('alice');
   aliceTeamId = a.team.id;
   alice = anonymous.withKey(a.apiKey);
   bob = anonymous.withKey((await auth.createTeam('bob')).apiKey);
-  const prisma = ty.app.get(PrismaService);
-  const store = ty.app.get<ArtifactStore>(ARTIFACT_STORE);
+  const prisma = e2e.app.get(PrismaService);
+  const store = e2e.app.get<ArtifactStore>(ARTIFACT_STORE);
   const first = await seedCheckpoint(prisma, store, a.team.id, { seed: 1, step: 10 });
   const second = await seedCheckpoint(prisma, store, a.team.id, { seed: 3, step: 20, datasetId: first.datasetId, experimentId: first.experimentId });
   const third = await seedCheckpoint(prisma, store, a.team.id, { seed: 5, step: 30, datasetId: first.datasetId, experimentId: first.experimentId });
@@ -77,9 +71,7 @@ beforeAll(async () => {
   png = await sharp(Buffer.from(sample.pixels), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 const DEPLOY = `mutation($name: String!, $c: ID!, $o: DeployOptionsInput) { deployCheckpoint(name: $name, checkpointId: $c, options: $o) { name version isDefault labels predictUrl inferUrl deployedBy maxBatchSize } }`;
 const MODEL = `query($name: String!) { model(name: $name) { name defaultVersion labels { label version } trafficSplit { version percent } versions { version isDefault labels deployedBy step } } }`;
@@ -161,8 +153,8 @@ describe('TensorFlow Serving REST', () => {
 
   it('class names come from the dataset version the run trained on (recorded at ingest), in metadata and :classify', async () => {
     const names = ['T-shirt', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-    const prisma = ty.app.get(PrismaService);
-    const seeded = await seedCheckpoint(prisma, ty.app.get<ArtifactStore>(ARTIFACT_STORE), aliceTeamId, { seed: 2, classNames: names });
+    const prisma = e2e.app.get(PrismaService);
+    const seeded = await seedCheckpoint(prisma, e2e.app.get<ArtifactStore>(ARTIFACT_STORE), aliceTeamId, { seed: 2, classNames: names });
     await alice.data(DEPLOY, { name: 'fashion', c: seeded.checkpointId });
     const meta = await raw('/v1/models/fashion/metadata', { key: alice.apiKey });
     expect(meta.body.trainyard.class_names).toEqual(names);

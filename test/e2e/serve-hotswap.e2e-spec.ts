@@ -7,41 +7,33 @@
  * within a second of a switch to a loaded version. Revocation reaches both within a second too.
  */
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
+import { RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistTestSample } from '../support/mnist';
 import { seedCheckpoint } from '../support/serve-fixture';
 import { waitUntil } from '../support/wait';
-import { realServices } from '../support/services';
 
 jest.setTimeout(120_000);
 
-let api: RunningTrainyard;
+let e2e: E2e;
 let serves: RunningTrainyard[] = [];
-let teardown: Array<() => Promise<void>> = [];
 let admin: TrainyardClient;
 let key: string;
 let ids: string[] = [];
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  const env = { ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', SERVE_CACHE_TTL_MS: '300' };
-  api = await startTrainyard(loadConfig({ ...env, TRAINYARD_ROLES: 'api' }));
-  teardown.unshift(() => api.close());
-  for (let i = 0; i < 2; i++) {
-    const s = await startTrainyard(loadConfig({ ...env, TRAINYARD_ROLES: 'serve' }));
-    serves.push(s);
-    teardown.unshift(() => s.close());
-  }
-  const { team, apiKey } = await api.app.get(AuthService).createTeam('swap');
+  // An api process and two serve processes on the same services.
+  const env = { SERVE_CACHE_TTL_MS: '300' };
+  e2e = await startE2e({ ...env, TRAINYARD_ROLES: 'api' });
+  for (let i = 0; i < 2; i++) serves.push(await e2e.startAnother({ ...env, TRAINYARD_ROLES: 'serve' }));
+  const { team, apiKey } = await e2e.app.get(AuthService).createTeam('swap');
   key = apiKey;
-  admin = new TrainyardClient(api.url, apiKey);
-  const prisma = api.app.get(PrismaService);
-  const store = api.app.get<ArtifactStore>(ARTIFACT_STORE);
+  admin = new TrainyardClient(e2e.url, apiKey);
+  const prisma = e2e.app.get(PrismaService);
+  const store = e2e.app.get<ArtifactStore>(ARTIFACT_STORE);
   const first = await seedCheckpoint(prisma, store, team.id, { seed: 1, step: 10 });
   ids = [first.checkpointId];
   for (const [seed, step] of [[3, 20], [5, 30]]) {
@@ -59,9 +51,7 @@ const versionLoaded = async (s: RunningTrainyard, version: number) => {
 const deploy = (c: string, makeDefault: boolean) =>
   admin.data(`mutation($c: ID!, $d: Boolean) { deployCheckpoint(name: "digits", checkpointId: $c, options: { makeDefault: $d }) { version } }`, { c, d: makeDefault });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 
 it('switches the default again and again under steady load with zero failed calls and no call waiting on a load after the first ones', async () => {

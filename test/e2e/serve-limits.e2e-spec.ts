@@ -5,27 +5,24 @@
  * each reload reported as a cold start.
  */
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { DeploymentRepository, PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistTestSample } from '../support/mnist';
 import { seedCheckpoint } from '../support/serve-fixture';
-import { realServices } from '../support/services';
 import { waitUntil } from '../support/wait';
 import { ServeMetrics } from '../../apps/serve/src/serve-metrics';
 
 jest.setTimeout(120_000);
 
-let ty: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let auth: AuthService;
 let teamId: string;
 let checkpointBytes = 0;
 const body = JSON.stringify({ instances: [mnistTestSample(0).pixels] });
 
 const predict = (key: string, path = '/v1/models/fast:predict') =>
-  fetch(`${ty.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body }).then(async (r) => ({
+  fetch(`${e2e.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body }).then(async (r) => ({
     status: r.status,
     headers: r.headers,
     body: (await r.json()) as any,
@@ -33,30 +30,21 @@ const predict = (key: string, path = '/v1/models/fast:predict') =>
 const newKey = async (name: string) => (await auth.createApiKey(teamId, name, { scope: 'predict' })).apiKey;
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  ty = await startTrainyard(
-    loadConfig({
-      ...services.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      NODE_ENV: 'test',
-      TRAINYARD_ROLES: 'serve',
-      SERVE_RATE_LIMIT_RPS: '2',
-      SERVE_RATE_LIMIT_BURST: '5',
-      SERVE_MAX_QUEUE: '3',
-      SERVE_REQUEST_TIMEOUT_MS: '400',
-      SERVE_MODEL_IDLE_MS: '1500',
-      SERVE_MODEL_MEMORY_MB: '0.4',
-    }),
-  );
-  teardown.unshift(() => ty.close());
-  auth = ty.app.get(AuthService);
+  e2e = await startE2e({
+    TRAINYARD_ROLES: 'serve',
+    SERVE_RATE_LIMIT_RPS: '2',
+    SERVE_RATE_LIMIT_BURST: '5',
+    SERVE_MAX_QUEUE: '3',
+    SERVE_REQUEST_TIMEOUT_MS: '400',
+    SERVE_MODEL_IDLE_MS: '1500',
+    SERVE_MODEL_MEMORY_MB: '0.4',
+  });
+  auth = e2e.app.get(AuthService);
   const { team } = await auth.createTeam('limits');
   teamId = team.id;
-  const prisma = ty.app.get(PrismaService);
-  const store = ty.app.get<ArtifactStore>(ARTIFACT_STORE);
-  const repo = ty.app.get(DeploymentRepository);
+  const prisma = e2e.app.get(PrismaService);
+  const store = e2e.app.get<ArtifactStore>(ARTIFACT_STORE);
+  const repo = e2e.app.get(DeploymentRepository);
   const a = await seedCheckpoint(prisma, store, team.id, { seed: 1, step: 10 });
   const b = await seedCheckpoint(prisma, store, team.id, { seed: 3, step: 20, datasetId: a.datasetId, experimentId: a.experimentId });
   checkpointBytes = (await store.getBytes(a.storageKey)).length;
@@ -66,9 +54,7 @@ beforeAll(async () => {
   await repo.deployVersion(team.id, 'slow', a.checkpointId, { maxBatchWaitMs: 1000 });
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 it('limits each key to its rate with 429 and Retry-After; other keys are unaffected', async () => {
   const hot = await newKey('hot');
@@ -98,7 +84,7 @@ it('times a call out with 504, and refuses at once with 503 when the version que
   expect(first.body.error).toMatch(/did not finish within 400 ms/);
   const queued = [1, 2, 3].map(() => predict(key, '/v1/models/slow:predict'));
   // The three are waiting in the version's queue (its depth gauge says so; read in-process: they time out in 400 ms).
-  const depth = ty.app.get(ServeMetrics).queueDepth;
+  const depth = e2e.app.get(ServeMetrics).queueDepth;
   await waitUntil(async () => (await depth.get()).values.some((v) => v.labels.model === 'slow' && v.value === 3), 'three calls queued on slow', 5000, 5);
   const t = Date.now();
   const full = await predict(key, '/v1/models/slow:predict');
@@ -118,7 +104,7 @@ it('evicts the least recently used version beyond the memory budget and unloads 
   const key = await newKey('cache');
   const metaKey = await newKey('cache-metadata');
   const loaded = async (name: string) =>
-    ((await (await fetch(`${ty.url}/v1/models/${name}/metadata`, { headers: { authorization: `Bearer ${metaKey}` } })).json()) as any).trainyard.loaded;
+    ((await (await fetch(`${e2e.url}/v1/models/${name}/metadata`, { headers: { authorization: `Bearer ${metaKey}` } })).json()) as any).trainyard.loaded;
   const coldBefore = await coldStarts();
   expect((await predict(key)).status).toBe(200);
   expect((await predict(key)).headers.get('x-model-start')).toBe('warm');
@@ -127,13 +113,13 @@ it('evicts the least recently used version beyond the memory budget and unloads 
   expect(await loaded('other')).toBe(true);
   expect((await predict(key)).headers.get('x-model-start')).toMatch(/^cold/);
   // Idle past SERVE_MODEL_IDLE_MS (1.5 s): unloaded.
-  await waitUntil(async () => /trainyard_serve_loaded_models 0\b/.test(await (await fetch(`${ty.url}/metrics`)).text()), 'idle versions to unload', 10_000, 100);
+  await waitUntil(async () => /trainyard_serve_loaded_models 0\b/.test(await (await fetch(`${e2e.url}/metrics`)).text()), 'idle versions to unload', 10_000, 100);
   expect(await loaded('fast')).toBe(false);
   expect(await coldStarts()).toBe(coldBefore + 2);
-  expect(await (await fetch(`${ty.url}/metrics`)).text()).toMatch(/trainyard_serve_loaded_models 0/);
+  expect(await (await fetch(`${e2e.url}/metrics`)).text()).toMatch(/trainyard_serve_loaded_models 0/);
 });
 
 async function coldStarts(): Promise<number> {
-  const metrics = await (await fetch(`${ty.url}/metrics`)).text();
+  const metrics = await (await fetch(`${e2e.url}/metrics`)).text();
   return Number(/trainyard_serve_cold_starts_total\{model="fast",version="1",runtime="tfjs"\} (\d+)/.exec(metrics)?.[1] ?? 0);
 }

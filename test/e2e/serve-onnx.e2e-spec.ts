@@ -9,37 +9,25 @@ import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { DeploymentRepository, PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistTestSample } from '../support/mnist';
 import { seedCheckpoint, seedOnnxExport } from '../support/serve-fixture';
-import { realServices } from '../support/services';
 
 jest.setTimeout(120_000);
 
 const MAIN = path.join(__dirname, '../../dist/apps/serve/src/main.js');
-let api: RunningTrainyard;
-let serve: ChildProcess;
+let e2e: E2e;
+let serve: ChildProcess | undefined;
 let url: string;
-let teardown: Array<() => Promise<void>> = [];
-let servicesEnv: Record<string, string> = {};
 
 beforeAll(async () => {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
-  const services = await realServices();
-  teardown = [services.teardown];
-  servicesEnv = services.env;
-  api = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', TRAINYARD_ROLES: 'api' }));
-  teardown.unshift(() => api.close());
+  e2e = await startE2e({ TRAINYARD_ROLES: 'api' });
   const port = 31400 + Math.floor(Math.random() * 90);
   url = `http://127.0.0.1:${port}`;
-  serve = spawn(process.execPath, [MAIN], { env: { ...process.env, ...services.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test', SERVE_CACHE_TTL_MS: '200' }, stdio: 'ignore' });
-  teardown.unshift(async () => {
-    serve.kill('SIGTERM');
-    await new Promise((r) => serve.once('exit', r));
-  });
+  serve = spawn(process.execPath, [MAIN], { env: { ...process.env, ...e2e.services.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test', SERVE_CACHE_TTL_MS: '200' }, stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     if (await fetch(`${url}/v2/health/live`).then((r) => r.ok, () => false)) return;
     await new Promise((r) => setTimeout(r, 100));
@@ -48,15 +36,21 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
+  // The serve process first: it runs on the services that e2e.close() removes.
+  const child = serve;
+  if (child) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  await e2e?.close();
 });
 
 it('moves a version from tfjs to its ONNX export, warm, with the same answers to 1e-4', async () => {
-  const { team, apiKey } = await api.app.get(AuthService).createTeam('onnx');
-  const prisma = api.app.get(PrismaService);
-  const store = api.app.get<ArtifactStore>(ARTIFACT_STORE);
+  const { team, apiKey } = await e2e.app.get(AuthService).createTeam('onnx');
+  const prisma = e2e.app.get(PrismaService);
+  const store = e2e.app.get<ArtifactStore>(ARTIFACT_STORE);
   const seeded = await seedCheckpoint(prisma, store, team.id, { seed: 7 });
-  await api.app.get(DeploymentRepository).deployVersion(team.id, 'portable', seeded.checkpointId);
+  await e2e.app.get(DeploymentRepository).deployVersion(team.id, 'portable', seeded.checkpointId);
   const pixels = mnistTestSample(1).pixels;
   const call = async () => {
     const r = await fetch(`${url}/v1/models/portable:predict`, {
@@ -86,15 +80,15 @@ it('moves a version from tfjs to its ONNX export, warm, with the same answers to
 });
 
 it('a serve process that starts after a deployment loads its default version before /readyz says ready', async () => {
-  const { team, apiKey } = await api.app.get(AuthService).createTeam('warm-start');
-  const prisma = api.app.get(PrismaService);
-  const store = api.app.get<ArtifactStore>(ARTIFACT_STORE);
+  const { team, apiKey } = await e2e.app.get(AuthService).createTeam('warm-start');
+  const prisma = e2e.app.get(PrismaService);
+  const store = e2e.app.get<ArtifactStore>(ARTIFACT_STORE);
   const seeded = await seedCheckpoint(prisma, store, team.id, { seed: 11 });
-  await api.app.get(DeploymentRepository).deployVersion(team.id, 'warm-at-start', seeded.checkpointId);
+  await e2e.app.get(DeploymentRepository).deployVersion(team.id, 'warm-at-start', seeded.checkpointId);
 
   const port = 31500 + Math.floor(Math.random() * 90);
   const second = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...servicesEnv, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...e2e.services.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test' }, stdio: 'ignore' });
   try {
     let ready: { status: number; body: any } | undefined;
     for (let i = 0; i < 300; i++) {

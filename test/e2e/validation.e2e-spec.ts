@@ -5,37 +5,29 @@
  * metric; the evaluate job on the worker's thread runner; the team's parameter limit.
  */
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { TrainyardClient, waitForExperiment, waitForVersion } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 
 jest.setTimeout(300_000);
 
 const TRAIN = 600;
 const TEST = 200;
 
-let trainyard: RunningTrainyard;
-let teardown: Array<() => Promise<void>> = [];
+let e2e: E2e;
 let owner: TrainyardClient;
 let member: TrainyardClient;
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown = [services.teardown];
-  trainyard = await startTrainyard(loadConfig({ ...services.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', TRAINYARD_BACKEND: 'wasm' }));
-  teardown.unshift(() => trainyard.close());
-  const auth = trainyard.app.get(AuthService);
-  const anonymous = new TrainyardClient(trainyard.url);
+  e2e = await startE2e({ TRAINYARD_BACKEND: 'wasm' });
+  const auth = e2e.app.get(AuthService);
+  const anonymous = new TrainyardClient(e2e.url);
   owner = anonymous.withKey((await auth.createTeam('val-team')).apiKey);
   const { addMember } = await owner.data(`mutation { addMember(name: "val member", role: MEMBER) { apiKey } }`);
   member = anonymous.withKey(addMember.apiKey);
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 const VERSION_FIELDS = 'id version status failureReason trainCount testCount validationCount';
 const SUBMIT = `mutation($input: SubmitExperimentInput!) { submitExperiment(input: $input) { id } }`;
@@ -145,7 +137,7 @@ describe('a run with a validation split, API -> queue -> worker', () => {
     while (!['SUCCEEDED', 'FAILED'].includes(evaluation.status)) {
       if (Date.now() > deadline) throw new Error(`evaluation stuck: ${JSON.stringify(evaluation)}`);
       const t0 = Date.now();
-      expect((await fetch(`${trainyard.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${e2e.url}/healthz`)).status).toBe(200);
       healthMs.push(Date.now() - t0);
       await new Promise((r) => setTimeout(r, 50));
       evaluation = (await owner.data(`query($id: ID!) { evaluation(id: $id) { ${FIELDS} } }`, { id: evaluateCheckpoint.id })).evaluation;

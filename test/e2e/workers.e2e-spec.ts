@@ -4,45 +4,36 @@
  * twice even with a short lock; a frozen worker that comes back cannot write over the new attempt.
  */
 import { AuthService } from '@trainyard/auth';
-import { loadConfig } from '@trainyard/config';
 import { PrismaService } from '@trainyard/db';
 import { ARTIFACT_STORE, ArtifactStore } from '@trainyard/storage';
-import { startTrainyard, RunningTrainyard } from '../../apps/trainyard/src/app';
 import { EXPERIMENT_FIELDS, TrainyardClient, waitForDataset, waitForExperiment } from '../support/client';
+import { E2e, startE2e } from '../support/e2e';
 import { mnistSubset, MnistSlug } from '../support/mnist';
-import { realServices } from '../support/services';
 import { WorkerProcess } from '../support/worker-process';
 
 jest.setTimeout(240_000);
 
 const TRAIN = 960;
 const TEST = 200;
+// A short lock: a worker that stops renewing loses its job within ~2 s.
+const SHORT_LOCK = { WORKER_LOCK_DURATION_MS: '1500', WORKER_STALLED_INTERVAL_MS: '1000' };
 
-let trainyard: RunningTrainyard;
+let e2e: E2e;
 let client: TrainyardClient;
 let prisma: PrismaService;
 let store: ArtifactStore;
 let env: Record<string, string>;
 let datasetId: string;
-const teardown: Array<() => Promise<void>> = [];
 const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  const services = await realServices();
-  teardown.push(services.teardown);
-  env = {
-    ...services.env,
-    // A short lock: a worker that stops renewing loses its job within ~2 s.
-    WORKER_LOCK_DURATION_MS: '1500',
-    WORKER_STALLED_INTERVAL_MS: '1000',
-  };
   // The API in this process, with a worker on the `jobs` lane only (dataset ingest): training runs
   // only in the worker processes the tests start.
-  trainyard = await startTrainyard(loadConfig({ ...env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', TRAINYARD_ROLES: 'api,worker', WORKER_LANES: 'jobs' }));
-  teardown.unshift(() => trainyard.close());
-  client = new TrainyardClient(trainyard.url, (await trainyard.app.get(AuthService).createTeam('course')).apiKey);
-  prisma = trainyard.app.get(PrismaService);
-  store = trainyard.app.get(ARTIFACT_STORE);
+  e2e = await startE2e({ ...SHORT_LOCK, TRAINYARD_ROLES: 'api,worker', WORKER_LANES: 'jobs' });
+  env = { ...e2e.services.env, ...SHORT_LOCK };
+  client = new TrainyardClient(e2e.url, (await e2e.app.get(AuthService).createTeam('course')).apiKey);
+  prisma = e2e.app.get(PrismaService);
+  store = e2e.app.get(ARTIFACT_STORE);
   const { createDataset } = await client.data(`mutation { createDataset(name: "mnist") { id } }`);
   datasetId = createDataset.id;
   const counts: Record<MnistSlug, number> = { 'train-images': TRAIN, 'train-labels': TRAIN, 'test-images': TEST, 'test-labels': TEST };
@@ -56,9 +47,7 @@ afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.stop()));
 });
 
-afterAll(async () => {
-  for (const step of teardown) await step().catch((e) => console.error(e));
-});
+afterAll(() => e2e?.close());
 
 function startWorker(name: string) {
   const w = new WorkerProcess(name, env);
