@@ -156,6 +156,34 @@ describe('buildShardedBatchSource', () => {
     }
   }, 60_000);
 
+  it('reading shards from disk into its ring of buffers gives what reading them from memory gives, and names a cut-off shard', async () => {
+    const { sink, index } = await cifar();
+    expect(index.splits.train.shards.length).toBeGreaterThan(4); // more shards than any ring below
+    const dir = await shardsOnDisk(sink);
+    try {
+      const spec = validatePipelineSpec({ map: [{ op: 'RandomHorizontalFlip' }], shuffle: { bufferSize: 8 }, batch: { size: 5, dropRemainder: false } });
+      const ref = { kind: 'sharded' as const, index, split: 'train' as const, dir };
+      for (const prefetch of [0, 1, 2]) {
+        for (const e of [0, 1]) {
+          const fromMemory = await collect(buildShardedBatchSource(ref, spec, { seed: 4, shuffle: true, prefetch, readShard: async (r) => sink.files.get(r.name)! }).epoch(e));
+          // Consumed slowly (a timer turn per batch, as a training step gives), so reads ahead land while a shard is in use.
+          const fromDisk: Batch[] = [];
+          for await (const b of buildShardedBatchSource(ref, spec, { seed: 4, shuffle: true, prefetch, inline: true }).epoch(e)) {
+            fromDisk.push({ x: b.x.slice(), xShape: b.xShape, y: b.y.slice() });
+            await new Promise((r) => setTimeout(r, 2));
+          }
+          expect(fromDisk.map((b) => Array.from(b.x))).toEqual(fromMemory.map((b) => Array.from(b.x)));
+          expect(fromDisk.map((b) => Array.from(b.y))).toEqual(fromMemory.map((b) => Array.from(b.y)));
+        }
+      }
+      const victim = index.splits.train.shards[2];
+      await writeFile(path.join(dir, victim.name), sink.files.get(victim.name)!.subarray(0, victim.sizeBytes - 7));
+      await expect(collect(buildShardedBatchSource(ref, spec, { seed: 4, shuffle: false, inline: true }).epoch(0))).rejects.toThrow(`shard ${victim.name}: ${victim.sizeBytes - 7} bytes`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('OneHot gives float target rows beside the class indices', async () => {
     const { sink, index } = await cifar();
     const src = source(sink, index, { map: [{ op: 'OneHot', numClasses: 10, smoothing: 0.1 }], batch: { size: 8, dropRemainder: false } }, false);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { badInput, Batch, ErrorCode, TrainyardError } from '@trainyard/common';
@@ -45,6 +45,29 @@ export interface ShardedSourceOptions {
 const MAX_POOLED = 4;
 const EMPTY_X = new Float32Array(0);
 const EMPTY_Y = new Int32Array(0);
+
+/**
+ * Reads a shard file into `buf` (its first `size` bytes, returned as a view). A file of another size
+ * than the index says is read whole instead, so decodeShard reports the real length.
+ */
+async function readShardInto(file: string, buf: Uint8Array, size: number): Promise<Uint8Array> {
+  const fh = await open(file, 'r');
+  try {
+    if ((await fh.stat()).size !== size) {
+      const whole = await fh.readFile();
+      return new Uint8Array(whole.buffer, whole.byteOffset, whole.byteLength);
+    }
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await fh.read(buf, at, size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    return buf.subarray(0, at);
+  } finally {
+    await fh.close();
+  }
+}
 
 /** Copies one sample (a native memcpy for same-typed arrays, without the subarray view per sample). */
 function copySample(from: Uint8Array | Float32Array, at: number, to: Uint8Array | Float32Array, dst: number, n: number) {
@@ -99,7 +122,6 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
   const perPass = batchesPerEpoch({ batch: spec.batch }, count, dropRemainder);
   const samplesPerPass = dropRemainder ? perPass * batchSize : count;
   const bufferSize = training && spec.shuffle && spec.shuffle.bufferSize > 1 ? Math.min(spec.shuffle.bufferSize, count) : 0;
-  const readShard = opts.readShard ?? ((s: ShardRef) => readFile(path.join(ref.dir, s.name)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
   const prefetch = Math.max(0, opts.prefetch ?? 1);
   const Arr = index.dtype === 'float32' ? Float32Array : Uint8Array;
 
@@ -123,9 +145,20 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
     const rng = createRng(mixSeed(opts.seed, passIndex));
     program.reseed(mixSeed(opts.seed, passIndex, 0x7a4f));
     const order = training ? permutation(split!.shards.length, rng) : split!.shards.map((_, i) => i);
+    // From disk, this pass reads its shards into a ring of prefetch + 2 buffers (the shard being
+    // consumed, those read ahead, one spare) rather than a fresh Buffer each: an 8 MB allocation per
+    // shard kept the GC busy (a mark-compact every few shards). Shard k's slot is next written by
+    // shard k + prefetch + 2, issued only once shard k + 1 is being consumed.
+    const ring: Uint8Array[] = [];
+    const read = (s: ShardRef, k: number): Promise<Uint8Array> => {
+      if (opts.readShard) return opts.readShard(s);
+      const slot = k % (prefetch + 2);
+      if (!ring[slot] || ring[slot].length < s.sizeBytes) ring[slot] = new Uint8Array(s.sizeBytes);
+      return readShardInto(path.join(ref.dir, s.name), ring[slot], s.sizeBytes);
+    };
     const load = (k: number) => {
       const s = split!.shards[order[k]];
-      const p = readShard(s).then((bytes) => decodeShard(bytes, index, s));
+      const p = read(s, k).then((bytes) => decodeShard(bytes, index, s));
       p.catch(() => undefined); // a read-ahead dropped at the end of a pass must not surface as unhandled
       return p;
     };
