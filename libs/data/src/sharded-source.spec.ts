@@ -182,7 +182,7 @@ describe('buildShardedBatchSource', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000); // six slow passes over the disk: seconds on a loaded machine
 
   it('OneHot gives float target rows beside the class indices', async () => {
     const { sink, index } = await cifar();
