@@ -34,6 +34,6 @@ describe('waitUntil', () => {
   it('returns at once for a time already past', async () => {
     const t0 = Date.now();
     await waitUntil(t0 - 1_000);
-    expect(Date.now() - t0).toBeLessThan(20);
+    expect(Date.now() - t0).toBeLessThan(500); // not the second it is in the past (a loose bound: CI machines pause)
   });
 });
