@@ -52,12 +52,12 @@ export class CourseRuns {
     };
   }
 
-  /** A course run left the queue outside a worker (a cancel): admit the next one (fair share). */
   /** The slots fair share fills now for this course (dispatchSlots, or the live workers' with autoDispatchSlots). */
   effectiveSlots(team: { dispatchSlots: number; autoDispatchSlots: boolean }): Promise<number> {
     return this.dispatcher.effectiveSlots(team);
   }
 
+  /** A course run left the queue outside a worker (a cancel): admit the next one (fair share). */
   async slotFreed(teamId: string): Promise<void> {
     if (await this.dispatcher.governs(teamId)) await this.dispatcher.admit(teamId);
   }
