@@ -625,16 +625,15 @@ function compileFused(ops: MapOpSpec[], inShape: number[], inDtype: SampleDtype)
   let rng: Rng = createRng(0);
   const plane = oh * ow;
   const rowStride = inW * c;
-  // With a Resize: the stages' coordinates are in the resized image; these tables blend the source.
-  const ry = resize && resizeAxis(resize.th, resize.h, rowStride, resize.nearest);
+  // With a Resize: the stages' coordinates are in the resized image; these tables blend the source
+  // (rows as source row indices, for hRow; columns as offsets within a row).
+  const ry = resize && resizeAxis(resize.th, resize.h, 1, resize.nearest);
   const rx = resize && resizeAxis(resize.tw, resize.w, c, resize.nearest);
   const round = resize?.round ?? false;
 
   // Bilinear blends are separable: each source row's horizontal blend at this sample's columns is
   // computed once (hRows, stamped per sample) and shared by the output rows that read it, so an
   // output value costs two reads instead of four. The arithmetic is op-by-op Resize's, term by term.
-  const rowIndex0 = ry && Int32Array.from(ry.i0, (v) => v / rowStride);
-  const rowIndex1 = ry && Int32Array.from(ry.i1, (v) => v / rowStride);
   const hRows = resize && new Float64Array(resize.h * ow * c);
   const hStamp = resize && new Int32Array(resize.h).fill(-1);
   let sampleNo = 0;
@@ -666,8 +665,8 @@ function compileFused(ops: MapOpSpec[], inShape: number[], inDtype: SampleDtype)
 
   /** Writes n interior pixels of output row y from resized-image row `row`, columns col0, col0 + step, ... */
   const resizedSpan = (src: ArrayLike<number>, so: number, dst: Float32Array, dO: number, y: number, row: number, x0: number, col0: number, step: number, n: number) => {
-    const top = hRow(src, so, rowIndex0![row], col0, step, n);
-    const bot = hRow(src, so, rowIndex1![row], col0, step, n);
+    const top = hRow(src, so, ry!.i0[row], col0, step, n);
+    const bot = hRow(src, so, ry!.i1[row], col0, step, n);
     const fy = ry!.f[row];
     const gy = 1 - fy;
     const h = hRows!;
