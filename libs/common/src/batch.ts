@@ -33,4 +33,6 @@ export interface BatchSource {
    * keeps batches simply never calls it, and a batch must not be read after it is released.
    */
   release?(batch: Batch): void;
+  /** Ends what the source holds besides its batches (a sharded source's prefetch thread); call once done with it. */
+  close?(): Promise<void>;
 }

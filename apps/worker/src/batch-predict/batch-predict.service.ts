@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Batch, classNamesFor, ExperimentSpec, JobPayloads } from '@trainyard/common';
+import { BatchSource, classNamesFor, ExperimentSpec, JobPayloads } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import { buildBatchSource, PipelineSpec, SplitName } from '@trainyard/data';
 import { BatchPredictionRepository, SupersededError } from '@trainyard/db';
@@ -43,7 +43,7 @@ export class BatchPredictService {
     const log = (m: string) => this.logger.log(`batch prediction ${id} attempt ${attempt}: ${m}`);
     let runtime: InferenceRuntime | undefined;
     let lease: (() => Promise<void>) | undefined;
-    let source: { close?(): Promise<void> } | undefined;
+    let data: BatchSource | undefined;
     try {
       const { checkpoint } = row;
       const spec = checkpoint.experiment.spec as unknown as ExperimentSpec & { classNames?: unknown };
@@ -54,8 +54,8 @@ export class BatchPredictService {
       const onnxKey = checkpoint.exports[0]?.storageKey;
       runtime = await this.runtimeFor(checkpoint.storageKey, onnxKey ?? undefined);
       log(`${row.split} split of dataset version ${row.datasetVersionId} (${index.splits[row.split as SplitName]?.count} samples) on ${runtime.kind}, top ${row.topK}, ${row.format}`);
-      const data = buildBatchSource(split, spec.pipeline as PipelineSpec, { seed: spec.seed, shuffle: false, dropRemainder: false });
-      source = data;
+      const source = buildBatchSource(split, spec.pipeline as PipelineSpec, { seed: spec.seed, shuffle: false, dropRemainder: false });
+      data = source;
       const key = keys.batchPrediction(checkpoint.experiment.teamId, checkpoint.experiment.id, id, row.format === 'CSV' ? 'csv' : 'jsonl');
       let processed = 0;
       const rt = runtime;
@@ -66,12 +66,12 @@ export class BatchPredictService {
         const head = header(format, k);
         if (head) yield head;
         let lastProgress = performance.now();
-        for await (const batch of data.epoch(0) as Iterable<Batch> | AsyncIterable<Batch>) {
+        for await (const batch of source.epoch(0)) {
           const n = batch.y.length;
           // Batches prepared on a loader thread can come from another realm (under jest's vm): runtimes check instanceof.
           const x = batch.x instanceof Float32Array ? batch.x : new Float32Array(batch.x);
           const probs = softmaxRows(await rt.run(x, batch.xShape), numClasses);
-          if ('release' in data) data.release(batch); // the run is over: the source may reuse its arrays
+          source.release?.(batch); // the run is over: the source may reuse its arrays
           let chunk = '';
           for (let i = 0; i < n; i++) {
             chunk += line(format, { index: processed + i, label: batch.y[i], probabilities: probs.subarray(i * numClasses, (i + 1) * numClasses) }, k, classNames);
@@ -102,7 +102,7 @@ export class BatchPredictService {
       return 'failed';
     } finally {
       // The source's prefetch thread and the lease on the cached shards end with the job.
-      await source?.close?.();
+      await data?.close?.();
       await lease?.();
       await runtime?.dispose();
     }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ExperimentSpec, JobPayloads, PRIMARY_METRICS, PrimaryMetric, shownPublicScore } from '@trainyard/common';
+import { BatchSource, ExperimentSpec, JobPayloads, PRIMARY_METRICS, PrimaryMetric, shownPublicScore } from '@trainyard/common';
 import { APP_CONFIG, AppConfig } from '@trainyard/config';
 import * as tf from '@tensorflow/tfjs';
 import { buildBatchSource, buildShardedBatchSource, isShardedSplit, outputShape, PipelineSpec } from '@trainyard/data';
@@ -99,7 +99,7 @@ export class ScoringService {
     const experiment = await this.prisma.experiment.findUniqueOrThrow({ where: { id: experimentId } });
     const spec = experiment.spec as unknown as ExperimentSpec & { pipeline: PipelineSpec };
     const { test: hidden, numClasses, sampleShape, release } = await this.hiddenSplit(a);
-    let source: { close?(): Promise<void> } | undefined;
+    let source: BatchSource | undefined;
     let model: tf.LayersModel | undefined;
     try {
       this.backend ??= initBackend(this.config.worker.backend);
@@ -120,7 +120,7 @@ export class ScoringService {
       const pipeline = { map: spec.pipeline.map, batch: { size: 256, dropRemainder: false } } as PipelineSpec;
       const opts = { seed: 0, shuffle: false, dropRemainder: false };
       const data = isShardedSplit(hidden) ? buildShardedBatchSource(hidden, pipeline, opts) : buildBatchSource(hidden, pipeline, opts);
-      if ('close' in data) source = data;
+      source = data;
       const predicted: number[] = [];
       const truth: number[] = [];
       for await (const batch of data.epoch(0)) {

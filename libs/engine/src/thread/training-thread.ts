@@ -38,7 +38,7 @@ const opened = <S extends BatchSource>(source: S): S => {
   return source;
 };
 async function closeSources(): Promise<void> {
-  for (const s of sources.splice(0)) if ('close' in s) await (s as { close(): Promise<void> }).close().catch(() => undefined);
+  for (const s of sources.splice(0)) await s.close?.().catch(() => undefined);
 }
 const post = (msg: ThreadMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
