@@ -45,6 +45,8 @@ export interface ShardedSourceOptions {
 const MAX_POOLED = 4;
 const EMPTY_X = new Float32Array(0);
 const EMPTY_Y = new Int32Array(0);
+/** Whether an array is the whole of its buffer (so it can be pooled, or transferred, on its own). */
+const ownsBuffer = (a: Float32Array) => a.byteOffset === 0 && a.buffer.byteLength === a.byteLength;
 
 /**
  * Reads a shard file into `buf` (its first `size` bytes, returned as a view). A file of another size
@@ -138,7 +140,7 @@ export function buildShardedBatchSource(ref: ShardedSplit, pipeline: PipelineSpe
   const pool: Float32Array[] = [];
   const takeX = () => pool.pop() ?? new Float32Array(xLength);
   const recycle = (x: Float32Array) => {
-    if (x.length === xLength && x.byteOffset === 0 && x.buffer.byteLength === x.byteLength && pool.length < MAX_POOLED && !pool.includes(x)) pool.push(x);
+    if (x.length === xLength && ownsBuffer(x) && pool.length < MAX_POOLED && !pool.includes(x)) pool.push(x);
   };
 
   async function* pass(passIndex: number): AsyncGenerator<Batch> {
@@ -298,7 +300,7 @@ class PrefetchThread {
 
   /** Hands a released batch's feature array back to the thread for reuse (transferred: it is the thread's again). */
   recycle(x: Float32Array): void {
-    if (!this.worker || x.byteOffset !== 0 || x.buffer.byteLength !== x.byteLength || x.byteLength === 0) return;
+    if (!this.worker || !ownsBuffer(x) || x.byteLength === 0) return;
     this.worker.postMessage({ type: 'recycle', x }, [x.buffer as ArrayBuffer]);
   }
 
